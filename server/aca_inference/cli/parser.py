@@ -1,0 +1,69 @@
+"""The CLI's flags. Common: --workspace, --target, --json, --verbose."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _common(parser: argparse.ArgumentParser, *, target: bool = True) -> None:
+    parser.add_argument("--workspace", type=Path, default=Path("."), help="workspace folder (default: current folder)")
+    if target:
+        parser.add_argument("--target", choices=("local", "azure"), default="local",
+                            help="local: the embedded Azure emulator (default); azure: the real cloud")
+        parser.add_argument("--emulator-data-dir", type=Path, default=None, help="data dir of the local emulator")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object on the last line")
+    parser.add_argument("--verbose", "-v", action="store_true", help="more detail (and tracebacks of unexpected errors)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aca-inference",
+                                     description="Take a fine-tuned model to an inference endpoint on Azure Container Apps.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", help="write a ready workspace: infra/ templates and the inference/ app")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", "-v", action="store_true")
+
+    _common(sub.add_parser("validate", help="check the workspace's infra/ files"), target=False)
+
+    for name, text in (("provision", "create or update the Azure resources for inference"),
+                       ("up", "provision, then deploy")):
+        p = sub.add_parser(name, help=text)
+        _common(p)
+        p.add_argument("--subscription", help="subscription id or name")
+        p.add_argument("--resource-group", help="resource group name (created in --location if missing)")
+        p.add_argument("--location", help="Azure region for a new resource group and the resources")
+        p.add_argument("--preview", action="store_true", help="print the plan and change nothing")
+        p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+        if name == "up":
+            p.add_argument("--timeout", type=float, default=None, help="seconds to wait for the endpoint")
+
+    p = sub.add_parser("deploy", help="sync the code to the share, restart the app, wait until it answers")
+    _common(p)
+    p.add_argument("--timeout", type=float, default=None, help="seconds to wait for the endpoint (default 900)")
+
+    p = sub.add_parser("logs", help="the app's console log")
+    _common(p)
+    p.add_argument("--follow", "-f", action="store_true")
+    p.add_argument("--tail", type=int, default=100)
+
+    _common(sub.add_parser("status", help="app, revisions, replicas, health, endpoint"))
+
+    p = sub.add_parser("delete", help="delete the inference container app (shared resources stay)")
+    _common(p)
+    p.add_argument("--yes", "-y", action="store_true")
+
+    p = sub.add_parser("emulator", help="the local Azure emulator")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.add_argument("--data-dir", type=Path, default=None)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", "-v", action="store_true")
+
+    p = sub.add_parser("make-demo-model", help="create a tiny offline model + LoRA adapter in the template's layout")
+    p.add_argument("--output", type=Path, required=True, help="folder that gets model-cache/ and models/")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", "-v", action="store_true")
+    return parser

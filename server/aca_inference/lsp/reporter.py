@@ -1,0 +1,120 @@
+"""The LSP Reporter: work-done progress, window/logMessage, showMessageRequest, showDocument, and our
+custom requests for quick picks, input boxes and the clipboard (LSP has nothing for those).
+
+pygls 2.x does not route cancellation of workspace/executeCommand to the handler, so cancel arrives
+through the progress token (window/workDoneProgress/cancel).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types as lsp
+
+from ..ops.reporter import LogLevel, PickItem
+
+if TYPE_CHECKING:
+    from pygls.lsp.server import LanguageServer
+
+_LOG_TYPES = {"debug": lsp.MessageType.Log, "info": lsp.MessageType.Info,
+              "warning": lsp.MessageType.Warning, "error": lsp.MessageType.Error}
+
+SHOW_QUICK_PICK = "acaInference/showQuickPick"
+SHOW_INPUT_BOX = "acaInference/showInputBox"
+GET_ACCESS_TOKEN = "acaInference/getAccessToken"
+COPY_TO_CLIPBOARD = "acaInference/copyToClipboard"
+
+
+class _LspProgress:
+    def __init__(self, server: LanguageServer, title: str, cancellable: bool) -> None:
+        self._server = server
+        self._title = title
+        self._cancellable = cancellable
+        self._token = f"aca-inference-{uuid.uuid4()}"
+        self._percentage = 0
+        self._created = False
+
+    @property
+    def cancelled(self) -> bool:
+        future = self._server.work_done_progress.tokens.get(self._token)
+        return bool(future is not None and future.cancelled())
+
+    def report(self, message: str, percentage: int | None = None) -> None:
+        if percentage is not None:
+            self._percentage = max(self._percentage, min(100, percentage))
+        if self._created:
+            self._server.work_done_progress.report(
+                self._token, lsp.WorkDoneProgressReport(message=message, percentage=self._percentage,
+                                                        cancellable=self._cancellable))
+        self._server.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Log, message=f"{self._title}: {message}"))
+
+    async def __aenter__(self) -> _LspProgress:
+        capabilities = self._server.client_capabilities
+        if capabilities.window is not None and capabilities.window.work_done_progress:
+            await self._server.work_done_progress.create_async(self._token)
+            self._created = True
+            self._server.work_done_progress.begin(
+                self._token, lsp.WorkDoneProgressBegin(title=self._title, cancellable=self._cancellable, percentage=0))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._created:
+            self._server.work_done_progress.end(self._token, lsp.WorkDoneProgressEnd())
+            self._server.work_done_progress.tokens.pop(self._token, None)
+
+
+class LspReporter:
+    interactive = True
+
+    def __init__(self, server: LanguageServer) -> None:
+        self._server = server
+
+    def progress(self, title: str, *, cancellable: bool = True) -> _LspProgress:
+        return _LspProgress(self._server, title, cancellable)
+
+    def log(self, message: str, level: LogLevel = "info") -> None:
+        self._server.window_log_message(lsp.LogMessageParams(type=_LOG_TYPES[level], message=message))
+
+    async def notify(self, message: str, *, actions: Sequence[str] = (), level: LogLevel = "info") -> str | None:
+        kind = _LOG_TYPES[level] if level != "debug" else lsp.MessageType.Info
+        if not actions:
+            self._server.window_show_message(lsp.ShowMessageParams(type=kind, message=message))
+            return None
+        chosen = await self._server.window_show_message_request_async(
+            lsp.ShowMessageRequestParams(type=kind, message=message,
+                                         actions=[lsp.MessageActionItem(title=a) for a in actions]))
+        return chosen.title if chosen is not None else None
+
+    async def _request(self, method: str, params: dict[str, Any]) -> Any:
+        return await self._server.protocol.send_request_async(method, params)
+
+    async def pick(self, title: str, items: Sequence[PickItem], *, placeholder: str = "") -> PickItem | None:
+        answer = await self._request(SHOW_QUICK_PICK, {
+            "title": title, "placeHolder": placeholder,
+            "items": [{"label": i.label, "description": i.description, "detail": i.detail,
+                       "picked": i.picked, "value": i.value} for i in items]})
+        value = _field(answer, "value")
+        return next((i for i in items if i.value == value), None) if value is not None else None
+
+    async def ask(self, prompt: str, *, default: str | None = None, password: bool = False) -> str | None:
+        answer = await self._request(SHOW_INPUT_BOX, {"prompt": prompt, "value": default or "", "password": password})
+        return answer if isinstance(answer, str) and answer else None
+
+    async def confirm(self, message: str, *, action: str) -> bool:
+        return await self.notify(message, actions=[action, "Cancel"], level="warning") == action
+
+    async def open_url(self, url: str) -> None:
+        await self._server.window_show_document_async(lsp.ShowDocumentParams(uri=url, external=True))
+
+    async def copy_to_clipboard(self, text: str) -> None:
+        await self._request(COPY_TO_CLIPBOARD, {"text": text})
+
+
+def _field(answer: Any, name: str) -> Any:
+    if answer is None:
+        return None
+    if isinstance(answer, dict):
+        return answer.get(name)
+    return getattr(answer, name, None)

@@ -1,0 +1,29 @@
+"""What every operation gets: the workspace, the one Reporter, and where Azure is (cloud or emulator)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .reporter import Reporter
+
+TargetKind = Literal["local", "azure"]
+# Front ends that own the user's sign-in (VS Code) hand tokens over: scopes -> (token, expires_on).
+TokenProvider = Callable[[list[str]], Awaitable[tuple[str, int]]]
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    kind: TargetKind = "local"
+    emulator_data_dir: Path | None = None
+    token_provider: TokenProvider | None = None
+
+
+@dataclass
+class OperationContext:
+    root: Path
+    reporter: Reporter
+    target: TargetSettings = field(default_factory=TargetSettings)
+    readiness_timeout: float = 900.0

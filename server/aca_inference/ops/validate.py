@@ -1,0 +1,22 @@
+"""Validate workspace: report every problem in infra/ (output panel / stderr) and a one-line summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..workspace.validate import validate_workspace
+from .reporter import Reporter
+
+
+async def validate(root: Path, reporter: Reporter) -> dict[str, Any]:
+    problems = validate_workspace(root)
+    for problem in problems:
+        reporter.log(str(problem), "error")
+    if problems:
+        noun = "problem" if len(problems) == 1 else "problems"
+        await reporter.notify(f"The inference workspace has {len(problems)} {noun}; see the output for each one.", level="error")
+    else:
+        reporter.log(f"Workspace {root} is valid.")
+        await reporter.notify("The inference workspace is valid.")
+    return {"valid": not problems, "problems": [str(p) for p in problems]}

@@ -1,0 +1,70 @@
+"""The fine-tuning files (written by the fine-tuning project): where inference finds its defaults.
+
+`infra/finetuning.config.json` holds SUBSCRIPTION_ID, RESOURCE_GROUP_NAME, STORAGE_ACCOUNT_NAME,
+FILE_SHARE_NAME (and job keys we ignore); `infra/provision/finetuning.parameters.json` holds the names of
+the ACA environment, its storage and the Log Analytics workspace. Both are optional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .json_file import read_json_object
+from .paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS
+from .problems import Problem, describe
+
+
+@dataclass(frozen=True)
+class FinetuningDefaults:
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    location: str | None = None
+    storage_account: str | None = None
+    file_share: str | None = None
+    managed_environment: str | None = None
+    environment_storage: str | None = None
+    log_analytics_workspace: str | None = None
+
+
+def _string(raw: dict[str, Any], key: str, display: str, path: str, problems: list[Problem]) -> str | None:
+    value = raw.get(key)
+    if value is None or (isinstance(value, str) and value):
+        return value
+    problems.append(Problem(display, path, "expected a non-empty string or null", describe(value)))
+    return None
+
+
+def _param(raw: dict[str, Any], name: str, display: str, problems: list[Problem]) -> str | None:
+    params = raw.get("parameters")
+    if not isinstance(params, dict):
+        return None
+    entry = params.get(name)
+    if not isinstance(entry, dict):
+        return None
+    return _string(entry, "value", display, f"parameters.{name}.value", problems)
+
+
+def read_finetuning(root: Path) -> tuple[FinetuningDefaults, list[Problem]]:
+    problems: list[Problem] = []
+    config: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    if (root / FINETUNING_CONFIG).exists():
+        config = read_json_object(root / FINETUNING_CONFIG, FINETUNING_CONFIG)
+    if (root / FINETUNING_PARAMETERS).exists():
+        params = read_json_object(root / FINETUNING_PARAMETERS, FINETUNING_PARAMETERS)
+    c, p = FINETUNING_CONFIG, FINETUNING_PARAMETERS
+    defaults = FinetuningDefaults(
+        subscription_id=_string(config, "SUBSCRIPTION_ID", c, "SUBSCRIPTION_ID", problems),
+        resource_group=_string(config, "RESOURCE_GROUP_NAME", c, "RESOURCE_GROUP_NAME", problems),
+        location=_param(params, "location", p, problems),
+        storage_account=_string(config, "STORAGE_ACCOUNT_NAME", c, "STORAGE_ACCOUNT_NAME", problems)
+        or _param(params, "storageAccountName", p, problems),
+        file_share=_string(config, "FILE_SHARE_NAME", c, "FILE_SHARE_NAME", problems)
+        or _param(params, "fileShareName", p, problems),
+        managed_environment=_param(params, "acaEnvironmentName", p, problems),
+        environment_storage=_param(params, "acaEnvironmentStorageName", p, problems),
+        log_analytics_workspace=_param(params, "acaLogAnalyticsName", p, problems),
+    )
+    return defaults, problems

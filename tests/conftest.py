@@ -1,0 +1,33 @@
+"""Suite-wide isolation: every test gets its own ACA_INFERENCE_HOME, so nothing touches the real home."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("aca-home")
+    monkeypatch.setenv("ACA_INFERENCE_HOME", str(home))
+    return home
+
+
+def write_parameters(root: Path, parameters: dict[str, Any] | str) -> Path:
+    """Write infra/provision/inference.parameters.json: a dict of name -> value, or raw text."""
+    path = root / "infra" / "provision" / "inference.parameters.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(parameters, str):
+        path.write_text(parameters)
+    else:
+        path.write_text(json.dumps({
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+            "contentVersion": "1.0.0.0",
+            "parameters": {name: {"value": value} for name, value in parameters.items()},
+        }, indent=2))
+    return path
