@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sys
 from collections.abc import Sequence
@@ -54,19 +55,15 @@ class _CliProgress:
             self._bar.start()
             self._task = self._bar.add_task(self._title, total=100)
         if self._cancellable:
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self._on_sigint)
-            except (NotImplementedError, RuntimeError):
-                pass
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         if self._cancellable:
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
-            except (NotImplementedError, RuntimeError):
-                pass
         if self._bar is not None:
             if exc is None and not self.state.cancelled and self._task is not None:
                 self._bar.update(self._task, completed=100)

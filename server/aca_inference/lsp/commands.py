@@ -88,13 +88,13 @@ async def _validate(context: OperationContext) -> dict[str, Any]:
 async def _provision(context: OperationContext) -> dict[str, Any]:
     from ..ops.provision import ProvisionRequest, provision
 
-    return await provision(context, ProvisionRequest())
+    return await provision(context, ProvisionRequest(always_pick=True))
 
 
 async def _preview(context: OperationContext) -> dict[str, Any]:
     from ..ops.provision import ProvisionRequest, provision
 
-    return await provision(context, ProvisionRequest(preview=True))
+    return await provision(context, ProvisionRequest(preview=True, always_pick=True))
 
 
 async def _deploy(context: OperationContext) -> dict[str, Any]:

@@ -27,3 +27,5 @@ class OperationContext:
     reporter: Reporter
     target: TargetSettings = field(default_factory=TargetSettings)
     readiness_timeout: float = 900.0
+    # Workspace folders the deployed app needs; synced to the share root (inference/ -> /mount/inference).
+    deploy_include: tuple[str, ...] = ("inference",)

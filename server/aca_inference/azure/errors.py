@@ -1,0 +1,57 @@
+"""Azure's answers turned into one message for the user: the service's code and message plus the fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError, OperationFailed
+
+# code (lower case) -> what to do about it
+_FIXES: dict[str, str] = {
+    "storageaccountalreadytaken": "The storage account name is taken globally: choose another `storageAccountName` "
+                                  "in infra/provision/inference.parameters.json.",
+    "storageaccountalreadyexists": "The storage account name is taken globally: choose another `storageAccountName` "
+                                   "in infra/provision/inference.parameters.json.",
+    "insufficientquota": "Request GPU quota for Azure Container Apps (Azure portal > Quotas > Azure Container Apps, "
+                         "the dedicated workload profile cores of the region), or choose another region or "
+                         "`workloadProfileType`.",
+    "quotaexceeded": "Request more quota for Azure Container Apps in this region (Azure portal > Quotas), or choose "
+                     "another region.",
+    "managedenvironmentworkloadprofilequotaexceeded": "Request GPU quota for Azure Container Apps (Azure portal > "
+                                                      "Quotas), or choose another region.",
+    "workloadprofiletypenotsupported": "This region does not offer that GPU workload profile: choose a region that "
+                                       "does (e.g. westus3, swedencentral) for `location`, or another "
+                                       "`workloadProfileType`.",
+    "locationnotavailableforresourcetype": "The region does not offer this resource type: choose another `location`.",
+    "authorizationfailed": "Your account lacks permission: ask for the Contributor role on the resource group.",
+    "subscriptionnotfound": "The subscription does not exist or you cannot see it: pick another one.",
+    "resourcegroupnotfound": "The resource group does not exist: create it or pick another one.",
+    "invalidapiversionparameter": "The service does not support this API version; update aca-inference.",
+}
+
+
+def _code_and_message(error: Any) -> tuple[str, str]:
+    inner = getattr(error, "error", None)
+    code = getattr(inner, "code", None) or getattr(error, "error_code", None) or ""
+    message = getattr(inner, "message", None) or getattr(error, "message", None) or str(error)
+    return str(code), str(message).splitlines()[0]
+
+
+def azure_error(error: Exception, doing: str) -> OperationFailed:
+    """`doing` says what we were doing ("creating storage account aistorageabcde")."""
+    code, message = _code_and_message(error)
+    fix = _FIXES.get(code.lower(), "")
+    status = getattr(error, "status_code", None)
+    head = f"Azure refused {doing}: {code or status or 'error'}: {message}"
+    return OperationFailed(f"{head}\n  Fix: {fix}" if fix else head)
+
+
+def is_not_found(error: Exception) -> bool:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    return isinstance(error, ResourceNotFoundError) or getattr(error, "status_code", None) == 404
+
+
+def subscription_not_found(subscription: str, available: list[str]) -> InputError:
+    listed = "".join(f"\n  - {s}" for s in available) or "\n  (none: check that you are signed in to the right tenant)"
+    return InputError(f"Subscription '{subscription}' was not found. Available subscriptions:{listed}")

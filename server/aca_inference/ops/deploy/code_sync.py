@@ -1,0 +1,36 @@
+"""The deploy's sync step: the workspace's app folders to the share, through the one sync engine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ...azure.session import AzureSession
+from ..context import OperationContext
+from ..reporter import Progress
+
+
+def cache_dir() -> Path:
+    home = Path(os.environ.get("ACA_INFERENCE_HOME") or Path.home() / ".aca-inference")
+    return home / "sync-cache"
+
+
+async def sync_code(context: OperationContext, session: AzureSession, account: str, account_key: str, share: str,
+                    progress: Progress) -> Any:
+    from ...sync import sync_to_share
+
+    client = session.share(account, account_key, share)
+
+    def on_progress(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
+        share_of_work = bytes_done / bytes_total if bytes_total else (files_done / files_total if files_total else 1)
+        progress.report(f"Uploading {files_done}/{files_total} files, {bytes_done / 1e6:.1f}/{bytes_total / 1e6:.1f} MB",
+                        5 + int(50 * share_of_work))
+
+    result = await sync_to_share(client, context.root, include=list(context.deploy_include),
+                                 cache_dir=cache_dir(), on_progress=on_progress,
+                                 is_cancelled=lambda: progress.cancelled)
+    context.reporter.log(f"Synced to {account}/{share}: {result.files_uploaded} uploaded "
+                         f"({result.bytes_uploaded / 1e6:.1f} MB), {result.files_deleted} removed, "
+                         f"{result.files_unchanged} unchanged.")
+    return result

@@ -1,0 +1,48 @@
+"""Show inference status: the app, its revisions and replicas, health and the endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..azure.endpoints import app_url, portal_link
+from ..azure.session import open_session
+from .app_target import app_ref, read_app
+from .context import OperationContext
+from .deploy.app_state import revision_state, wire
+
+
+async def show_status(context: OperationContext) -> dict[str, Any]:
+    reporter = context.reporter
+    ref = app_ref(context)
+    async with open_session(context.target) as session:
+        app = await read_app(session, ref)
+        properties = app.get("properties") or {}
+        fqdn = (properties.get("configuration") or {}).get("ingress", {}).get("fqdn")
+        client = session.container_apps(ref.subscription_id)
+        revisions = [wire(r) async for r in client.container_apps_revisions.list_revisions(ref.resource_group, ref.name)]
+        rows = []
+        for revision in revisions:
+            rp = revision.get("properties") or {}
+            state = await revision_state(session, ref, revision["name"]) if rp.get("active") else None
+            rows.append({"name": revision["name"], "active": bool(rp.get("active")),
+                         "running_state": rp.get("runningState"), "health_state": rp.get("healthState"),
+                         "traffic_weight": rp.get("trafficWeight"),
+                         "replicas": [{"name": r.name, "running_state": r.running_state, "ready": r.ready,
+                                       "restart_count": r.restart_count} for r in (state.replicas if state else [])]})
+    endpoint = app_url(fqdn) if fqdn else None
+    reporter.log(f"Container app {ref.name} ({properties.get('provisioningState')}, "
+                 f"{properties.get('runningStatus') or properties.get('runningState') or 'unknown'})")
+    reporter.log(f"  endpoint: {endpoint or 'no ingress'}")
+    reporter.log(f"  portal:   {portal_link(app.get('id', ''))}")
+    for row in rows:
+        marker = "*" if row["active"] else " "
+        reporter.log(f"{marker} revision {row['name']}: {row['running_state']}, health {row['health_state']}, "
+                     f"traffic {row['traffic_weight']}%")
+        for replica in row["replicas"]:
+            reporter.log(f"    replica {replica['name']}: {replica['running_state']}, ready={replica['ready']}, "
+                         f"restarts={replica['restart_count']}")
+    healthy = any(r["active"] and str(r["health_state"]).lower() == "healthy" for r in rows)
+    summary = f"{ref.name}: {'healthy' if healthy else 'not healthy'}; endpoint {endpoint}"
+    await reporter.notify(summary)
+    return {"app": ref.name, "endpoint": endpoint, "provisioning_state": properties.get("provisioningState"),
+            "healthy": healthy, "revisions": rows, "summary": summary}
