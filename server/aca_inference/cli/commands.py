@@ -19,6 +19,9 @@ def _context(args: argparse.Namespace, reporter: CliReporter) -> OperationContex
     context = OperationContext(root=args.workspace.resolve(), reporter=reporter, target=target)
     if getattr(args, "timeout", None):
         context.readiness_timeout = args.timeout
+    if getattr(args, "include", None):
+        context.deploy_include = tuple(args.include)
+    context.seed_demo_model = bool(getattr(args, "demo_model", False))
     return context
 
 
@@ -76,7 +79,7 @@ async def _logs(args: argparse.Namespace, reporter: CliReporter) -> dict[str, An
 async def _status(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
     from ..ops.status import show_status
 
-    return await show_status(_context(args, reporter))
+    return await show_status(_context(args, reporter), show_api_key=args.show_api_key)
 
 
 async def _delete(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:

@@ -16,6 +16,14 @@ def _common(parser: argparse.ArgumentParser, *, target: bool = True) -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="more detail (and tracebacks of unexpected errors)")
 
 
+def _deploy_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=None, help="seconds to wait for the endpoint (default 900)")
+    parser.add_argument("--include", action="append", default=None, metavar="FOLDER",
+                        help="workspace folder to sync to the share (repeatable; default: inference)")
+    parser.add_argument("--demo-model", action="store_true",
+                        help="first put the offline demo model on the share if it has no model-cache/")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aca-inference",
                                      description="Take a fine-tuned model to an inference endpoint on Azure Container Apps.")
@@ -39,18 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--preview", action="store_true", help="print the plan and change nothing")
         p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
         if name == "up":
-            p.add_argument("--timeout", type=float, default=None, help="seconds to wait for the endpoint")
+            _deploy_flags(p)
 
     p = sub.add_parser("deploy", help="sync the code to the share, restart the app, wait until it answers")
     _common(p)
-    p.add_argument("--timeout", type=float, default=None, help="seconds to wait for the endpoint (default 900)")
+    _deploy_flags(p)
 
     p = sub.add_parser("logs", help="the app's console log")
     _common(p)
     p.add_argument("--follow", "-f", action="store_true")
     p.add_argument("--tail", type=int, default=100)
 
-    _common(sub.add_parser("status", help="app, revisions, replicas, health, endpoint"))
+    p = sub.add_parser("status", help="app, revisions, replicas, health, endpoint")
+    _common(p)
+    p.add_argument("--show-api-key", action="store_true", help="print the endpoint's API key (a secret: mind your screen)")
 
     p = sub.add_parser("delete", help="delete the inference container app (shared resources stay)")
     _common(p)

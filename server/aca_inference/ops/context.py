@@ -29,3 +29,5 @@ class OperationContext:
     readiness_timeout: float = 900.0
     # Workspace folders the deployed app needs; synced to the share root (inference/ -> /mount/inference).
     deploy_include: tuple[str, ...] = ("inference",)
+    # Offline demo: put the tiny demo model on the share first when it has no model cache.
+    seed_demo_model: bool = False

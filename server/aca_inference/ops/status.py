@@ -8,10 +8,11 @@ from ..azure.endpoints import app_url, portal_link
 from ..azure.session import open_session
 from .app_target import app_ref, read_app
 from .context import OperationContext
-from .deploy.app_state import revision_state, wire
+from .deploy.app_state import app_secrets, revision_state, wire
+from .provision.desired import API_KEY_SECRET
 
 
-async def show_status(context: OperationContext) -> dict[str, Any]:
+async def show_status(context: OperationContext, *, show_api_key: bool = False) -> dict[str, Any]:
     reporter = context.reporter
     ref = app_ref(context)
     async with open_session(context.target) as session:
@@ -29,6 +30,7 @@ async def show_status(context: OperationContext) -> dict[str, Any]:
                          "traffic_weight": rp.get("trafficWeight"),
                          "replicas": [{"name": r.name, "running_state": r.running_state, "ready": r.ready,
                                        "restart_count": r.restart_count} for r in (state.replicas if state else [])]})
+        api_key = (await app_secrets(session, ref)).get(API_KEY_SECRET) if show_api_key else None
     endpoint = app_url(fqdn) if fqdn else None
     reporter.log(f"Container app {ref.name} ({properties.get('provisioningState')}, "
                  f"{properties.get('runningStatus') or properties.get('runningState') or 'unknown'})")
@@ -44,5 +46,9 @@ async def show_status(context: OperationContext) -> dict[str, Any]:
     healthy = any(r["active"] and str(r["health_state"]).lower() == "healthy" for r in rows)
     summary = f"{ref.name}: {'healthy' if healthy else 'not healthy'}; endpoint {endpoint}"
     await reporter.notify(summary)
+    if show_api_key:
+        # Asked for explicitly: only the result (stdout) carries it, never a log line.
+        summary = api_key or "(the app has no API key: endpoint auth is off)"
     return {"app": ref.name, "endpoint": endpoint, "provisioning_state": properties.get("provisioningState"),
-            "healthy": healthy, "revisions": rows, "summary": summary}
+            "healthy": healthy, "revisions": rows, "summary": summary,
+            **({"api_key": api_key} if show_api_key else {})}

@@ -86,6 +86,12 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
         key = await _account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
 
         async with reporter.progress("Deploying for inference") as progress:
+            if context.seed_demo_model:
+                from ..seed_model import seed_demo_model
+
+                progress.report("Checking the share for a model", 2)
+                await seed_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME),
+                                      reporter)
             progress.report(f"Syncing code to {config.STORAGE_ACCOUNT_NAME}/{config.FILE_SHARE_NAME}", 5)
             synced = await sync_code(context, session, str(config.STORAGE_ACCOUNT_NAME), key,
                                      str(config.FILE_SHARE_NAME), progress)
