@@ -8,8 +8,9 @@ from typing import Any
 import anyio
 
 from ...azure.endpoints import app_url
+from ...azure.errors import azure_error
 from ...azure.session import open_session
-from ...errors import Cancelled, InputError
+from ...errors import Cancelled, InputError, UserFacingError
 from ...workspace.finetuning import read_finetuning
 from ...workspace.inference_config import check_config, update_config
 from ...workspace.json_file import read_json_object
@@ -57,6 +58,25 @@ def _plan_rows(resources: list[Resource]) -> list[dict[str, Any]]:
              "changes": r.change.changes, "id": r.change.resource_id, "status": r.change.status} for r in resources]
 
 
+async def _read_all(resources: list[Resource]) -> None:
+    """Read every resource in parallel; the first problem is reported as one message."""
+    errors: list[Exception] = []
+
+    async def read(resource: Resource) -> None:
+        try:
+            await resource.plan()
+        except UserFacingError as error:
+            errors.append(error)
+        except Exception as error:  # noqa: BLE001 - Azure's refusal becomes a message with the fix
+            errors.append(azure_error(error, f"reading {resource.label} {resource.name}"))
+
+    async with anyio.create_task_group() as group:
+        for resource in resources:
+            group.start_soon(read, resource)
+    if errors:
+        raise errors[0]
+
+
 async def provision(context: OperationContext, request: ProvisionRequest) -> dict[str, Any]:
     reporter = context.reporter
     params = load_parameters(context.root, INFERENCE_PARAMETERS)
@@ -89,9 +109,7 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> dic
                      f"resource group {scope.resource_group}, location {desired.location}.")
         if getattr(scope, "created_group", False) and request.preview:
             reporter.log(f"create  resource group {scope.resource_group}")
-        async with anyio.create_task_group() as group:
-            for resource in resources:
-                group.start_soon(resource.plan)
+        await _read_all(resources)
         for resource in resources:
             reporter.log(resource.change.describe())
         pending = [r for r in resources if r.change.action != "reuse"]
