@@ -1,0 +1,285 @@
+// Inference on Azure Container Apps: the resources "AI Toolkit: Provision Azure Container Apps for inference"
+// creates, as a template you can also deploy by hand:
+//   az deployment group create -g <resource group> -f infra/provision/inference.bicep \
+//     -p infra/provision/inference.parameters.json
+// Shape of the AI Toolkit templates (microsoft/windows-ai-studio-templates, infra/provision/inference.bicep):
+// a null/omitted name means "<prefix> + the first 5 characters of uniqueString(resourceGroup().id)", the same
+// default the fine-tuning template computes, so inference reuses what fine-tuning created in the same group.
+// The daemon's resource model (server/aca_inference/workspace/resource_model.py) lists the same resource
+// types, api versions and parameters; tests/workspace/test_bicep_drift.py fails when the two drift apart.
+
+@description('Shell commands the container runs at start, joined with " && " and run by /bin/bash -c.')
+param defaultCommands array = [
+  'cd /mount/inference'
+  'pip install -r requirements.txt'
+  'python3 app.py'
+]
+
+@description('Most GPU nodes of the workload profile (its maximumCount), and the default for maxReplicas.')
+@minValue(1)
+param maximumInstanceCount int = 1
+
+@description('Azure region of every resource. Default: the resource group\'s region.')
+param location string = resourceGroup().location
+
+@description('Storage account holding the file share. Default: aistorage + 5 characters of uniqueString(resourceGroup().id).')
+@minLength(3)
+@maxLength(24)
+param storageAccountName string = 'aistorage${substring(uniqueString(resourceGroup().id), 0, 5)}'
+
+@description('Azure Files share mounted at /mount (code, model cache, adapters). Default: aifileshare + suffix.')
+@minLength(3)
+@maxLength(63)
+param fileShareName string = 'aifileshare${substring(uniqueString(resourceGroup().id), 0, 5)}'
+
+@description('Container Apps environment (Consumption + GPU workload profiles). Default: aienv + suffix.')
+@minLength(2)
+@maxLength(60)
+param acaEnvironmentName string = 'aienv${substring(uniqueString(resourceGroup().id), 0, 5)}'
+
+@description('Environment storage linking the file share to the environment. Default: aienvstorage + suffix.')
+@minLength(2)
+@maxLength(32)
+param acaEnvironmentStorageName string = 'aienvstorage${substring(uniqueString(resourceGroup().id), 0, 5)}'
+
+@description('Container app serving the model. Default: aiacaapp + suffix.')
+@minLength(2)
+@maxLength(32)
+param acaAppName string = 'aiacaapp${substring(uniqueString(resourceGroup().id), 0, 5)}'
+
+@description('Log Analytics workspace receiving the environment\'s logs. Default: ailog + suffix.')
+@minLength(4)
+@maxLength(63)
+param acaLogAnalyticsName string = 'ailog${substring(uniqueString(resourceGroup().id), 0, 5)}'
+
+@description('Name of the dedicated GPU workload profile in the environment, and the profile the app runs on.')
+@minLength(1)
+@maxLength(15)
+param workloadProfileName string = 'GPU'
+
+@description('Dedicated GPU workload profile type (for example NC24-A100, NC48-A100, NC96-A100). Scales from 0 to maximumInstanceCount nodes.')
+param workloadProfileType string = 'NC24-A100'
+
+@description('Container image with CUDA and PyTorch; the code itself comes from the share at /mount.')
+param containerImage string = 'mcr.microsoft.com/azureml/curated/acft-hf-nlp-gpu:latest'
+
+@description('CPU cores for the container (the whole NC24-A100 node is 24).')
+@minValue(1)
+param containerCpu int = 24
+
+@description('Memory for the container, for example 220Gi (the whole NC24-A100 node).')
+param containerMemory string = '220Gi'
+
+@description('Port the app listens on (PORT in the container); external ingress and the /health probes use it.')
+@minValue(1)
+@maxValue(65535)
+param targetPort int = 7860
+
+@description('Fewest replicas; 0 lets the app scale to zero when idle (the next request waits for a cold start).')
+@minValue(0)
+param minReplicas int = 0
+
+@description('Most replicas. Default: maximumInstanceCount.')
+@minValue(1)
+param maxReplicas int = maximumInstanceCount
+
+@description('Extra environment variables for the container: an array of {name, value}.')
+param environmentVariables array = []
+
+@description('Endpoint authentication: apiKey (requests need the key, kept in the app secret inference-api-key and given to the app as INFERENCE_API_KEY) or none (open endpoint).')
+@allowed([
+  'apiKey'
+  'none'
+])
+param endpointAuth string = 'apiKey'
+
+@description('API key for endpointAuth apiKey. Default: a new random key on every deployment, so pass the existing key when you redeploy by hand.')
+@secure()
+param apiKey string = newGuid()
+
+var containerName = 'inference'
+var volumeName = 'azurefile'
+var mountPath = '/mount'
+var apiKeySecretName = 'inference-api-key'
+var apiKeyEnvName = 'INFERENCE_API_KEY'
+var healthProbe = {
+  path: '/health'
+  port: targetPort
+  scheme: 'HTTP'
+}
+
+resource storageAccount 'Microsoft.Storage/storageAccounts@2026-09-01' = {
+  name: storageAccountName
+  location: location
+  sku: {
+    name: 'Standard_LRS'
+  }
+  kind: 'StorageV2'
+  properties: {
+    minimumTlsVersion: 'TLS1_2'
+    allowBlobPublicAccess: false
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2026-09-01' = {
+  parent: storageAccount
+  name: 'default'
+}
+
+resource fileShare 'Microsoft.Storage/storageAccounts/fileServices/shares@2026-09-01' = {
+  parent: fileService
+  name: fileShareName
+  properties: {
+    shareQuota: 1024
+    enabledProtocols: 'SMB'
+  }
+}
+
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2025-07-01' = {
+  name: acaLogAnalyticsName
+  location: location
+  properties: {
+    sku: {
+      name: 'PerGB2018'
+    }
+    retentionInDays: 30
+  }
+}
+
+resource environment 'Microsoft.App/managedEnvironments@2026-07-01' = {
+  name: acaEnvironmentName
+  location: location
+  properties: {
+    appLogsConfiguration: {
+      destination: 'log-analytics'
+      logAnalyticsConfiguration: {
+        customerId: logAnalytics.properties.customerId
+        sharedKey: logAnalytics.listKeys().primarySharedKey
+      }
+    }
+    workloadProfiles: [
+      {
+        name: 'Consumption'
+        workloadProfileType: 'Consumption'
+      }
+      {
+        name: workloadProfileName
+        workloadProfileType: workloadProfileType
+        minimumCount: 0
+        maximumCount: maximumInstanceCount
+      }
+    ]
+  }
+}
+
+resource environmentStorage 'Microsoft.App/managedEnvironments/storages@2026-07-01' = {
+  parent: environment
+  name: acaEnvironmentStorageName
+  properties: {
+    azureFile: {
+      accountName: storageAccount.name
+      accountKey: storageAccount.listKeys().keys[0].value
+      shareName: fileShare.name
+      accessMode: 'ReadWrite'
+    }
+  }
+}
+
+resource containerApp 'Microsoft.App/containerApps@2026-07-01' = {
+  name: acaAppName
+  location: location
+  properties: {
+    environmentId: environment.id
+    workloadProfileName: workloadProfileName
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        targetPort: targetPort
+        transport: 'auto'
+        allowInsecure: false
+      }
+      secrets: endpointAuth == 'apiKey' ? [
+        {
+          name: apiKeySecretName
+          value: apiKey
+        }
+      ] : []
+    }
+    template: {
+      containers: [
+        {
+          name: containerName
+          image: containerImage
+          command: [
+            '/bin/bash'
+            '-c'
+          ]
+          args: [
+            join(defaultCommands, ' && ')
+          ]
+          resources: {
+            cpu: containerCpu
+            memory: containerMemory
+          }
+          env: concat(filter(environmentVariables, variable => variable.name != apiKeyEnvName), endpointAuth == 'apiKey' ? [
+            {
+              name: apiKeyEnvName
+              secretRef: apiKeySecretName
+            }
+          ] : [])
+          volumeMounts: [
+            {
+              volumeName: volumeName
+              mountPath: mountPath
+            }
+          ]
+          // A GPU cold start (pip install + model load) takes minutes: startup allows it, readiness gates traffic.
+          probes: [
+            {
+              type: 'Startup'
+              httpGet: healthProbe
+              initialDelaySeconds: 5
+              periodSeconds: 10
+              failureThreshold: 10
+              timeoutSeconds: 5
+            }
+            {
+              type: 'Readiness'
+              httpGet: healthProbe
+              periodSeconds: 5
+              failureThreshold: 3
+              timeoutSeconds: 5
+            }
+            {
+              type: 'Liveness'
+              httpGet: healthProbe
+              periodSeconds: 30
+              failureThreshold: 3
+              timeoutSeconds: 10
+            }
+          ]
+        }
+      ]
+      scale: {
+        minReplicas: minReplicas
+        maxReplicas: maxReplicas
+      }
+      volumes: [
+        {
+          name: volumeName
+          storageType: 'AzureFile'
+          storageName: environmentStorage.name
+        }
+      ]
+    }
+  }
+}
+
+output SUBSCRIPTION_ID string = subscription().subscriptionId
+output RESOURCE_GROUP_NAME string = resourceGroup().name
+output STORAGE_ACCOUNT_NAME string = storageAccount.name
+output FILE_SHARE_NAME string = fileShare.name
+output ACA_APP_NAME string = containerApp.name
+output ACA_APP_ENDPOINT string = containerApp.properties.configuration.ingress.fqdn
