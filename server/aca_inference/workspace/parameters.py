@@ -46,7 +46,7 @@ class InferenceParameters(BaseModel):
     workloadProfileName: str = Field(default="GPU", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,14}$")
     workloadProfileType: str = "NC24-A100"
     containerImage: str = DEFAULT_IMAGE
-    containerCpu: float = Field(default=24, gt=0, le=96)
+    containerCpu: int = Field(default=24, ge=1, le=96)  # ARM int: the bicep has no fractional type
     containerMemory: str = Field(default="220Gi", pattern=r"^\d+(\.\d+)?Gi$")
     targetPort: int = Field(default=7860, ge=1, le=65535)
     minReplicas: int = Field(default=0, ge=0, le=1000)
@@ -114,6 +114,11 @@ def parse_parameters(raw: dict[str, Any], display: str) -> tuple[InferenceParame
         if entry["value"] is not None:
             values[name] = entry["value"]
 
+    # Names are checked on the raw values, so one run reports type errors and name errors together.
+    for name, kind in NAME_PARAMETERS.items():
+        value = values.get(name)
+        if isinstance(value, str) and (rule := check_name(kind, value)) is not None:
+            problems.append(Problem(display, f"parameters.{name}.value", rule, describe(value)))
     try:
         model = InferenceParameters.model_validate(values)
     except ValidationError as exc:
@@ -122,10 +127,6 @@ def parse_parameters(raw: dict[str, Any], display: str) -> tuple[InferenceParame
             problems.append(Problem(display, _json_path(error["loc"]), _expected(error), found))
         return None, problems
 
-    for name, kind in NAME_PARAMETERS.items():
-        value = getattr(model, name)
-        if value is not None and (rule := check_name(kind, value)) is not None:
-            problems.append(Problem(display, f"parameters.{name}.value", rule, describe(value)))
     if model.maxReplicas is not None and model.minReplicas > model.maxReplicas:
         problems.append(Problem(display, "parameters.minReplicas.value",
                                 f"expected at most maxReplicas ({model.maxReplicas})", describe(model.minReplicas)))
