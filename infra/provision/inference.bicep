@@ -223,7 +223,7 @@ resource containerApp 'Microsoft.App/containerApps@2026-07-01' = {
             cpu: containerCpu
             memory: containerMemory
           }
-          env: concat(filter(environmentVariables, variable => variable.name != apiKeyEnvName), endpointAuth == 'apiKey' ? [
+          env: concat(filter(environmentVariables, envVar => envVar.name != apiKeyEnvName), endpointAuth == 'apiKey' ? [
             {
               name: apiKeyEnvName
               secretRef: apiKeySecretName

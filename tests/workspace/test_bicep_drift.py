@@ -112,9 +112,18 @@ def _split_decorators(lines: list[str]) -> tuple[list[str], list[str]]:
             decorators.append(line.strip())
         else:
             decorators[-1] += " " + line.strip()
-        depth += line.count("(") + line.count("[") + line.count("{")
-        depth -= line.count(")") + line.count("]") + line.count("}")
+        bare = _blank_strings(line)
+        depth += bare.count("(") + bare.count("[") + bare.count("{")
+        depth -= bare.count(")") + bare.count("]") + bare.count("}")
     return decorators, []
+
+
+_STRING = re.compile(r"'''.*?'''|'(?:\\.|[^'\\\n])*'", re.S)
+
+
+def _blank_strings(text: str) -> str:
+    """The same text with string literals' contents blanked, so brackets inside strings are not counted."""
+    return _STRING.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
 
 
 def _statements(text: str) -> list[str]:
@@ -122,13 +131,13 @@ def _statements(text: str) -> list[str]:
     statements: list[str] = []
     depth = 0
     current: list[str] = []
-    for line in text.splitlines():
+    for line, bare in zip(text.splitlines(), _blank_strings(text).splitlines(), strict=True):
         if depth == 0 and line.strip() and not line[0].isspace() and _declares(current):
             statements.append("\n".join(current))
             current = []
         current.append(line)
-        depth += line.count("{") + line.count("[") + line.count("(")
-        depth -= line.count("}") + line.count("]") + line.count(")")
+        depth += bare.count("{") + bare.count("[") + bare.count("(")
+        depth -= bare.count("}") + bare.count("]") + bare.count(")")
         if depth < 0:
             raise ValueError(f"unbalanced brackets at: {line.strip()}")
     if depth != 0:
@@ -383,6 +392,12 @@ def test_reader_ignores_declarations_inside_comments_and_strings() -> None:
     text = _altered("param targetPort int = 7860",
                     "// param ghost string\n/* resource ghost 'Microsoft.Web/sites@2020-01-01' = {} */\n"
                     "param targetPort int = 7860")
+    assert check_inference_template(text) == []
+
+
+def test_reader_ignores_brackets_inside_strings() -> None:
+    text = _altered("@description('Port the app listens on", "@description('Port (( [{ the app listens on")
+    assert parse_bicep(text).params["targetPort"].default == "7860"
     assert check_inference_template(text) == []
 
 
