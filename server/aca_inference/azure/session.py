@@ -111,9 +111,15 @@ async def _cloud_session(target: TargetSettings) -> AzureSession:
     if target.token_provider is not None:
         credential: Any = ClientTokenCredential(target.token_provider)
     else:
+        import os
+
         from azure.identity.aio import DefaultAzureCredential
 
-        credential = DefaultAzureCredential(exclude_interactive_browser_credential=True)
+        # Managed identity is only tried where a host advertises it: elsewhere its probe of the instance
+        # metadata endpoint costs seconds of time-outs before the real "not signed in" answer.
+        managed = any(os.environ.get(v) for v in ("IDENTITY_ENDPOINT", "MSI_ENDPOINT", "ACA_INFERENCE_MANAGED_IDENTITY"))
+        credential = DefaultAzureCredential(exclude_interactive_browser_credential=True,
+                                            exclude_managed_identity_credential=not managed)
     session = AzureSession(management_endpoint=AZURE_MANAGEMENT, credential=credential,
                            connection_verify=True, is_emulator=False)
     try:
