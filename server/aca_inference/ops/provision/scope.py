@@ -15,7 +15,7 @@ from ...errors import Cancelled, InputError
 from ...workspace.naming import ResourceKind, check_name
 from ..reporter import PickItem, Reporter
 
-NEW_GROUP = "\u0000new"
+NEW_GROUP = "__create_new_resource_group__"
 DEFAULT_LOCATION = "westus3"
 
 
