@@ -31,3 +31,29 @@ def write_parameters(root: Path, parameters: dict[str, Any] | str) -> Path:
             "parameters": {name: {"value": value} for name, value in parameters.items()},
         }, indent=2))
     return path
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory):
+    """One in-process local Azure for the session; tests isolate themselves by resource group."""
+    from aca_inference.emulator.testing import running_emulator
+
+    with running_emulator(tmp_path_factory.mktemp("emulator"), time_scale=0.002) as info:
+        yield info
+
+
+NULL_TEMPLATE = {name: None for name in ("location", "storageAccountName", "fileShareName", "acaEnvironmentName",
+                                         "acaEnvironmentStorageName", "acaAppName", "acaLogAnalyticsName")}
+
+
+def cli_run(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> "subprocess.CompletedProcess[str]":
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "aca_inference.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+
+
+def last_json(stdout: str) -> dict[str, Any]:
+    return json.loads(stdout.strip().splitlines()[-1])
