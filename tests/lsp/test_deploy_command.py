@@ -1,0 +1,68 @@
+"""Deploy through the daemon over real stdio: progress, the endpoint notification with its two buttons,
+Go to Inference Endpoint opening the browser (showDocument, external) and the URL in the output panel."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient
+
+from tests.deploy.conftest import make_workspace, provision_workspace
+from tests.lsp.conftest import open_workspace, run_command
+
+
+async def test_deploy_offers_the_endpoint_and_opens_it_in_the_browser(
+        lsp_client: LanguageClient, tmp_path: Path, emulator: Any) -> None:
+    root = make_workspace(tmp_path)
+    config = provision_workspace(emulator, root, "rg-lsp-deploy")
+    offered: list[lsp.ShowMessageRequestParams] = []
+
+    @lsp_client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)
+    def click(ls: LanguageClient, params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem:
+        offered.append(params)
+        return lsp.MessageActionItem(title="Go to Inference Endpoint")
+
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    result = await run_command(lsp_client, "deploy")
+    assert result["ok"] is True, result
+    endpoint = config["ACA_APP_ENDPOINT"]
+    assert result["endpoint"] == endpoint
+    for _ in range(50):
+        if lsp_client.shown_documents:
+            break
+        await asyncio.sleep(0.1)
+    assert offered[0].message == f"Inference endpoint is ready: {endpoint}"
+    assert [a.title for a in offered[0].actions or []] == ["Go to Inference Endpoint", "Copy API Key"]
+    assert [(d.uri, d.external) for d in lsp_client.shown_documents] == [(endpoint, True)]
+    logged = "\n".join(m.message for m in lsp_client.log_messages)
+    assert f"Inference endpoint: {endpoint}" in logged
+    reports = [p.value for reports in lsp_client.progress_reports.values() for p in reports]
+    assert any(getattr(v, "title", "") == "Deploying for inference" for v in reports)
+
+
+async def test_copy_api_key_goes_to_the_clipboard_and_never_to_the_output(
+        lsp_client: LanguageClient, tmp_path: Path, emulator: Any) -> None:
+    root = make_workspace(tmp_path)
+    provision_workspace(emulator, root, "rg-lsp-copykey")
+    copied: list[str] = []
+
+    @lsp_client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)
+    def click(ls: LanguageClient, params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem:
+        return lsp.MessageActionItem(title="Copy API Key")
+
+    @lsp_client.feature("acaInference/copyToClipboard")
+    def clipboard(ls: LanguageClient, params: Any) -> None:
+        copied.append(params["text"] if isinstance(params, dict) else params.text)
+
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    assert (await run_command(lsp_client, "deploy"))["ok"] is True
+    for _ in range(50):
+        if copied:
+            break
+        await asyncio.sleep(0.1)
+    assert len(copied) == 1 and len(copied[0]) >= 32
+    everything_shown = "\n".join([m.message for m in lsp_client.log_messages] + [m.message for m in lsp_client.messages])
+    assert copied[0] not in everything_shown
