@@ -26,6 +26,7 @@ class FilesEndpoint:
     key: str
     ca_path: str
     shares_root: Path
+    secondary_key: str = ""
 
     @property
     def account_url(self) -> str:
@@ -57,9 +58,9 @@ def serve_files(data_dir: Path, *, extra_middlewares: Sequence[Any] = ()) -> Ite
     server_cert = ca.issue_cert("127.0.0.1", "localhost")
     ca_path = data_dir / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_path))
-    key = base64.b64encode(os.urandom(64)).decode()
+    key, secondary_key = (base64.b64encode(os.urandom(64)).decode() for _ in range(2))
     shares_root = data_dir / "shares"
-    keys = {ACCOUNT: [key, base64.b64encode(os.urandom(64)).decode()]}
+    keys = {ACCOUNT: [key, secondary_key]}
 
     loop = asyncio.new_event_loop()
     ready = threading.Event()
@@ -90,7 +91,7 @@ def serve_files(data_dir: Path, *, extra_middlewares: Sequence[Any] = ()) -> Ite
     if not ready.wait(30):
         raise RuntimeError("the files endpoint did not start")
     try:
-        yield FilesEndpoint(f"https://127.0.0.1:{state['port']}", ACCOUNT, key, str(ca_path), shares_root)
+        yield FilesEndpoint(f"https://127.0.0.1:{state['port']}", ACCOUNT, key, str(ca_path), shares_root, secondary_key)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(30)
