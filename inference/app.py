@@ -1,0 +1,58 @@
+"""Chat with the fine-tuned model: a Gradio page at `/` and an OpenAI-compatible API at `/v1`, on $PORT.
+
+What the inference template's container runs (`cd /mount/inference && pip install -r requirements.txt &&
+python3 app.py`). Settings come from environment variables (see serving/settings.py); flags override them:
+
+    python3 app.py [--baseonly] [--port 7860] [--host 0.0.0.0] [--engine auto|transformers|vllm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseonly", action="store_true", help="serve the base model without the LoRA adapter")
+    parser.add_argument("--port", type=int, help="port to listen on (default $PORT or 7860)")
+    parser.add_argument("--host", help="interface to bind (default $HOST; 0.0.0.0 in a container)")
+    parser.add_argument("--engine", choices=["auto", "transformers", "vllm"], help="generation engine")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    log = logging.getLogger("inference")
+
+    from serving.model_files import ModelFilesError, locate_model_files
+    from serving.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(port=args.port, host=args.host, engine=args.engine,
+                                     base_only=True if args.baseonly else None)
+        files = locate_model_files(settings)
+    except (SettingsError, ModelFilesError) as error:
+        print(f"refusing to start: {error}", file=sys.stderr)
+        return 2
+    log.info("Serving %s as '%s' on http://%s:%d (API key auth: %s)", files.describe(), files.model_id,
+             settings.host, settings.port, "on" if settings.auth_enabled else "off")
+
+    import uvicorn
+    from serving.server import create_app
+
+    failed = False
+
+    def stop_on_load_failure() -> None:
+        nonlocal failed
+        failed = True
+        server.should_exit = True
+
+    app = create_app(settings, files, on_load_failure=stop_on_load_failure)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+                                           timeout_graceful_shutdown=5))
+    server.run()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""The generation engine interface the API and the UI share, and the pieces every engine uses: the chat prompt,
+sampling settings, admission control (a bounded queue in front of a fixed number of generation slots) and
+stop-sequence matching."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+FinishReason = Literal["stop", "length"]
+
+
+class RequestRejected(Exception):
+    """A request the engine will not run; `status`/`code` map it onto an OpenAI-style error."""
+
+    status = 400
+    code: str | None = None
+    param: str | None = None
+    error_type = "invalid_request_error"
+
+    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        if param is not None:
+            self.param = param
+        if code is not None:
+            self.code = code
+
+
+class PromptTooLong(RequestRejected):
+    code = "context_length_exceeded"
+    param = "messages"
+
+
+class ServerBusy(RequestRejected):
+    status = 429
+    code = "rate_limit_exceeded"
+    error_type = "rate_limit_error"
+
+
+class QueueTimeout(RequestRejected):
+    status = 503
+    code = "queue_timeout"
+    error_type = "server_error"
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A conversation rendered with the model's chat template and tokenized."""
+
+    text: str
+    token_ids: list[int]
+
+
+@dataclass(frozen=True)
+class Sampling:
+    max_new_tokens: int
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 1e-5
+
+
+@dataclass
+class Generation:
+    """Running totals of one generation; final once the stream ends."""
+
+    prompt_tokens: int
+    completion_tokens: int = 0
+    finish_reason: FinishReason | None = None
+    first_token_at: float | None = None
+    started_at: float = field(default_factory=time.monotonic)
+
+
+class GenerationEngine(ABC):
+    """One loaded model. `stream` yields text pieces as they are generated and fills in `generation`."""
+
+    name: str
+    model_id: str
+    max_context: int
+    description: str
+
+    def __init__(self, tokenizer: Any, admission: Admission) -> None:
+        self.tokenizer = tokenizer
+        self.admission = admission
+
+    def render(self, messages: Sequence[ChatMessage]) -> Prompt:
+        """Apply the model's chat template (the Phi-3 format when the tokenizer has none) and tokenize."""
+        conversation = [{"role": m.role, "content": m.content} for m in messages]
+        if getattr(self.tokenizer, "chat_template", None):
+            text = self.tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
+        else:
+            text = "".join(f"<|{m['role']}|>\n{m['content']}<|end|>\n" for m in conversation) + "<|assistant|>\n"
+        # The template already wrote the special tokens it wants (e.g. <s>); do not add them twice.
+        token_ids = list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        return Prompt(text=text, token_ids=token_ids)
+
+    def check_fits(self, prompt: Prompt, sampling: Sampling) -> None:
+        needed = len(prompt.token_ids) + sampling.max_new_tokens
+        if needed > self.max_context:
+            raise PromptTooLong(
+                f"This model's maximum context length is {self.max_context} tokens. However, you requested "
+                f"{needed} tokens ({len(prompt.token_ids)} in the messages, {sampling.max_new_tokens} in the "
+                "completion). Please reduce the length of the messages or the completion.")
+
+    @abstractmethod
+    def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation) -> AsyncIterator[str]:
+        """Yield text as it is generated; waits for a generation slot first (may raise ServerBusy/QueueTimeout)."""
+
+    async def close(self) -> None:  # noqa: B027 - engines without resources need nothing
+        pass
+
+
+class Admission:
+    """At most `slots` generations at once, at most `max_waiting` requests waiting for one.
+
+    A slot is released from whichever thread the generation ends on, so a cancelled request keeps its slot
+    until its generation thread has really stopped - the model never runs more generations than `slots`."""
+
+    def __init__(self, slots: int, max_waiting: int, wait_timeout: float) -> None:
+        self.slots = slots
+        self.max_waiting = max_waiting
+        self.wait_timeout = wait_timeout
+        self._free = slots
+        self._waiters: list[asyncio.Future[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def running(self) -> int:
+        return self.slots - self._free
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    def check_capacity(self) -> None:
+        """Reject now (before a streaming response starts) when even the queue is full."""
+        if self._free == 0 and len(self._waiters) >= self.max_waiting:
+            raise ServerBusy(f"The server is busy: {self.running} generations running and {self.waiting} waiting. "
+                             "Retry shortly.")
+
+    async def acquire(self) -> Callable[[], None]:
+        """Wait for a slot; returns a release function that is safe to call once, from any thread."""
+        self._loop = asyncio.get_running_loop()
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+        else:
+            self.check_capacity()
+            waiter: asyncio.Future[None] = self._loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                await asyncio.wait_for(asyncio.shield(waiter), self.wait_timeout)
+            except BaseException as error:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+                if waiter.done() and not waiter.cancelled():
+                    self._release_in_loop()  # the slot was handed to us as we gave up: pass it on
+                if isinstance(error, TimeoutError):
+                    raise QueueTimeout(f"Waited {self.wait_timeout:.0f} s for a free generation slot; the server "
+                                       "is overloaded. Retry later.") from None
+                raise
+        released = threading.Event()
+        loop = self._loop
+
+        def release() -> None:
+            if released.is_set():
+                return
+            released.set()
+            if _in_loop(loop):
+                self._release_in_loop()
+            else:
+                loop.call_soon_threadsafe(self._release_in_loop)
+
+        return release
+
+    def _release_in_loop(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)  # the slot moves straight to the next waiter
+                return
+        self._free += 1
+
+
+def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+class StopMatcher:
+    """Cuts the text at the first stop sequence, holding back a tail that could be the start of one."""
+
+    def __init__(self, stops: Sequence[str]) -> None:
+        self.stops = [s for s in stops if s]
+        self.hold = max((len(s) for s in self.stops), default=1) - 1
+        self.pending = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        """Text that is safe to send now."""
+        if not self.stops:
+            return text
+        self.pending += text
+        cut = min((i for i in (self.pending.find(s) for s in self.stops) if i >= 0), default=-1)
+        if cut >= 0:
+            self.stopped = True
+            out, self.pending = self.pending[:cut], ""
+            return out
+        safe = len(self.pending) - self.hold
+        if safe <= 0:
+            return ""
+        out, self.pending = self.pending[:safe], self.pending[safe:]
+        return out
+
+    def flush(self) -> str:
+        out, self.pending = self.pending, ""
+        return out

@@ -1,0 +1,56 @@
+"""Assemble the app: API routes first, auth in front of them, the Gradio page mounted at `/` last."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+
+from fastapi import FastAPI
+
+from .api import build_api, install_error_handlers
+from .auth import ApiKeyMiddleware
+from .model_files import ModelFiles
+from .model_service import ModelService
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, files: ModelFiles, *, on_load_failure: Callable[[], None] | None = None) -> FastAPI:
+    """`on_load_failure` runs when the model cannot be loaded (the entry point stops the server: a replica that
+    can never serve should exit, so the platform reports and restarts it)."""
+    # No phoning home from the page or the server (an ACA replica may have no internet, and it is not ours).
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    from .ui import build_ui
+
+    service = ModelService(settings, files)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async def load() -> None:
+            try:
+                await service.load()
+            except Exception:
+                if on_load_failure is not None:
+                    on_load_failure()
+
+        task = asyncio.create_task(load())
+        try:
+            yield
+        finally:
+            task.cancel()
+            await service.close()
+
+    app = FastAPI(title="ACA Inference", lifespan=lifespan, docs_url="/v1/docs", redoc_url=None,
+                  openapi_url="/v1/openapi.json")
+    app.state.model_service = service
+    install_error_handlers(app)
+    app.include_router(build_api(service, settings))
+    if settings.api_key is not None:
+        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key.get_secret_value())
+    return gr.mount_gradio_app(app, build_ui(service, settings), path="/", ssr_mode=False)

@@ -1,0 +1,170 @@
+"""The portable engine: transformers `generate` in a thread per request, text streamed back through a
+TextIteratorStreamer that hands pieces to the event loop. Works on CPU and GPU, with or without 4-bit.
+Imported by the background loader only (torch and transformers take seconds to import)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import torch
+from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+from .engine import Admission, Generation, GenerationEngine, Prompt, Sampling, StopMatcher
+from .loading import Placement, choose_placement, context_length, load_model, load_tokenizer
+from .model_files import ModelFiles
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+class TransformersEngine(GenerationEngine):
+    name = "transformers"
+
+    def __init__(self, model: Any, tokenizer: Any, files: ModelFiles, placement: Placement,
+                 admission: Admission, generation_timeout: float) -> None:
+        super().__init__(tokenizer, admission)
+        self.model = model
+        self.model_id = files.model_id
+        self.placement = placement
+        self.max_context = context_length(model, tokenizer)
+        self.generation_timeout = generation_timeout
+        self.eos_token_ids = _eos_token_ids(model, tokenizer)
+        self.description = f"transformers on {placement.describe()}"
+
+    @classmethod
+    def load(cls, settings: Settings, files: ModelFiles) -> TransformersEngine:
+        placement = choose_placement(settings)
+        log.info("Loading %s with transformers on %s", files.describe(), placement.describe())
+        tokenizer = load_tokenizer(files)
+        model = load_model(files, placement, tokenizer)
+        slots = settings.concurrency or (4 if placement.device == "cuda" else 1)
+        return cls(model, tokenizer, files, placement, Admission(slots, settings.max_queue, settings.queue_timeout),
+                   settings.generation_timeout)
+
+    async def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation) -> AsyncIterator[str]:
+        self.check_fits(prompt, sampling)
+        release = await self.admission.acquire()
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[Any] = asyncio.Queue()
+        cancelled = threading.Event()
+        streamer = _LoopStreamer(self.tokenizer, loop, pieces)
+        stops = StopMatcher(sampling.stop)
+
+        def run() -> None:
+            try:
+                self._generate(prompt, sampling, streamer, cancelled)
+                loop.call_soon_threadsafe(pieces.put_nowait, _END)
+            except BaseException as error:  # surfaced to the request, not lost in the thread
+                loop.call_soon_threadsafe(pieces.put_nowait, error)
+            finally:
+                release()
+
+        thread = threading.Thread(target=run, name="generate", daemon=True)
+        try:
+            thread.start()
+        except BaseException:
+            release()
+            raise
+        try:
+            while True:
+                piece = await pieces.get()
+                if piece is _END:
+                    break
+                if isinstance(piece, BaseException):
+                    raise piece
+                if generation.first_token_at is None:
+                    generation.first_token_at = time.monotonic()
+                text = stops.feed(piece)
+                if text:
+                    yield text
+                if stops.stopped:
+                    cancelled.set()
+                    break
+            if not stops.stopped:
+                tail = stops.flush()
+                if tail:
+                    yield tail
+        finally:
+            # Client gone, stop sequence hit or error: the generation thread ends at its next token.
+            cancelled.set()
+            generation.completion_tokens = streamer.generated
+            if stops.stopped or streamer.last_token in self.eos_token_ids:
+                generation.finish_reason = "stop"
+            else:
+                generation.finish_reason = "length"
+
+    def _generate(self, prompt: Prompt, sampling: Sampling, streamer: _LoopStreamer,
+                  cancelled: threading.Event) -> None:
+        device = self.model.device
+        input_ids = torch.tensor([prompt.token_ids], dtype=torch.long, device=device)
+        kwargs: dict[str, Any] = dict(
+            input_ids=input_ids, attention_mask=torch.ones_like(input_ids), streamer=streamer,
+            max_new_tokens=sampling.max_new_tokens, max_time=self.generation_timeout,
+            stopping_criteria=StoppingCriteriaList([_Cancelled(cancelled)]), eos_token_id=self.eos_token_ids,
+            pad_token_id=self.tokenizer.pad_token_id,
+        )
+        if sampling.greedy:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        else:
+            kwargs.update(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p,
+                          top_k=sampling.top_k or 0)
+        if sampling.seed is not None:
+            torch.manual_seed(sampling.seed)  # reproducible with one generation at a time (CPU default)
+        with torch.inference_mode():
+            self.model.generate(**kwargs)
+
+
+class _Cancelled(StoppingCriteria):
+    """Ends `generate` at the next token once the request is gone or hit a stop sequence."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+class _LoopStreamer(TextIteratorStreamer):
+    """TextIteratorStreamer's incremental decoding, delivering pieces into an asyncio queue (no thread blocks on
+    a queue.get) and counting the generated tokens."""
+
+    def __init__(self, tokenizer: Any, loop: asyncio.AbstractEventLoop, pieces: asyncio.Queue[Any]) -> None:
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self.loop = loop
+        self.pieces = pieces
+        self.generated = 0
+        self.last_token: int | None = None
+
+    def put(self, value: Any) -> None:
+        if not (self.skip_prompt and self.next_tokens_are_prompt):
+            flat = value.reshape(-1)
+            self.generated += int(flat.numel())
+            if flat.numel():
+                self.last_token = int(flat[-1])
+        super().put(value)
+
+    def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+        if text:
+            self.loop.call_soon_threadsafe(self.pieces.put_nowait, text)
+
+
+def _eos_token_ids(model: Any, tokenizer: Any) -> list[int]:
+    ids: set[int] = set()
+    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    for value in (configured, tokenizer.eos_token_id):
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, list | tuple):
+            ids.update(v for v in value if isinstance(v, int))
+    # Phi-3 chat models end a turn with <|end|>; stop there even if the config does not say so.
+    end = tokenizer.convert_tokens_to_ids("<|end|>") if "<|end|>" in tokenizer.get_vocab() else None
+    if isinstance(end, int):
+        ids.add(end)
+    return sorted(ids)

@@ -1,0 +1,115 @@
+"""The high-throughput engine: vLLM's AsyncLLMEngine with the adapter served as a LoRA (`LoRARequest`), used
+automatically when vllm is installed and a GPU is present (INFERENCE_ENGINE=auto). Continuous batching means
+many requests share the GPU at once, so its admission allows far more concurrent generations than the
+transformers engine. Same prompt rendering, same API, same stop/usage semantics.
+
+Not exercised by this project's CI (no GPU there); `bench/inference_bench.py --engine vllm` measures it on a
+GPU machine."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .engine import Admission, Generation, GenerationEngine, Prompt, Sampling
+from .model_files import ModelFiles
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+_background: set[asyncio.Task[None]] = set()
+# LoRA ranks vLLM's kernels are compiled for; the engine's max_lora_rank must be one of them.
+_VLLM_LORA_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)
+
+
+class VllmEngine(GenerationEngine):
+    name = "vllm"
+
+    def __init__(self, engine: Any, tokenizer: Any, files: ModelFiles, lora: Any, max_context: int,
+                 admission: Admission, generation_timeout: float) -> None:
+        super().__init__(tokenizer, admission)
+        self.engine = engine
+        self.lora = lora
+        self.model_id = files.model_id
+        self.max_context = max_context
+        self.generation_timeout = generation_timeout
+        self.description = "vLLM on cuda" + (" + LoRA" if lora is not None else "")
+
+    @classmethod
+    def load(cls, settings: Settings, files: ModelFiles) -> VllmEngine:
+        from transformers import AutoConfig, AutoTokenizer
+        from vllm import AsyncEngineArgs, AsyncLLMEngine
+        from vllm.lora.request import LoRARequest
+
+        log.info("Loading %s with vLLM", files.describe())
+        options: dict[str, Any] = dict(model=str(files.base_model), tokenizer=str(files.base_model), dtype="auto",
+                                       gpu_memory_utilization=settings.vllm_gpu_memory_utilization)
+        lora = None
+        if files.adapter is not None:
+            rank = int(json.loads((files.adapter / "adapter_config.json").read_text()).get("r", 64))
+            options.update(enable_lora=True, max_loras=1,
+                           max_lora_rank=next((r for r in _VLLM_LORA_RANKS if r >= rank), _VLLM_LORA_RANKS[-1]))
+            lora = LoRARequest("adapter", 1, str(files.adapter))
+        engine = AsyncLLMEngine.from_engine_args(AsyncEngineArgs(**options))
+        tokenizer = AutoTokenizer.from_pretrained(str(files.base_model))
+        config = AutoConfig.from_pretrained(str(files.base_model))
+        max_context = int(getattr(config, "max_position_embeddings", 0) or 4096)
+        slots = settings.concurrency or 64  # vLLM batches these together
+        return cls(engine, tokenizer, files, lora, max_context,
+                   Admission(slots, settings.max_queue, settings.queue_timeout), settings.generation_timeout)
+
+    async def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation) -> AsyncIterator[str]:
+        from vllm import SamplingParams
+
+        self.check_fits(prompt, sampling)
+        release = await self.admission.acquire()
+        params = SamplingParams(
+            max_tokens=sampling.max_new_tokens, temperature=0.0 if sampling.greedy else sampling.temperature,
+            top_p=1.0 if sampling.greedy else sampling.top_p, top_k=sampling.top_k or -1,
+            stop=list(sampling.stop) or None, seed=sampling.seed)
+        request_id = uuid.uuid4().hex
+        deadline = time.monotonic() + self.generation_timeout
+        sent = 0
+        finished = False
+        try:
+            outputs = self.engine.generate({"prompt_token_ids": prompt.token_ids}, params, request_id,
+                                           lora_request=self.lora)
+            async for output in outputs:
+                completion = output.outputs[0]
+                if generation.first_token_at is None and completion.token_ids:
+                    generation.first_token_at = time.monotonic()
+                generation.completion_tokens = len(completion.token_ids)
+                if len(completion.text) > sent:
+                    piece, sent = completion.text[sent:], len(completion.text)
+                    yield piece
+                if output.finished:
+                    finished = True
+                    generation.finish_reason = "length" if completion.finish_reason == "length" else "stop"
+                    break
+                if time.monotonic() > deadline:
+                    break
+        finally:
+            release()
+            if not finished:
+                generation.finish_reason = generation.finish_reason or "length"
+                # Not awaited: this block may run inside a cancelled scope (client gone), where awaits fail.
+                task = asyncio.get_running_loop().create_task(_abort(self.engine, request_id))
+                _background.add(task)
+                task.add_done_callback(_background.discard)
+
+    async def close(self) -> None:
+        shutdown = getattr(self.engine, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+
+
+async def _abort(engine: Any, request_id: str) -> None:
+    try:
+        await engine.abort(request_id)
+    except Exception:  # the request may already be gone
+        log.debug("abort of %s failed", request_id, exc_info=True)
