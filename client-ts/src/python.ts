@@ -209,12 +209,14 @@ class ManagedEnvironment {
             );
           }
           progress.report({ message: 'installing the daemon and its Azure SDK packages' });
-          const pipArgs = ['-m', 'pip', 'install', '--disable-pip-version-check', packageDir];
+          const source = await this.stageSource(packageDir);
+          const pipArgs = ['-m', 'pip', 'install', '--disable-pip-version-check', source];
           const pipCode = await runLogged(this.python, pipArgs, this.log, (line) => {
             if (/^(Collecting|Installing|Building|Successfully)/.test(line)) {
               progress.report({ message: line.slice(0, 80) });
             }
           });
+          await fs.rm(source, { recursive: true, force: true });
           if (pipCode !== 0) {
             throw new PythonSetupError(
               `Installing the ACA Inference daemon into ${this.dir} failed (pip exited with ${pipCode}).`,
@@ -233,6 +235,30 @@ class ManagedEnvironment {
       throw new PythonSetupError(`The Python environment in ${this.dir} has no working daemon.`, 'Run the command again.');
     }
     return python;
+  }
+
+  /**
+   * A writable copy of the daemon's source for pip: the extension folder may be read-only, and vsce stores
+   * README.md as readme.md, which pyproject.toml's `readme` does not find on a case-sensitive file system.
+   */
+  private async stageSource(packageDir: string): Promise<string> {
+    const staged = path.join(path.dirname(this.dir), 'daemon-source');
+    await fs.rm(staged, { recursive: true, force: true });
+    await fs.mkdir(staged, { recursive: true });
+    for (const entry of ['pyproject.toml', 'server', 'infra', 'inference', 'LICENSE']) {
+      const from = path.join(packageDir, entry);
+      if (await fs.stat(from).then(() => true, () => false)) {
+        await fs.cp(from, path.join(staged, entry), { recursive: true });
+      }
+    }
+    for (const readme of ['README.md', 'readme.md']) {
+      const from = path.join(packageDir, readme);
+      if (await fs.stat(from).then(() => true, () => false)) {
+        await fs.copyFile(from, path.join(staged, 'README.md'));
+        break;
+      }
+    }
+    return staged;
   }
 
   /** One installer at a time across windows: mkdir is atomic; a lock older than LOCK_STALE_MS is dead. */

@@ -5,7 +5,6 @@ import { ExecuteCommandRequest, LanguageClient, type LanguageClientOptions, type
 import { NotificationProgressFeature } from './progress';
 import { resolveDaemonPython } from './python';
 import { registerDaemonRequests } from './requests';
-import { SECTION } from './settings';
 
 export const PRODUCT_NAME = 'ACA Inference';
 
@@ -70,7 +69,6 @@ export class Daemon implements vscode.Disposable {
       outputChannel: this.log,
       traceOutputChannel: this.log,
       workspaceFolder: folder,
-      synchronize: { configurationSection: SECTION },
     };
     const client = new LanguageClient('acaInference', PRODUCT_NAME, serverOptions, clientOptions);
     client.registerFeature(new NotificationProgressFeature(client));

@@ -1,0 +1,189 @@
+// @ts-check
+// The extension in a real VS Code (code-server + Debian's chromium driven by playwright), against the daemon
+// and the local Azure emulator: what a person sees and clicks, from the command palette to the endpoint.
+// Needs: bash client-ts/e2e/install.sh, then `npm run package` (dist/aca-inference.vsix).
+// Run:   node --test --test-concurrency=1 client-ts/e2e/
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { CodeServer, REPO } from './code-server.mjs';
+import { Workbench } from './workbench.mjs';
+
+const PYTHON = process.env.ACA_E2E_PYTHON ?? path.join(REPO, '.venv', 'bin', 'python');
+const VSIX = process.env.ACA_E2E_VSIX ?? path.join(REPO, 'dist', 'aca-inference.vsix');
+const ARTIFACTS = path.join(REPO, 'test-artifacts', 'e2e');
+const CHANNEL = 'ACA Inference';
+const PROVISION = 'AI Toolkit: Provision Azure Container Apps for inference';
+const DEPLOY = 'AI Toolkit: Deploy for inference';
+const VALIDATE = 'AI Toolkit: Validate inference workspace';
+const RESOURCE_GROUP = 'rg-e2e-inference';
+
+/** Runs our CLI with the test's isolated home; returns stdout. */
+function cli(/** @type {string[]} */ args, /** @type {string} */ home) {
+  const result = spawnSync(PYTHON, ['-m', 'aca_inference.cli', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ACA_INFERENCE_HOME: home },
+    timeout: 600_000,
+  });
+  if (result.status !== 0) {
+    throw new Error(`aca-inference ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** A folder as a person would have it: the infra templates, and the local emulator as the target. */
+function sampleWorkspace(/** @type {string} */ root, /** @type {string} */ home) {
+  const workspace = path.join(root, 'finetune-project');
+  cli(['init', workspace], home);
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'acaInference.target': 'local', 'acaInference.python': PYTHON }, null, 2),
+  );
+  return workspace;
+}
+
+describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_000 }, () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'aca-e2e-'));
+  const home = path.join(root, 'aca-home');
+  /** @type {CodeServer} */
+  let codeServer;
+  /** @type {import('playwright-core').Browser} */
+  let browser;
+  /** @type {import('playwright-core').BrowserContext} */
+  let context;
+  /** @type {Workbench} */
+  let workbench;
+  /** @type {string} */
+  let workspace;
+  /** @type {string} */
+  let emptyFolder;
+
+  before(async () => {
+    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run npm run package first`);
+    fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+    fs.mkdirSync(home, { recursive: true });
+    workspace = sampleWorkspace(root, home);
+    emptyFolder = path.join(root, 'empty-folder');
+    fs.mkdirSync(emptyFolder);
+    codeServer = new CodeServer({
+      vsix: VSIX,
+      root: path.join(root, 'code-server'),
+      // pip's cache outlives the run, so the one-time Python setup above costs seconds on later runs.
+      env: { ACA_INFERENCE_HOME: home, PIP_CACHE_DIR: path.join(REPO, '.cache', 'e2e', 'pip') },
+      userSettings: {
+        'workbench.startupEditor': 'none',
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'workbench.tips.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'chat.disableAIFeatures': true,
+        'extensions.ignoreRecommendations': true,
+        'update.mode': 'none',
+      },
+    });
+    await codeServer.start();
+    browser = await chromium.launch({ executablePath: codeServer.tools.chromium, args: ['--no-sandbox'] });
+    context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    workbench = new Workbench(await context.newPage(), ARTIFACTS);
+  });
+
+  after(async () => {
+    await workbench?.screenshot('zz-final').catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await codeServer?.stop();
+    // The daemon starts the emulator detached (it outlives a window by design): stop it by its data dir.
+    spawnSync(PYTHON, ['-m', 'aca_inference.cli', 'emulator', 'stop'], {
+      env: { ...process.env, ACA_INFERENCE_HOME: home },
+      timeout: 60_000,
+    });
+    if (codeServer) {
+      fs.writeFileSync(path.join(ARTIFACTS, 'aca-inference-output.log'), codeServer.outputChannelLog(CHANNEL));
+      fs.copyFileSync(codeServer.logFile, path.join(ARTIFACTS, 'code-server.log'));
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('with no interpreter configured, a palette command sets up Python once, starts the daemon and answers', async () => {
+    // A folder without infra/ does not activate the extension: the command itself must, before any daemon runs.
+    await workbench.openFolder(codeServer.url, emptyFolder);
+    assert.doesNotMatch(codeServer.outputChannelLog(CHANNEL), /Starting the daemon/);
+    await workbench.runCommand(VALIDATE);
+    await workbench.waitForNotification(/setting up its Python environment/, { timeout: 30_000 });
+    await workbench.screenshot('01-python-environment-setup');
+    const answer = await workbench.waitForNotification(/inference workspace has \d+ problem|failed|could not/, { timeout: 5 * 60_000 });
+    await workbench.screenshot('02-validate-empty-folder');
+    assert.match(await answer.innerText(), /inference workspace has \d+ problem/);
+    const log = codeServer.outputChannelLog(CHANNEL);
+    assert.match(log, /-m pip install .*daemon-source/);
+    assert.match(log, /Starting the daemon: \S+python-env\S+ -m aca_inference\.lsp/);
+    assert.match(log, /inference\.parameters\.json/);
+    assert.doesNotMatch(log, /command '.*' not found/);
+  });
+
+  test('validate on the sample workspace reports it valid', async () => {
+    await workbench.openFolder(codeServer.url, workspace);
+    await workbench.runCommand(VALIDATE);
+    await workbench.waitForNotification(/The inference workspace is valid/);
+    await workbench.screenshot('03-validate-sample-workspace');
+  });
+
+  test('provision answers the pickers, shows progress and writes infra/inference.config.json', async () => {
+    await workbench.runCommand(PROVISION);
+    await workbench.pick(/subscription for inference/, 'Local emulator subscription');
+    await workbench.screenshot('03-provision-subscription-picked');
+    await workbench.pick(/resource group for inference/, 'Create new resource group');
+    await workbench.answerInputBox(/Name of the new resource group/, RESOURCE_GROUP);
+    await workbench.answerInputBox(/Location of the new resource group/, 'westus3');
+    await workbench.clickNotificationButton(/does not exist\. Create it/, 'Create');
+    await workbench.screenshot('04-provision-plan-confirmation');
+    await workbench.clickNotificationButton(/Provision will create or update/, 'Provision');
+    const progress = await workbench.waitForNotification(/Provisioning Azure Container Apps for inference/);
+    await workbench.screenshot('05-provision-progress');
+    assert.ok(await progress.locator('.monaco-button', { hasText: 'Cancel' }).count(), 'the progress notification can be cancelled');
+    await workbench.waitForNotification(/Provisioned .* Endpoint http/, { timeout: 5 * 60_000 });
+    await workbench.screenshot('06-provision-done');
+
+    const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
+    assert.equal(config.RESOURCE_GROUP_NAME, RESOURCE_GROUP);
+    for (const key of ['SUBSCRIPTION_ID', 'STORAGE_ACCOUNT_NAME', 'FILE_SHARE_NAME', 'ACA_APP_NAME', 'ACA_APP_ENDPOINT']) {
+      assert.ok(config[key], `inference.config.json has ${key}`);
+    }
+  });
+
+  test('deploy ends with "Go to Inference Endpoint", which opens the endpoint in the browser', async () => {
+    const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
+    // The fine-tuning job would have left the model on the share; here the demo model stands in for it.
+    cli(['seed-demo-model', '--workspace', workspace, '--target', 'local'], home);
+    await workbench.runCommand(DEPLOY);
+    await workbench.waitForNotification(/Deploying for inference/);
+    await workbench.screenshot('07-deploy-progress');
+    const ready = await workbench.waitForNotification(/Inference endpoint is ready/, { timeout: 15 * 60_000 });
+    await workbench.screenshot('08-deploy-endpoint-ready');
+    const popup = context.waitForEvent('page', { timeout: 30_000 });
+    await ready.locator('.monaco-button', { hasText: 'Go to Inference Endpoint' }).click();
+    const opened = await popup;
+    await opened.waitForURL(/^https?:/, { timeout: 30_000 });
+    const endpoint = new URL(config.ACA_APP_ENDPOINT);
+    const url = new URL(opened.url());
+    assert.equal(url.origin, endpoint.origin, `the browser opened ${opened.url()}, the endpoint is ${endpoint.href}`);
+    await opened.waitForLoadState('load').catch(() => undefined);
+    await opened.screenshot({ path: path.join(ARTIFACTS, '09-endpoint-in-browser.png') });
+    const health = await fetch(new URL('/health', endpoint));
+    assert.equal(health.status, 200, 'the endpoint answers /health');
+  });
+
+  test('the output panel shows the progress lines and the endpoint URL', async () => {
+    const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
+    const visible = await workbench.showOutputChannel(CHANNEL);
+    await workbench.screenshot('10-output-panel');
+    assert.match(visible, new RegExp(`Inference endpoint: ${config.ACA_APP_ENDPOINT}`));
+    const log = codeServer.outputChannelLog(CHANNEL);
+    assert.match(log, /Provisioning Azure Container Apps for inference: /);
+    assert.match(log, /Deploying for inference: Syncing code to /);
+    assert.match(log, new RegExp(`Inference endpoint: ${config.ACA_APP_ENDPOINT}`));
+  });
+});
