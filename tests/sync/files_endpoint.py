@@ -56,6 +56,7 @@ def serve_files(data_dir: Path, *, extra_middlewares: Sequence[Any] = ()) -> Ite
 
     ca = trustme.CA()
     server_cert = ca.issue_cert("127.0.0.1", "localhost")
+    data_dir.mkdir(parents=True, exist_ok=True)
     ca_path = data_dir / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_path))
     key, secondary_key = (base64.b64encode(os.urandom(64)).decode() for _ in range(2))

@@ -1,0 +1,310 @@
+"""One sync of the workspace's app folders to the share: read the manifest, decide, write, record.
+
+Order of writes (what keeps an interrupted sync safe):
+1. the manifest, with every file about to be written or deleted marked `pending`;
+2. missing folders, parents first, each created once;
+3. uploads and deletes, in parallel, bounded;
+4. the manifest again: what was written is recorded with its hash, what was not started keeps its previous
+   entry, what was started but not finished stays `pending` (re-done by the next sync).
+Step 4 runs even when the sync is cancelled or fails, shielded from cancellation.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from ..errors import Cancelled, OperationFailed
+from .hash_cache import LocalHashCache, sha256_of
+from .manifest import MANIFEST_DIRECTORY, ManifestEntry, ShareManifest, read_manifest, write_manifest
+from .progress import ProgressCallback, TransferProgress
+from .selection import PROTECTED_FOLDERS, LocalFile, select_files
+from .transfer import FileChangedError, ShareWriter, SyncStopped
+
+DEFAULT_CONCURRENCY = 16
+
+
+@dataclass
+class SyncResult:
+    files_uploaded: int = 0
+    bytes_uploaded: int = 0
+    files_deleted: int = 0
+    files_unchanged: int = 0
+    requests_sent: int = 0
+    directories_created: int = 0
+    seconds: float = 0.0
+    first_sync: bool = False
+
+
+@dataclass
+class _Upload:
+    file: LocalFile
+    sha256: str | None
+    state: str = "waiting"  # waiting -> started -> done | failed
+    error: str = ""
+
+    def started(self) -> None:
+        self.state = "started"
+
+
+@dataclass
+class _Plan:
+    uploads: list[_Upload] = field(default_factory=list)
+    unchanged: dict[str, ManifestEntry] = field(default_factory=dict)
+    deletes: list[str] = field(default_factory=list)
+
+
+def _describe(error: BaseException) -> str:
+    from azure.core.exceptions import HttpResponseError
+
+    if isinstance(error, HttpResponseError):
+        return f"{error.status_code} {getattr(error, 'error_code', None) or error.reason}"
+    if isinstance(error, FileNotFoundError | FileChangedError):
+        return "changed or removed locally while it was uploaded"
+    return type(error).__name__ + (f": {error}" if str(error) else "")
+
+
+def _protected(path: str) -> bool:
+    return path.split("/", 1)[0] in PROTECTED_FOLDERS
+
+
+async def _hash_files(root: Path, files: list[LocalFile]) -> dict[str, str]:
+    hashes: dict[str, str] = {}
+    limiter = anyio.CapacityLimiter(2)
+
+    async def one(file: LocalFile) -> None:
+        with suppress(FileNotFoundError):  # gone since the scan: the upload reports it
+            hashes[file.path] = await anyio.to_thread.run_sync(sha256_of, root / file.path, limiter=limiter)
+
+    async with anyio.create_task_group() as group:
+        for file in files:
+            group.start_soon(one, file)
+    return hashes
+
+
+async def _plan(root: Path, files: list[LocalFile], manifest: ShareManifest, cache: LocalHashCache) -> _Plan:
+    plan = _Plan()
+    to_hash: list[LocalFile] = []
+    for file in files:
+        entry = manifest.files.get(file.path)
+        sha = cache.get(file)
+        if entry is None or entry.pending or entry.size != file.size:
+            plan.uploads.append(_Upload(file, sha))  # hashed while it is uploaded
+        elif sha is None:
+            to_hash.append(file)
+        elif sha == entry.sha256:
+            plan.unchanged[file.path] = entry
+        else:
+            plan.uploads.append(_Upload(file, sha))
+    hashes = await _hash_files(root, to_hash)
+    for file in to_hash:
+        sha = hashes.get(file.path)
+        if sha is not None:
+            cache.put(file, sha)
+        if sha is not None and sha == manifest.files[file.path].sha256:
+            plan.unchanged[file.path] = manifest.files[file.path]
+        else:
+            plan.uploads.append(_Upload(file, sha))  # changed (or vanished since the scan: the upload says so)
+    local = {file.path for file in files}
+    plan.deletes = sorted(path for path in manifest.files if path not in local and not _protected(path))
+    plan.uploads.sort(key=lambda upload: -upload.file.size)  # long transfers first: the tail stays short
+    return plan
+
+
+def _needed_directories(uploads: list[_Upload], known: set[str]) -> list[list[str]]:
+    """Folders to create, grouped by depth (parents first)."""
+    needed: set[str] = set()
+    for upload in uploads:
+        parent = upload.file.path.rpartition("/")[0]
+        while parent and parent not in known and parent not in needed:
+            needed.add(parent)
+            parent = parent.rpartition("/")[0]
+    levels: dict[int, list[str]] = {}
+    for directory in needed:
+        levels.setdefault(directory.count("/"), []).append(directory)
+    return [sorted(levels[depth]) for depth in sorted(levels)]
+
+
+def _emptied_directories(deleted: list[str], local: set[str]) -> list[str]:
+    """Folders that held deleted files and hold none of the synced files now: deepest first."""
+    keep = set()
+    for path in local:
+        parent = path.rpartition("/")[0]
+        while parent and parent not in keep:
+            keep.add(parent)
+            parent = parent.rpartition("/")[0]
+    candidates = set()
+    for path in deleted:
+        parent = path.rpartition("/")[0]
+        while parent and parent not in keep:
+            candidates.add(parent)
+            parent = parent.rpartition("/")[0]
+    return sorted(candidates, key=lambda d: (-d.count("/"), d))
+
+
+def _still_same(root: Path, file: LocalFile) -> bool:
+    try:
+        st = (root / file.path).stat()
+    except FileNotFoundError:
+        return False
+    return st.st_size == file.size and st.st_mtime_ns == file.mtime_ns
+
+
+def _final_manifest(previous: ShareManifest, plan: _Plan, deleted: set[str], root: Path) -> ShareManifest:
+    files = dict(previous.files)
+    files.update(plan.unchanged)
+    for upload in plan.uploads:
+        path = upload.file.path
+        if upload.state == "done" and _still_same(root, upload.file):
+            files[path] = ManifestEntry(size=upload.file.size, sha256=upload.sha256 or "")
+        elif upload.state != "waiting":
+            files[path] = ManifestEntry(size=upload.file.size, sha256=upload.sha256 or "", pending=True)
+        # waiting: never touched on the share, the previous entry (or none) is still the truth
+    for path in deleted:
+        files.pop(path, None)
+    return ShareManifest(files=dict(sorted(files.items())))
+
+
+def _share_error(share: Any, error: BaseException) -> OperationFailed:
+    from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError, ServiceRequestError
+
+    name = getattr(share, "share_name", "?")
+    account = getattr(share, "account_name", "?")
+    if isinstance(error, ResourceNotFoundError):
+        return OperationFailed(f"The file share '{name}' does not exist in storage account '{account}'. Run provision, "
+                               "or fix FILE_SHARE_NAME in infra/inference.config.json.")
+    if isinstance(error, ClientAuthenticationError):
+        return OperationFailed(f"Storage account '{account}' refused the request ({_describe(error)}): the account key "
+                               "is not valid for it. Check STORAGE_ACCOUNT_NAME in infra/inference.config.json.")
+    if isinstance(error, ServiceRequestError):
+        return OperationFailed(f"Could not reach the file share '{name}' of '{account}': {error}.")
+    return OperationFailed(f"Reading the deploy manifest of share '{name}' failed: {_describe(error)}.")
+
+
+async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[str, ...] | None = None,
+                        cache_dir: Path | None = None, on_progress: ProgressCallback | None = None,
+                        is_cancelled: Any = None, concurrency: int = DEFAULT_CONCURRENCY) -> SyncResult:
+    started = time.monotonic()
+    root = Path(root).resolve()
+    stop = is_cancelled or (lambda: False)
+    files = await anyio.to_thread.run_sync(select_files, root, include)
+    cache = LocalHashCache(cache_dir, root)
+    result = SyncResult()
+    writer = ShareWriter(share, root, concurrency=concurrency, is_cancelled=stop,
+                         progress=TransferProgress(None, files_total=0, bytes_total=0))
+    try:
+        load = await read_manifest(share, **writer.options)
+    except Exception as error:
+        raise _share_error(share, error) from None
+    result.first_sync = not load.found
+    previous = load.manifest
+    plan = await _plan(root, files, previous, cache)
+    cache.keep_only({file.path for file in files})
+    for upload in plan.uploads:
+        if upload.sha256:
+            cache.put(upload.file, upload.sha256)
+    result.files_unchanged = len(plan.unchanged)
+    if not plan.uploads and not plan.deletes:
+        cache.save()
+        result.requests_sent = writer.requests
+        result.seconds = time.monotonic() - started
+        return result
+
+    writer.progress = TransferProgress(on_progress, files_total=len(plan.uploads),
+                                       bytes_total=sum(u.file.size for u in plan.uploads))
+    if stop():
+        raise Cancelled("Deploy cancelled before anything was uploaded.")
+    if not load.found:
+        await writer.create_directory(MANIFEST_DIRECTORY)
+    pending = ShareManifest(files={**previous.files})
+    for upload in plan.uploads:
+        pending.files[upload.file.path] = ManifestEntry(size=upload.file.size, sha256=upload.sha256 or "", pending=True)
+    for path in plan.deletes:
+        pending.files[path] = previous.files[path].model_copy(update={"pending": True})
+    await write_manifest(share, pending, **writer.options)
+
+    deleted: set[str] = set()
+    failures: list[str] = []
+    try:
+        await _transfer(writer, plan, previous, deleted, failures, result)
+    finally:
+        final = _final_manifest(previous, plan, deleted, root)
+        with anyio.CancelScope(shield=True), anyio.move_on_after(60):
+            await write_manifest(share, final, **writer.options)
+        for upload in plan.uploads:
+            if upload.state == "done" and upload.sha256:
+                cache.put(upload.file, upload.sha256)
+        cache.save()
+        writer.progress.finish()
+
+    result.files_uploaded = sum(1 for u in plan.uploads if u.state == "done")
+    result.bytes_uploaded = sum(u.file.size for u in plan.uploads if u.state == "done")
+    result.files_deleted = len(deleted)
+    result.requests_sent = writer.requests
+    result.seconds = time.monotonic() - started
+    if failures:
+        shown = "; ".join(failures[:5]) + (f"; and {len(failures) - 5} more" if len(failures) > 5 else "")
+        raise OperationFailed(f"{len(failures)} file(s) could not be synced to share "
+                              f"'{getattr(share, 'share_name', '?')}': {shown}. Run deploy again to finish; files "
+                              "already uploaded are not sent again.")
+    if stop() and (any(u.state != "done" for u in plan.uploads) or len(deleted) < len(plan.deletes)):
+        raise Cancelled(f"Deploy cancelled: {result.files_uploaded} of {len(plan.uploads)} files uploaded. The share's "
+                        "manifest records what is there; deploy again to finish.")
+    return result
+
+
+async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, deleted: set[str],
+                    failures: list[str], result: SyncResult) -> None:
+    known = previous.directories() | {MANIFEST_DIRECTORY}
+
+    async def create(directory: str) -> None:
+        try:
+            if await writer.create_directory(directory):
+                result.directories_created += 1
+        except SyncStopped:
+            pass
+
+    for level in _needed_directories(plan.uploads, known):
+        async with anyio.create_task_group() as group:
+            for directory in level:
+                group.start_soon(create, directory)
+        if writer.is_cancelled():
+            return
+
+    async def upload(item: _Upload) -> None:
+        try:
+            item.sha256 = await writer.upload(item.file, item.started, item.sha256)
+            item.state = "done"
+        except SyncStopped:
+            pass
+        except Exception as error:  # noqa: BLE001 - recorded, reported together, the others go on
+            item.state = "failed"
+            failures.append(f"{item.file.path} ({_describe(error)})")
+
+    async def delete(path: str) -> None:
+        try:
+            await writer.delete(path)
+            deleted.add(path)
+        except SyncStopped:
+            pass
+        except Exception as error:  # noqa: BLE001
+            failures.append(f"removing {path} ({_describe(error)})")
+
+    async with anyio.create_task_group() as group:
+        for item in plan.uploads:
+            group.start_soon(upload, item)
+        for path in plan.deletes:
+            group.start_soon(delete, path)
+
+    if deleted:
+        local = {u.file.path for u in plan.uploads} | set(plan.unchanged)
+        for directory in _emptied_directories(sorted(deleted), local):
+            try:
+                await writer.remove_directory_if_empty(directory)
+            except SyncStopped:
+                return
