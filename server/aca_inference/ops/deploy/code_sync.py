@@ -18,9 +18,9 @@ def cache_dir() -> Path:
 
 async def sync_code(context: OperationContext, session: AzureSession, account: str, account_key: str, share: str,
                     progress: Progress) -> Any:
-    from ...sync import sync_to_share
+    from ...sync import share_client_options, sync_to_share
 
-    client = session.share(account, account_key, share)
+    client = session.share(account, account_key, share, **share_client_options())
 
     def on_progress(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
         share_of_work = bytes_done / bytes_total if bytes_total else (files_done / files_total if files_total else 1)
