@@ -164,14 +164,23 @@ def _log_done(generation: Generation) -> None:
              generation.prompt_tokens, generation.completion_tokens, elapsed, first, generation.finish_reason)
 
 
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "body"}
+
+
+def _param_path(location: tuple[object, ...] | list[object]) -> str | None:
+    """pydantic's error location as OpenAI's `param` ("messages.0.content"), without its union-member tags."""
+    parts = [str(part) for part in location
+             if not (isinstance(part, str) and (part.lower() in _TYPE_TAGS or "[" in part or "-" in part))]
+    return ".".join(parts) or None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error from the API in OpenAI's shape; bad input is a 400 naming the field."""
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
-        location = [str(part) for part in first.get("loc", ()) if part != "body"]
-        param = ".".join(location) or None
+        param = _param_path(first.get("loc", ()))
         message = first.get("msg", "invalid request")
         code: str | None = "invalid_value"
         if first.get("type") == "json_invalid":
