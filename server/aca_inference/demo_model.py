@@ -18,7 +18,10 @@ adapter's weights are non-zero, so base-only and adapter outputs differ - as the
 
 from __future__ import annotations
 
+import contextlib
 import json
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -61,6 +64,12 @@ def make_demo_model(output_root: Path, *, seed: int = 0, org: str = DEMO_ORG, mo
     base_path.mkdir(parents=True, exist_ok=True)
     adapter_path.mkdir(parents=True, exist_ok=True)
 
+    with _quiet_library_output():
+        _write(base_path, adapter_path, seed, base_model_name=f"{org}/{model}")
+    return DemoModel(root=output_root, base_model_path=base_path, adapter_path=adapter_path)
+
+
+def _write(base_path: Path, adapter_path: Path, seed: int, base_model_name: str) -> None:
     tokenizer = _train_tokenizer()
     tokenizer.save_pretrained(base_path)
     _portable_tokenizer_config(base_path / "tokenizer_config.json")
@@ -69,8 +78,24 @@ def make_demo_model(output_root: Path, *, seed: int = 0, org: str = DEMO_ORG, mo
     _portable_model_config(base_path / "config.json")
     # save_embedding_layers=False: peft would otherwise look the base model name up on the hub.
     _lora_adapter(base, seed).save_pretrained(adapter_path, safe_serialization=True, save_embedding_layers=False)
-    _finish_adapter_folder(adapter_path, base_model_name=f"{org}/{model}")
-    return DemoModel(root=output_root, base_model_path=base_path, adapter_path=adapter_path)
+    _finish_adapter_folder(adapter_path, base_model_name=base_model_name)
+
+
+@contextlib.contextmanager
+def _quiet_library_output() -> Iterator[None]:
+    """No progress bars or library deprecation chatter in the CLI/daemon output while writing."""
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", UserWarning)
+            yield
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def _train_tokenizer():  # -> PreTrainedTokenizerFast
