@@ -35,6 +35,22 @@ function cli(/** @type {string[]} */ args, /** @type {string} */ home) {
   return result.stdout;
 }
 
+/** Retries an assertion until it holds or the time is up. */
+async function eventually(/** @type {() => void} */ check, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** A folder as a person would have it: the infra templates, and the local emulator as the target. */
 function sampleWorkspace(/** @type {string} */ root, /** @type {string} */ home) {
   const workspace = path.join(root, 'finetune-project');
@@ -124,8 +140,30 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     assert.doesNotMatch(log, /command '.*' not found/);
   });
 
-  test('validate on the sample workspace reports it valid', async () => {
+  test('an interpreter that cannot run gets one message with the fix, and no daemon start loop', async () => {
+    const folder = path.join(root, 'bad-python-folder');
+    fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+    const missing = path.join(root, 'no-such-python', 'bin', 'python3');
+    fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'acaInference.python': missing }));
+    await workbench.openFolder(codeServer.url, folder);
+    const before = codeServer.outputChannelLog(CHANNEL).split('Starting the daemon').length;
+    for (let run = 1; run <= 2; run += 1) {
+      await workbench.runCommand(VALIDATE);
+      const toast = await workbench.waitForNotification(/could not be run/);
+      const text = await toast.innerText();
+      assert.match(text, new RegExp(`acaInference\\.python is "${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+      assert.match(text, /Set acaInference\.python to a Python 3\.11\+ interpreter/);
+      assert.ok(await toast.locator('.monaco-button', { hasText: 'Open Settings' }).count());
+      await workbench.screenshot(`02b-missing-python-run-${run}`);
+      await toast.locator('.codicon-notifications-clear, .codicon-close').first().click();
+    }
+    assert.equal(codeServer.outputChannelLog(CHANNEL).split('Starting the daemon').length, before, 'no daemon was started');
+  });
+
+  test('opening an inference workspace starts the daemon; validate reports it valid', async () => {
     await workbench.openFolder(codeServer.url, workspace);
+    // Activation on workspaceContains:infra/provision/inference.parameters.json starts the daemon up front.
+    await eventually(() => assert.match(codeServer.outputChannelLog(CHANNEL), /from acaInference\.python\)\n.*Starting the daemon/));
     await workbench.runCommand(VALIDATE);
     await workbench.waitForNotification(/The inference workspace is valid/);
     await workbench.screenshot('03-validate-sample-workspace');
@@ -168,8 +206,13 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     const opened = await popup;
     await opened.waitForURL(/^https?:/, { timeout: 30_000 });
     const endpoint = new URL(config.ACA_APP_ENDPOINT);
-    const url = new URL(opened.url());
-    assert.equal(url.origin, endpoint.origin, `the browser opened ${opened.url()}, the endpoint is ${endpoint.href}`);
+    // env.openExternal in a browser-hosted VS Code: code-server forwards a loopback URL through its own
+    // port proxy (the browser may be on another machine); desktop VS Code opens the URL itself.
+    const forwarded = new URL(`/proxy/${endpoint.port}${endpoint.pathname}`, codeServer.url).href;
+    assert.ok(
+      [endpoint.href, forwarded].some((expected) => opened.url().startsWith(expected)),
+      `the browser opened ${opened.url()}; expected the endpoint ${endpoint.href} (or code-server's forward ${forwarded})`,
+    );
     await opened.waitForLoadState('load').catch(() => undefined);
     await opened.screenshot({ path: path.join(ARTIFACTS, '09-endpoint-in-browser.png') });
     const health = await fetch(new URL('/health', endpoint));

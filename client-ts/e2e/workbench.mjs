@@ -32,6 +32,7 @@ export class Workbench {
 
   async screenshot(/** @type {string} */ name) {
     const file = path.join(this.artifactsDir, `${name}.png`);
+    await sleep(500); // let toasts and quick inputs finish their fade-in
     await this.page.screenshot({ path: file });
     return file;
   }

@@ -309,8 +309,8 @@ export async function resolveDaemonPython(
     if (probe.daemon === null) {
       throw new PythonSetupError(
         `${configured} does not have the ACA Inference daemon installed.`,
-        `Run "${configured}" -m pip install "${context.extensionPath}", or clear acaInference.python to let ` +
-          'the extension set up its own environment.',
+        'Clear acaInference.python to let the extension set up its own Python environment, or install the ' +
+          `daemon into that interpreter (from a checkout: "${configured}" -m pip install -e .).`,
       );
     }
     log.info(`Python: ${probe.executable} (${versionText(probe)}, from acaInference.python)`);

@@ -32,7 +32,11 @@ export class Daemon implements vscode.Disposable {
     return client.sendRequest(ExecuteCommandRequest.type, { command: `acaInference.server.${name}`, arguments: [] });
   }
 
+  /** Restarts a daemon that was started (e.g. with a new interpreter); one never started stays stopped. */
   async restart(): Promise<void> {
+    if (this.starting === undefined) {
+      return;
+    }
     await this.stop();
     await this.running();
   }

@@ -23,6 +23,7 @@ def _toolchain_missing() -> str | None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(30 * 60)
 def test_palette_commands_provision_deploy_and_open_the_endpoint_in_a_real_vscode() -> None:
     missing = _toolchain_missing()
     if missing:
