@@ -30,8 +30,8 @@ there; only those are ever deleted (when gone locally or no longer selected). A 
 one request (the manifest GET); a local hash cache keyed by (path, size, mtime_ns) spares re-reading files.
 
 Retries are azure-core's (the storage SDK's retry policy on the client). Build the ShareClient with
-`share_client_options()` for a policy fit for many small parallel requests (the SDK's default backs off 15 s
-and more per retry).
+`**share_client_options(connection_verify=...)`: a retry policy fit for many small parallel requests (the
+SDK's default backs off 15 s and more per retry) and a transport that reuses its TLS connections.
 """
 
 from __future__ import annotations
@@ -45,8 +45,16 @@ __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_INCLUDE", "PROTECTED_FOLDERS", "SyncR
            "share_client_options", "sync_to_share"]
 
 
-def share_client_options() -> dict[str, Any]:
-    """Keyword arguments for `azure.storage.fileshare.aio.ShareClient(...)` for deploys: the SDK's own
-    ExponentialRetry (5xx, 408, 429 and connection errors), tuned for many small parallel requests - first retry
-    after ~2 s instead of ~18 s, 7 retries, about 50 s in all before a request is given up."""
-    return {"retry_total": 7, "initial_backoff": 0.3, "increment_base": 1.5, "random_jitter_range": 0.3}
+def share_client_options(*, connection_verify: str | bool = True) -> dict[str, Any]:
+    """Keyword arguments for one `azure.storage.fileshare.aio.ShareClient(...)` used by deploys (call once per
+    client: it holds the client's transport).
+
+    - retries: the SDK's own ExponentialRetry (5xx, 408, 429, connection errors) tuned for many small parallel
+      requests - first retry after ~2 s instead of ~18 s, 7 retries, about 50 s in all;
+    - transport: aiohttp with connection reuse kept working when `connection_verify` is a CA path (see
+      `sync/transport.py`; azure-core otherwise makes a TLS handshake per request).
+    """
+    from .transport import pooled_transport
+
+    return {"retry_total": 7, "initial_backoff": 0.3, "increment_base": 1.5, "random_jitter_range": 0.3,
+            "connection_verify": connection_verify, "transport": pooled_transport(connection_verify=connection_verify)}

@@ -111,8 +111,6 @@ def _route(method: str, share: str, path: str, restype: str | None, comp: str | 
 
 
 async def _dispatch(request: web.Request) -> web.StreamResponse:
-    request_id = str(uuid.uuid4())
-    request["x-ms-request-id"] = request_id
     try:
         account, share, path = _split(request)
         if not account:
@@ -127,16 +125,16 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         req = FileServiceRequest(request, request.app[STORE_KEY], account, share, path)
         return await handler(req)
     except StorageError as error:
-        return error_response(error, method=request.method, request_id=request_id)
+        return error_response(error, method=request.method)
     except (ConnectionError, asyncio.IncompleteReadError, web.HTTPException):
         raise  # the client went away mid-body (or aiohttp answers itself): nothing to tell it
     except Exception:
         log.exception("Files: %s %s failed", request.method, request.path)
-        return error_response(StorageError(500, "InternalError"), method=request.method, request_id=request_id)
+        return error_response(StorageError(500, "InternalError"), method=request.method)
 
 
 async def _service_headers(request: web.Request, response: web.StreamResponse) -> None:
-    response.headers.setdefault("x-ms-request-id", request.get("x-ms-request-id") or str(uuid.uuid4()))
+    response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))  # errors set theirs (it is in the body too)
     response.headers.setdefault("x-ms-version", request.headers.get("x-ms-version", NEWEST_VERSION))
     response.headers["Server"] = "Windows-Azure-File/1.0 Microsoft-HTTPAPI/2.0"
 
