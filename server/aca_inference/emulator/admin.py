@@ -1,0 +1,97 @@
+"""/_emulator/ admin routes on the management port: health, fault injection, the request log, durations."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=f"invalid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="expected a JSON object")
+    return body
+
+
+def admin_routes(emulator: Emulator) -> list[web.RouteDef]:
+    settings = emulator.settings
+
+    async def health(request: web.Request) -> web.Response:
+        return _json({"status": "ok", **emulator.info_dict()})
+
+    async def add_fault(request: web.Request) -> web.Response:
+        try:
+            fault = emulator.faults.add(await _body(request))
+        except (TypeError, ValueError) as exc:
+            return _json({"error": str(exc)}, 400)
+        return _json(fault.public(), 201)
+
+    async def list_faults(request: web.Request) -> web.Response:
+        return _json({"faults": emulator.faults.list()})
+
+    async def clear_faults(request: web.Request) -> web.Response:
+        fault_id = request.match_info.get("fault_id")
+        emulator.faults.remove(int(fault_id) if fault_id else None)
+        return web.Response(status=204)
+
+    async def requests(request: web.Request) -> web.Response:
+        since = int(request.query.get("since", "0"))
+        entries = emulator.request_log.since(since)
+        return _json({"requests": entries, "last": emulator.request_log.last_seq()})
+
+    async def reset_requests(request: web.Request) -> web.Response:
+        emulator.request_log.reset()
+        return web.Response(status=204)
+
+    async def durations(request: web.Request) -> web.Response:
+        if request.method == "POST":
+            body = await _body(request)
+            unknown = set(body) - set(settings.durations)
+            if unknown:
+                return _json({"error": f"unknown durations: {', '.join(sorted(unknown))}; known: "
+                                       f"{', '.join(sorted(settings.durations))}"}, 400)
+            settings.durations.update({k: float(v) for k, v in body.items()})
+        return _json({"time_scale": settings.time_scale, "durations": settings.durations,
+                      "scaled": {k: settings.scaled(k) for k in settings.durations}})
+
+    async def time_scale(request: web.Request) -> web.Response:
+        if request.method == "POST":
+            body = await _body(request)
+            try:
+                settings.time_scale = float(body["time_scale"])
+            except (KeyError, TypeError, ValueError):
+                return _json({"error": "expected {\"time_scale\": <number>}"}, 400)
+        return _json({"time_scale": settings.time_scale})
+
+    async def apps(request: web.Request) -> web.Response:
+        return _json({"apps": emulator.runtime.describe() if emulator.runtime else []})
+
+    return [
+        web.get("/_emulator/health", health),
+        web.post("/_emulator/faults", add_fault),
+        web.get("/_emulator/faults", list_faults),
+        web.delete("/_emulator/faults", clear_faults),
+        web.delete("/_emulator/faults/{fault_id}", clear_faults),
+        web.get("/_emulator/requests", requests),
+        web.post("/_emulator/requests/reset", reset_requests),
+        web.get("/_emulator/durations", durations),
+        web.post("/_emulator/durations", durations),
+        web.get("/_emulator/time-scale", time_scale),
+        web.post("/_emulator/time-scale", time_scale),
+        web.get("/_emulator/apps", apps),
+    ]

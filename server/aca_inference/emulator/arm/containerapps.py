@@ -1,0 +1,460 @@
+"""Microsoft.App container apps: create/update/delete (long-running), secrets, auth tokens, revisions and
+replicas. What runs is the runtime's business; this module records desired state and renders live state."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import secrets
+import string
+import time
+from typing import Any
+
+from aiohttp import web
+
+from ...workspace.naming import ResourceKind
+from ..store import Operation, Record
+from .context import ArmContext, group_id, normalize_location
+from .environments import ENV_TYPE, STORAGE_TYPE
+from .errors import ArmError, not_found
+from .operations import iso, json_response
+from .routing import ArmRequest, Router
+
+APP_TYPE = "Microsoft.App/containerApps"
+REVISION_TYPE = "Microsoft.App/containerApps/revisions"
+SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$|^[a-z0-9]$")
+CONTAINER_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+PROBE_TYPES = {"Liveness", "Readiness", "Startup"}
+TOKEN_LIFETIME = 6 * 3600
+
+
+def app_id(sub: str, rg: str, name: str) -> str:
+    return f"{group_id(sub, rg)}/providers/{APP_TYPE}/{name}"
+
+
+def _merge(base: Any, patch: Any) -> Any:
+    """JSON merge for PATCH: objects merge, everything else (lists included) replaces."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        merged = dict(base)
+        for key, value in patch.items():
+            merged[key] = _merge(base.get(key), value) if value is not None else None
+        return {k: v for k, v in merged.items() if v is not None}
+    return copy.deepcopy(patch)
+
+
+def _fingerprint(template: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+
+
+def _suffix() -> str:
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(7))
+
+
+def _bad(message: str, code: str = "ContainerAppInvalidSchema") -> ArmError:
+    return ArmError(400, code, message)
+
+
+class AppSpec:
+    """A validated container app request: what the record and the runtime need."""
+
+    def __init__(self, environment: Record, properties: dict[str, Any], secret_values: dict[str, str]) -> None:
+        self.environment = environment
+        self.properties = properties
+        self.secret_values = secret_values
+
+
+def register(router: Router, ctx: ArmContext) -> None:
+    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.App/containerApps"
+    tokens: dict[str, tuple[str, float]] = {}  # token -> (app id lower, expiry)
+    ctx.emulator.app_tokens = tokens
+
+    def find_app(req: ArmRequest) -> Record:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["app"]
+        group = ctx.group(sub, rg)
+        record = ctx.store.get(app_id(sub, group.name, name))
+        if record is None:
+            raise not_found(APP_TYPE, name, rg)
+        return record
+
+    def find_revision(app: Record, name: str, rg: str) -> Record:
+        record = ctx.store.get(f"{app.id}/revisions/{name}")
+        if record is None:
+            raise not_found(REVISION_TYPE, f"{app.name}/revisions/{name}", rg)
+        return record
+
+    # validation
+    def validate(sub: str, location: str, properties: dict[str, Any], old_secrets: dict[str, str]) -> AppSpec:
+        environment_id = properties.get("environmentId") or properties.get("managedEnvironmentId")
+        if not environment_id or not isinstance(environment_id, str):
+            raise _bad("properties.environmentId is required: the managed environment's resource id.",
+                       "ManagedEnvironmentIdRequired")
+        environment = ctx.store.get(environment_id)
+        if environment is None or environment.type.lower() != ENV_TYPE.lower() \
+                or not environment.id.lower().startswith(f"/subscriptions/{sub.lower()}/"):
+            raise ArmError(404, "ManagedEnvironmentNotFound", f"Managed environment '{environment_id}' was not found.")
+        if environment.body["properties"]["provisioningState"] not in ("Succeeded", "InfrastructureSetupInProgress"):
+            raise ArmError(409, "ManagedEnvironmentNotProvisioned",
+                           f"Managed environment '{environment.name}' is not ready "
+                           f"(provisioningState {environment.body['properties']['provisioningState']}).")
+        if normalize_location(environment.body["location"]) != location:
+            raise _bad(f"The container app location '{location}' must be the managed environment's location "
+                       f"'{environment.body['location']}'.", "LocationMismatch")
+        profile = properties.get("workloadProfileName")
+        profiles = environment.body["properties"].get("workloadProfiles") or []
+        if profile and not any(str(p["name"]).lower() == str(profile).lower() for p in profiles):
+            raise _bad(f"Workload profile '{profile}' does not exist in managed environment '{environment.name}' "
+                       f"(it has: {', '.join(p['name'] for p in profiles) or 'none'}).", "WorkloadProfileNotFound")
+        configuration = properties.get("configuration") or {}
+        if not isinstance(configuration, dict):
+            raise _bad("properties.configuration must be an object.")
+        mode = configuration.get("activeRevisionsMode", "Single")
+        if mode not in ("Single", "Multiple", "Labels"):
+            raise _bad(f"activeRevisionsMode must be Single, Multiple or Labels, got {mode!r}.")
+        ingress = configuration.get("ingress")
+        if ingress is not None:
+            port = ingress.get("targetPort")
+            if port is not None and (not isinstance(port, int) or not 1 <= port <= 65535):
+                raise _bad(f"ingress.targetPort must be an integer between 1 and 65535, got {port!r}.")
+            if ingress.get("transport", "auto") not in ("auto", "http", "http2", "tcp", "Auto", "Http", "Http2", "Tcp"):
+                raise _bad(f"ingress.transport {ingress.get('transport')!r} is not one of auto, http, http2, tcp.")
+        secret_values: dict[str, str] = {}
+        raw_secrets = configuration.get("secrets")
+        if raw_secrets is None:
+            secret_values = dict(old_secrets)
+        else:
+            if not isinstance(raw_secrets, list):
+                raise _bad("configuration.secrets must be an array.")
+            for secret in raw_secrets:
+                name = secret.get("name") if isinstance(secret, dict) else None
+                if not isinstance(name, str) or len(name) > 253 or not SECRET_NAME.match(name):
+                    raise _bad(f"Secret name {name!r} is invalid: lower-case letters, digits, '-' and '.', starting "
+                               "and ending with a letter or digit.", "ContainerAppSecretInvalid")
+                value = secret.get("value")
+                if value is None:
+                    if secret.get("keyVaultUrl"):
+                        value = ""
+                    elif name in old_secrets:
+                        value = old_secrets[name]
+                    else:
+                        raise _bad(f"Secret '{name}' has no value.", "ContainerAppSecretInvalid")
+                secret_values[name] = str(value)
+        template = properties.get("template")
+        if not isinstance(template, dict) or not isinstance(template.get("containers"), list) \
+                or not template["containers"]:
+            raise _bad("properties.template.containers must list at least one container.")
+        volumes = template.get("volumes") or []
+        storages = {r.name.lower() for r in ctx.store.children(environment.id, STORAGE_TYPE)}
+        volume_names = set()
+        for volume in volumes:
+            vname = volume.get("name")
+            if not vname:
+                raise _bad("Every volume needs a name.")
+            volume_names.add(vname)
+            kind = volume.get("storageType", "EmptyDir")
+            if kind not in ("AzureFile", "EmptyDir", "Secret", "NfsAzureFile"):
+                raise _bad(f"Volume '{vname}': storageType {kind!r} is not supported.")
+            if kind in ("AzureFile", "NfsAzureFile") and str(volume.get("storageName", "")).lower() not in storages:
+                raise _bad(f"Volume '{vname}' refers to storage '{volume.get('storageName')}', which does not exist "
+                           f"in managed environment '{environment.name}'.", "ManagedEnvironmentStorageNotFound")
+        names = set()
+        for container in template["containers"]:
+            cname = container.get("name")
+            if not isinstance(cname, str) or not CONTAINER_NAME.match(cname) or len(cname) > 63:
+                raise _bad(f"Container name {cname!r} is invalid: lower-case letters, digits and '-'.")
+            if cname in names:
+                raise _bad(f"Container name '{cname}' is used twice.")
+            names.add(cname)
+            if not isinstance(container.get("image"), str) or not container["image"]:
+                raise _bad(f"Container '{cname}' needs an image.")
+            for key in ("command", "args"):
+                if container.get(key) is not None and (not isinstance(container[key], list)
+                                                       or not all(isinstance(a, str) for a in container[key])):
+                    raise _bad(f"Container '{cname}': {key} must be an array of strings.")
+            for variable in container.get("env") or []:
+                if not variable.get("name"):
+                    raise _bad(f"Container '{cname}': every env entry needs a name.")
+                ref = variable.get("secretRef")
+                if ref is not None and ref not in secret_values:
+                    raise _bad(f"Container '{cname}': env '{variable['name']}' refers to secret '{ref}', which is not "
+                               "defined in configuration.secrets.", "ContainerAppSecretRefNotFound")
+            for mount in container.get("volumeMounts") or []:
+                if mount.get("volumeName") not in volume_names:
+                    raise _bad(f"Container '{cname}': volume mount '{mount.get('volumeName')}' has no volume.")
+                if not str(mount.get("mountPath", "")).startswith("/"):
+                    raise _bad(f"Container '{cname}': mountPath must be an absolute path.")
+            seen = set()
+            for probe in container.get("probes") or []:
+                ptype = probe.get("type")
+                if ptype not in PROBE_TYPES or ptype in seen:
+                    raise _bad(f"Container '{cname}': probe type {ptype!r} is not one of Liveness, Readiness, Startup "
+                               "or appears twice.", "ContainerAppInvalidProbe")
+                seen.add(ptype)
+                if not (probe.get("httpGet") or probe.get("tcpSocket")):
+                    raise _bad(f"Container '{cname}': the {ptype} probe needs httpGet or tcpSocket.",
+                               "ContainerAppInvalidProbe")
+        scale = template.get("scale") or {}
+        low, high = scale.get("minReplicas", 0), scale.get("maxReplicas", 10)
+        if not isinstance(low, int) or not isinstance(high, int) or low < 0 or high < 1 or low > high or high > 1000:
+            raise _bad(f"scale needs 0 <= minReplicas <= maxReplicas, 1 <= maxReplicas <= 1000 (got {low!r}, {high!r}).")
+        return AppSpec(environment, properties, secret_values)
+
+    def render_app(record: Record) -> dict[str, Any]:
+        body = copy.deepcopy(record.body)
+        props = body["properties"]
+        configuration = props.setdefault("configuration", {})
+        configuration["secrets"] = [{"name": n} for n in record.internal.get("secrets", {})]
+        port = ctx.runtime.port_for(record.id)
+        fqdn = f"127.0.0.1:{port}"
+        if configuration.get("ingress") is not None:
+            configuration["ingress"]["fqdn"] = fqdn
+            props["latestRevisionFqdn"] = fqdn
+        else:
+            props["latestRevisionFqdn"] = ""
+        ready = ctx.runtime.latest_ready_revision(record.id)
+        if ready:
+            props["latestReadyRevisionName"] = ready
+        props["runningStatus"] = "Running" if ctx.runtime.is_running(record.id) else "Stopped"
+        return body
+
+    ctx.renderers[APP_TYPE.lower()] = render_app
+
+    def render_revision(app: Record, revision: Record) -> dict[str, Any]:
+        body = copy.deepcopy(revision.body)
+        status = ctx.runtime.revision_status(app.id, revision.name)
+        body["properties"].update(status)
+        return body
+
+    async def write_app(req: ArmRequest, body: dict[str, Any], existing: Record | None, *,
+                        patch: bool) -> web.Response:
+        sub = req.params["sub"]
+        group = ctx.group(sub, req.params["rg"], for_write=True)
+        name = req.params["app"]
+        location = ctx.location(body)
+        properties = body.get("properties")
+        if not isinstance(properties, dict):
+            raise _bad("properties is required.")
+        old_secrets = existing.internal.get("secrets", {}) if existing else {}
+        spec = validate(sub, location, properties, old_secrets)
+        record_id = existing.id if existing else app_id(sub, group.name, name)
+        template = copy.deepcopy(properties["template"])
+        configuration = copy.deepcopy(properties.get("configuration") or {})
+        configuration.pop("secrets", None)
+        configuration.setdefault("activeRevisionsMode", "Single")
+        configuration.setdefault("maxInactiveRevisions", 100)
+        if configuration.get("ingress") is not None:
+            ingress = configuration["ingress"]
+            ingress.setdefault("external", False)
+            ingress.setdefault("transport", "Auto")
+            ingress.setdefault("allowInsecure", False)
+            ingress.setdefault("traffic", [{"weight": 100, "latestRevision": True}])
+        revision_name = existing.body["properties"].get("latestRevisionName") if existing else None
+        fingerprint = _fingerprint(template)
+        new_revision = existing is None or existing.internal.get("fingerprint") != fingerprint
+        if new_revision:
+            suffix = template.get("revisionSuffix") or _suffix()
+            revision_name = f"{name}--{suffix}"
+            if ctx.store.get(f"{record_id}/revisions/{revision_name}") is not None:
+                raise _bad(f"Revision '{revision_name}' already exists; use a new revisionSuffix.",
+                           "ContainerAppRevisionSuffixConflict")
+        environment_id = spec.environment.id
+        wire = {
+            "id": record_id, "name": existing.name if existing else name, "type": APP_TYPE, "location": location,
+            "tags": body.get("tags") if body.get("tags") is not None else (existing.body.get("tags") if existing else {}),
+            "systemData": {"createdBy": "local-user", "createdByType": "User",
+                           "createdAt": existing.body["systemData"]["createdAt"] if existing else iso(),
+                           "lastModifiedBy": "local-user", "lastModifiedByType": "User", "lastModifiedAt": iso()},
+            "properties": {
+                "provisioningState": "InProgress", "runningStatus": "Running",
+                "managedEnvironmentId": environment_id, "environmentId": environment_id,
+                "workloadProfileName": properties.get("workloadProfileName") or "Consumption",
+                "outboundIpAddresses": ["127.0.0.1"],
+                "latestRevisionName": revision_name, "latestRevisionFqdn": "",
+                "customDomainVerificationId": hashlib.sha256(record_id.lower().encode()).hexdigest().upper(),
+                "configuration": configuration, "template": template,
+                "eventStreamEndpoint": f"{ctx.base_url}/subscriptions/{sub}/resourceGroups/{group.name}/"
+                                       f"containerApps/{existing.name if existing else name}/eventstream",
+            },
+        }
+        if body.get("identity"):
+            wire["identity"] = body["identity"]
+        internal = {"secrets": spec.secret_values, "fingerprint": fingerprint}
+        record = ctx.store.put(Record(id=record_id, type=APP_TYPE, body=wire, internal=internal, parent=group.id))
+        ctx.runtime.port_for(record_id)
+        if new_revision:
+            revision_id = f"{record_id}/revisions/{revision_name}"
+            ctx.store.put(Record(id=revision_id, type=REVISION_TYPE, parent=record_id, body={
+                "id": revision_id, "name": revision_name, "type": REVISION_TYPE,
+                "properties": {"createdTime": iso(), "template": template, "provisioningState": "Provisioning"}}))
+        action = "update" if existing else "create"
+        op = await ctx.operations.start(APP_TYPE, record_id, action,
+                                        ctx.settings.scaled("container_app_update" if existing else "container_app"))
+        if op is None:
+            return json_response(render_app(ctx.store.get(record_id)), 200 if existing else 201)
+        if patch:
+            return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=location,
+                                api_version=req.api_version, status=202, body=None, location_header=True)
+        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=location,
+                            api_version=req.api_version, status=200 if existing else 201, body=render_app(record))
+
+    async def put_app(req: ArmRequest) -> web.Response:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["app"]
+        group = ctx.group(sub, rg, for_write=True)
+        ctx.check_name(ResourceKind.container_app, name, "ContainerAppInvalidName")
+        body = await req.json()
+        existing = ctx.store.get(app_id(sub, group.name, name))
+        check_idle(existing)
+        return await write_app(req, body, existing, patch=False)
+
+    def check_idle(existing: Record | None) -> None:
+        if existing is not None and existing.body["properties"]["provisioningState"] in ("InProgress", "Deleting"):
+            raise ArmError(409, "ContainerAppOperationInProgress",
+                           f"Cannot modify a container app '{existing.name}' because there is a pending operation "
+                           "on it. Retry when it has finished.")
+
+    async def patch_app(req: ArmRequest) -> web.Response:
+        existing = find_app(req)
+        check_idle(existing)
+        patch = await req.json()
+        current = copy.deepcopy(existing.body)
+        current["properties"]["configuration"]["secrets"] = [
+            {"name": n, "value": v} for n, v in existing.internal.get("secrets", {}).items()]
+        merged = _merge(current, patch)
+        return await write_app(req, merged, existing, patch=True)
+
+    async def finish_write(op: Operation) -> None:
+        record = ctx.store.get(op.resource_key.split("|", 1)[1])
+        if record is None:
+            return
+        record.body["properties"]["provisioningState"] = "Succeeded"
+        ctx.store.put(record)
+        revision = ctx.store.get(f"{record.id}/revisions/{record.body['properties']['latestRevisionName']}")
+        if revision is not None and revision.body["properties"].get("provisioningState") != "Provisioned":
+            revision.body["properties"]["provisioningState"] = "Provisioned"
+            ctx.store.put(revision)
+            await ctx.runtime.activate(record.id, revision.name)
+        else:
+            await ctx.runtime.reconcile(record.id)
+
+    async def finish_delete(op: Operation) -> None:
+        record_id = op.resource_key.split("|", 1)[1]
+        await ctx.runtime.remove_app(record_id)
+        ctx.store.delete(record_id)
+
+    ctx.operations.on_finish(APP_TYPE, "create", finish_write)
+    ctx.operations.on_finish(APP_TYPE, "update", finish_write)
+    ctx.operations.on_finish(APP_TYPE, "delete", finish_delete)
+
+    async def get_app(req: ArmRequest) -> web.Response:
+        return json_response(render_app(find_app(req)))
+
+    async def list_apps(req: ArmRequest) -> web.Response:
+        group = ctx.group(req.params["sub"], req.params["rg"])
+        return json_response({"value": [render_app(r) for r in ctx.store.in_scope(group.id, APP_TYPE)]})
+
+    async def delete_app(req: ArmRequest) -> web.Response:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["app"]
+        group = ctx.group(sub, rg)
+        record = ctx.store.get(app_id(sub, group.name, name))
+        if record is None:
+            return web.Response(status=204)
+        if record.body["properties"]["provisioningState"] == "Deleting":
+            raise ArmError(409, "ContainerAppOperationInProgress", f"Container app '{name}' is being deleted.")
+        record.body["properties"]["provisioningState"] = "Deleting"
+        ctx.store.put(record)
+        op = await ctx.operations.start(APP_TYPE, record.id, "delete", ctx.settings.scaled("container_app_delete"))
+        if op is None:
+            return web.Response(status=200)
+        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=record.body["location"],
+                            api_version=req.api_version, status=202, body=None, location_header=True)
+
+    async def list_secrets(req: ArmRequest) -> web.Response:
+        record = find_app(req)
+        return json_response({"value": [{"name": n, "value": v} for n, v in record.internal.get("secrets", {}).items()]})
+
+    async def auth_token(req: ArmRequest) -> web.Response:
+        record = find_app(req)
+        token = secrets.token_urlsafe(32)
+        expires = time.time() + TOKEN_LIFETIME
+        now = time.time()
+        for stale in [t for t, (_, exp) in tokens.items() if exp < now]:
+            tokens.pop(stale, None)
+        tokens[token] = (record.id.lower(), expires)
+        return json_response({"id": record.id, "name": record.name, "type": "Microsoft.App/containerApps/accesstoken",
+                              "location": record.body["location"],
+                              "properties": {"token": token, "expires": iso(expires)}})
+
+    # revisions and replicas
+    async def list_revisions(req: ArmRequest) -> web.Response:
+        app = find_app(req)
+        return json_response({"value": [render_revision(app, r) for r in ctx.store.children(app.id, REVISION_TYPE)]})
+
+    async def get_revision(req: ArmRequest) -> web.Response:
+        app = find_app(req)
+        return json_response(render_revision(app, find_revision(app, req.params["rev"], req.params["rg"])))
+
+    async def restart_revision(req: ArmRequest) -> web.Response:
+        app = find_app(req)
+        revision = find_revision(app, req.params["rev"], req.params["rg"])
+        if not ctx.runtime.revision_status(app.id, revision.name).get("active"):
+            raise _bad(f"Revision '{revision.name}' is not active; only active revisions can be restarted.",
+                       "ContainerAppRevisionNotActive")
+        await ctx.runtime.restart(app.id, revision.name)
+        return web.Response(status=200)
+
+    async def activate_revision(req: ArmRequest) -> web.Response:
+        app = find_app(req)
+        revision = find_revision(app, req.params["rev"], req.params["rg"])
+        await ctx.runtime.activate(app.id, revision.name)
+        return web.Response(status=200)
+
+    async def deactivate_revision(req: ArmRequest) -> web.Response:
+        app = find_app(req)
+        revision = find_revision(app, req.params["rev"], req.params["rg"])
+        await ctx.runtime.deactivate(app.id, revision.name)
+        return web.Response(status=200)
+
+    def replica_body(app: Record, revision: Record, replica: dict[str, Any]) -> dict[str, Any]:
+        sub_rg = app.id.split("/providers/")[0]
+        stream_base = f"{ctx.base_url}{sub_rg}/containerApps/{app.name}/revisions/{revision.name}/replicas/{replica['name']}"
+        containers = []
+        for container in replica["containers"]:
+            containers.append({**container,
+                               "logStreamEndpoint": f"{stream_base}/containers/{container['name']}/logstream",
+                               "execEndpoint": f"{stream_base}/containers/{container['name']}/exec"})
+        return {"id": f"{revision.id}/replicas/{replica['name']}", "name": replica["name"],
+                "type": "Microsoft.App/containerApps/revisions/replicas",
+                "properties": {"createdTime": replica["createdTime"], "runningState": replica["runningState"],
+                               "runningStateDetails": replica["runningStateDetails"], "containers": containers,
+                               "initContainers": []}}
+
+    async def list_replicas(req: ArmRequest) -> web.Response:
+        app = find_app(req)
+        revision = find_revision(app, req.params["rev"], req.params["rg"])
+        return json_response({"value": [replica_body(app, revision, r)
+                                        for r in ctx.runtime.replicas(app.id, revision.name)]})
+
+    async def get_replica(req: ArmRequest) -> web.Response:
+        app = find_app(req)
+        revision = find_revision(app, req.params["rev"], req.params["rg"])
+        for replica in ctx.runtime.replicas(app.id, revision.name):
+            if replica["name"].lower() == req.params["replica"].lower():
+                return json_response(replica_body(app, revision, replica))
+        raise not_found("Microsoft.App/containerApps/revisions/replicas",
+                        f"{app.name}/revisions/{revision.name}/replicas/{req.params['replica']}", req.params["rg"])
+
+    router.add("GET", base, list_apps, "microsoft.app")
+    router.add("PUT", base + "/{app}", put_app, "microsoft.app")
+    router.add("PATCH", base + "/{app}", patch_app, "microsoft.app")
+    router.add("GET", base + "/{app}", get_app, "microsoft.app")
+    router.add("DELETE", base + "/{app}", delete_app, "microsoft.app")
+    router.add("POST", base + "/{app}/listSecrets", list_secrets, "microsoft.app")
+    router.add("POST", base + "/{app}/getAuthtoken", auth_token, "microsoft.app")
+    router.add("GET", base + "/{app}/revisions", list_revisions, "microsoft.app")
+    router.add("GET", base + "/{app}/revisions/{rev}", get_revision, "microsoft.app")
+    router.add("POST", base + "/{app}/revisions/{rev}/restart", restart_revision, "microsoft.app")
+    router.add("POST", base + "/{app}/revisions/{rev}/activate", activate_revision, "microsoft.app")
+    router.add("POST", base + "/{app}/revisions/{rev}/deactivate", deactivate_revision, "microsoft.app")
+    router.add("GET", base + "/{app}/revisions/{rev}/replicas", list_replicas, "microsoft.app")
+    router.add("GET", base + "/{app}/revisions/{rev}/replicas/{replica}", get_replica, "microsoft.app")

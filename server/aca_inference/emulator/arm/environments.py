@@ -1,0 +1,327 @@
+"""Microsoft.App managed environments (slow long-running create/update), their workload profiles and
+Azure Files storages."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from aiohttp import web
+
+from ...workspace.naming import ResourceKind
+from ..store import Operation, Record
+from .context import ArmContext, group_id
+from .errors import ArmError, not_found, parent_not_found
+from .operations import json_response
+from .routing import ArmRequest, Router
+
+ENV_TYPE = "Microsoft.App/managedEnvironments"
+STORAGE_TYPE = "Microsoft.App/managedEnvironments/storages"
+APP_TYPE = "Microsoft.App/containerApps"
+
+# workloadProfileType -> (category, cores, memoryGiB, gpus, display name)
+PROFILE_TYPES: dict[str, tuple[str, int, int, int, str]] = {
+    "Consumption": ("Consumption", 4, 8, 0, "Consumption"),
+    "D4": ("GeneralPurpose", 4, 16, 0, "Dedicated-D4"), "D8": ("GeneralPurpose", 8, 32, 0, "Dedicated-D8"),
+    "D16": ("GeneralPurpose", 16, 64, 0, "Dedicated-D16"), "D32": ("GeneralPurpose", 32, 128, 0, "Dedicated-D32"),
+    "E4": ("MemoryOptimized", 4, 32, 0, "Dedicated-E4"), "E8": ("MemoryOptimized", 8, 64, 0, "Dedicated-E8"),
+    "E16": ("MemoryOptimized", 16, 128, 0, "Dedicated-E16"),
+    "E32": ("MemoryOptimized", 32, 256, 0, "Dedicated-E32"),
+    "NC24-A100": ("GPU", 24, 220, 1, "Dedicated-NC24-A100"), "NC48-A100": ("GPU", 48, 440, 2, "Dedicated-NC48-A100"),
+    "NC96-A100": ("GPU", 96, 880, 4, "Dedicated-NC96-A100"),
+    "Consumption-GPU-NC24-A100": ("GPU", 24, 220, 1, "Consumption-GPU-NC24-A100"),
+    "Consumption-GPU-NC8as-T4": ("GPU", 8, 56, 1, "Consumption-GPU-NC8as-T4"),
+}
+
+
+def env_id(sub: str, rg: str, name: str) -> str:
+    return f"{group_id(sub, rg)}/providers/{ENV_TYPE}/{name}"
+
+
+def _validate_profiles(profiles: Any) -> list[dict[str, Any]]:
+    if profiles is None:
+        return []
+    if not isinstance(profiles, list):
+        raise ArmError(400, "InvalidRequestContent", "properties.workloadProfiles must be an array.")
+    result: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for index, profile in enumerate(profiles):
+        if not isinstance(profile, dict) or not profile.get("name") or not profile.get("workloadProfileType"):
+            raise ArmError(400, "InvalidWorkloadProfile",
+                           f"workloadProfiles[{index}] needs a 'name' and a 'workloadProfileType'.")
+        kind = profile["workloadProfileType"]
+        if kind not in PROFILE_TYPES:
+            raise ArmError(400, "InvalidWorkloadProfileType",
+                           f"Workload profile type '{kind}' is not supported. Supported types: "
+                           f"{', '.join(PROFILE_TYPES)}.")
+        if str(profile["name"]).lower() in names:
+            raise ArmError(400, "DuplicateWorkloadProfileName",
+                           f"Workload profile name '{profile['name']}' is used more than once.")
+        names.add(str(profile["name"]).lower())
+        entry: dict[str, Any] = {"name": profile["name"], "workloadProfileType": kind}
+        if kind != "Consumption" and not kind.startswith("Consumption-"):
+            low, high = profile.get("minimumCount", 0), profile.get("maximumCount", 1)
+            if not isinstance(low, int) or not isinstance(high, int) or low < 0 or high < max(low, 1) or high > 100:
+                raise ArmError(400, "InvalidWorkloadProfileScale",
+                               f"Workload profile '{profile['name']}' needs 0 <= minimumCount <= maximumCount, "
+                               f"1 <= maximumCount <= 100 (got {low!r}..{high!r}).")
+            entry.update(minimumCount=low, maximumCount=high)
+        result.append(entry)
+    if result and not any(p["workloadProfileType"] == "Consumption" for p in result):
+        result.insert(0, {"name": "Consumption", "workloadProfileType": "Consumption"})
+    return result
+
+
+def register(router: Router, ctx: ArmContext) -> None:
+    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.App/managedEnvironments"
+
+    def environment(req: ArmRequest, *, child_type: str | None = None) -> Record:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["env"]
+        group = ctx.group(sub, rg)
+        record = ctx.store.get(env_id(sub, group.name, name))
+        if record is None:
+            if child_type:
+                raise parent_not_found("write" if req.method == "PUT" else "read", child_type,
+                                       env_id(sub, group.name, name))
+            raise not_found(ENV_TYPE, name, rg)
+        return record
+
+    def logs_config(sub: str, config: Any) -> dict[str, Any] | None:
+        if config is None:
+            return None
+        if not isinstance(config, dict):
+            raise ArmError(400, "InvalidRequestContent", "properties.appLogsConfiguration must be an object.")
+        destination = config.get("destination")
+        if destination in (None, "", "none"):
+            return {"destination": destination} if destination else None
+        if destination != "log-analytics":
+            return {"destination": destination}
+        la = config.get("logAnalyticsConfiguration") or {}
+        customer_id, key = la.get("customerId"), la.get("sharedKey")
+        if not customer_id or not key:
+            raise ArmError(400, "InvalidLogAnalyticsConfiguration",
+                           "appLogsConfiguration.logAnalyticsConfiguration needs customerId and sharedKey.")
+        for workspace in ctx.store.in_scope(f"/subscriptions/{sub}", "Microsoft.OperationalInsights/workspaces"):
+            if workspace.body["properties"]["customerId"] == customer_id:
+                if key not in (workspace.internal["primarySharedKey"], workspace.internal["secondarySharedKey"]):
+                    raise ArmError(400, "InvalidLogAnalyticsConfiguration",
+                                   f"The shared key for Log Analytics workspace '{workspace.name}' is not valid.")
+                return {"destination": "log-analytics", "logAnalyticsConfiguration": {"customerId": customer_id}}
+        raise ArmError(400, "InvalidLogAnalyticsConfiguration",
+                       f"No Log Analytics workspace with customerId '{customer_id}' was found.")
+
+    async def put_environment(req: ArmRequest) -> web.Response:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["env"]
+        group = ctx.group(sub, rg, for_write=True)
+        ctx.check_name(ResourceKind.managed_environment, name, "ManagedEnvironmentInvalidName")
+        body = await req.json()
+        location = ctx.location(body)
+        properties = body.get("properties") or {}
+        profiles = _validate_profiles(properties.get("workloadProfiles"))
+        logs = logs_config(sub, properties.get("appLogsConfiguration"))
+        record_id = env_id(sub, group.name, name)
+        existing = ctx.store.get(record_id)
+        if existing is not None:
+            return await update(req, existing, {"workloadProfiles": properties.get("workloadProfiles"),
+                                                "appLogsConfiguration": properties.get("appLogsConfiguration")},
+                                status=200)
+        digest = hashlib.sha256(record_id.lower().encode()).hexdigest()[:8]
+        record_body: dict[str, Any] = {
+            "id": record_id, "name": name, "type": ENV_TYPE, "location": location, "tags": body.get("tags") or {},
+            "properties": {
+                "provisioningState": "InitializationInProgress",
+                "defaultDomain": f"{name}-{digest}.{location}.azurecontainerapps.local",
+                "staticIp": "127.0.0.1", "zoneRedundant": bool(properties.get("zoneRedundant", False)),
+                "workloadProfiles": profiles,
+                "customDomainConfiguration": {"customDomainVerificationId": digest.upper() * 8},
+                "eventStreamEndpoint": f"{ctx.base_url}/subscriptions/{sub}/resourceGroups/{group.name}/"
+                                       f"managedEnvironments/{name}/eventstream",
+                "infrastructureResourceGroup": f"ME_{name}_{group.name}_{location}",
+                "peerAuthentication": {"mtls": {"enabled": False}},
+                "peerTrafficConfiguration": {"encryption": {"enabled": False}},
+                "publicNetworkAccess": "Enabled",
+            },
+        }
+        if logs:
+            record_body["properties"]["appLogsConfiguration"] = logs
+        ctx.store.put(Record(id=record_id, type=ENV_TYPE, body=record_body, parent=group.id,
+                             internal={"consumption_only": not profiles}))
+        op = await ctx.operations.start(ENV_TYPE, record_id, "create", ctx.settings.scaled("managed_environment"))
+        if op is None:
+            return json_response(ctx.store.get(record_id).body, 201)
+        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=location,
+                            api_version=req.api_version, status=201, body=record_body)
+
+    async def update(req: ArmRequest, record: Record, changes: dict[str, Any], *, status: int) -> web.Response:
+        properties = record.body["properties"]
+        if properties["provisioningState"] not in ("Succeeded", "Failed"):
+            raise ArmError(409, "ManagedEnvironmentOperationInProgress",
+                           f"Another operation is in progress on managed environment '{record.name}'; retry when it "
+                           "has finished.")
+        if changes.get("workloadProfiles") is not None:
+            profiles = _validate_profiles(changes["workloadProfiles"])
+            if record.internal.get("consumption_only") and profiles:
+                raise ArmError(400, "ManagedEnvironmentWorkloadProfilesNotSupported",
+                               f"Managed environment '{record.name}' is a Consumption-only environment; workload "
+                               "profiles can only be set when an environment is created.")
+            in_use = {str(a.body["properties"].get("workloadProfileName") or "").lower()
+                      for a in ctx.store.in_scope(record.id.split("/providers/")[0], APP_TYPE)
+                      if (a.body["properties"].get("environmentId") or "").lower() == record.id.lower()}
+            missing = in_use - {str(p["name"]).lower() for p in profiles} - {""}
+            if profiles and missing:
+                raise ArmError(400, "WorkloadProfileInUse",
+                               f"Workload profile(s) {', '.join(sorted(missing))} are used by container apps.")
+            properties["workloadProfiles"] = profiles
+        if changes.get("appLogsConfiguration") is not None:
+            logs = logs_config(req.params["sub"], changes["appLogsConfiguration"])
+            if logs:
+                properties["appLogsConfiguration"] = logs
+        properties["provisioningState"] = "InfrastructureSetupInProgress"
+        ctx.store.put(record)
+        op = await ctx.operations.start(ENV_TYPE, record.id, "update",
+                                        ctx.settings.scaled("managed_environment_update"))
+        if op is None:
+            return json_response(ctx.store.get(record.id).body, 200)
+        return ctx.accepted(op, subscription_id=req.params["sub"], namespace="Microsoft.App",
+                            location=record.body["location"], api_version=req.api_version,
+                            status=status if req.method == "PUT" else 202,
+                            body=record.body if req.method == "PUT" else None, async_header=True,
+                            location_header=req.method == "PATCH")
+
+    async def patch_environment(req: ArmRequest) -> web.Response:
+        record = environment(req)
+        body = await req.json()
+        properties = body.get("properties") or {}
+        if "tags" in body:
+            record.body["tags"] = body["tags"] or {}
+        return await update(req, record, {"workloadProfiles": properties.get("workloadProfiles"),
+                                          "appLogsConfiguration": properties.get("appLogsConfiguration")}, status=202)
+
+    async def finish(op: Operation) -> None:
+        record = ctx.store.get(op.resource_key.split("|", 1)[1])
+        if record is not None:
+            record.body["properties"]["provisioningState"] = "Succeeded"
+            ctx.store.put(record)
+
+    async def finish_delete(op: Operation) -> None:
+        ctx.store.delete(op.resource_key.split("|", 1)[1])
+
+    ctx.operations.on_finish(ENV_TYPE, "create", finish)
+    ctx.operations.on_finish(ENV_TYPE, "update", finish)
+    ctx.operations.on_finish(ENV_TYPE, "delete", finish_delete)
+
+    async def get_environment(req: ArmRequest) -> web.Response:
+        return json_response(environment(req).body)
+
+    async def list_environments(req: ArmRequest) -> web.Response:
+        group = ctx.group(req.params["sub"], req.params["rg"])
+        return json_response({"value": [r.body for r in ctx.store.in_scope(group.id, ENV_TYPE)]})
+
+    async def delete_environment(req: ArmRequest) -> web.Response:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["env"]
+        group = ctx.group(sub, rg)
+        record = ctx.store.get(env_id(sub, group.name, name))
+        if record is None:
+            return web.Response(status=204)
+        apps = [a.name for a in ctx.store.in_scope(f"/subscriptions/{sub}", APP_TYPE)
+                if (a.body["properties"].get("environmentId") or "").lower() == record.id.lower()]
+        if apps:
+            raise ArmError(409, "ManagedEnvironmentHasContainerApps",
+                           f"Cannot delete managed environment '{name}' because it has container apps: "
+                           f"{', '.join(apps)}.")
+        record.body["properties"]["provisioningState"] = "ScheduledForDelete"
+        ctx.store.put(record)
+        op = await ctx.operations.start(ENV_TYPE, record.id, "delete", ctx.settings.scaled("managed_environment_delete"))
+        if op is None:
+            return web.Response(status=200)
+        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=record.body["location"],
+                            api_version=req.api_version, status=202, body=None, location_header=True)
+
+    async def workload_profile_states(req: ArmRequest) -> web.Response:
+        record = environment(req)
+        apps = [a for a in ctx.store.in_scope(f"/subscriptions/{req.params['sub']}", APP_TYPE)
+                if (a.body["properties"].get("environmentId") or "").lower() == record.id.lower()]
+        value = []
+        for profile in record.body["properties"].get("workloadProfiles") or []:
+            current = sum(1 for a in apps if str(a.body["properties"].get("workloadProfileName") or "").lower()
+                          == str(profile["name"]).lower() and ctx.runtime.is_running(a.id))
+            value.append({"name": profile["name"], "id": f"{record.id}/workloadProfileStates/{profile['name']}",
+                          "type": "Microsoft.App/managedEnvironments/workloadProfileStates",
+                          "properties": {"minimumCount": profile.get("minimumCount", 0),
+                                         "maximumCount": profile.get("maximumCount", 0), "currentCount": current}})
+        return json_response({"value": value})
+
+    async def available_profiles(req: ArmRequest) -> web.Response:
+        sub = ctx.subscription(req.params["sub"]).subscription_id
+        location = req.params["loc"]
+        return json_response({"value": [
+            {"id": f"/subscriptions/{sub}/providers/Microsoft.App/locations/{location}/"
+                   f"availableManagedEnvironmentsWorkloadProfileTypes/{kind}",
+             "name": kind, "type": "Microsoft.App/locations/availableManagedEnvironmentsWorkloadProfileTypes",
+             "location": location,
+             "properties": {"category": category, "applicability": "LocationDefault", "cores": cores,
+                            "memoryGiB": memory, "gpus": gpus, "displayName": display}}
+            for kind, (category, cores, memory, gpus, display) in PROFILE_TYPES.items()]})
+
+    # Storages
+    def storage_body(record: Record) -> dict[str, Any]:
+        azure_file = {k: v for k, v in record.body["properties"]["azureFile"].items() if k != "accountKey"}
+        return {"id": record.id, "name": record.name, "type": STORAGE_TYPE, "properties": {"azureFile": azure_file}}
+
+    async def put_storage(req: ArmRequest) -> web.Response:
+        record = environment(req, child_type="managedEnvironments/storages")
+        name = req.params["storage"]
+        ctx.check_name(ResourceKind.environment_storage, name, "ManagedEnvironmentStorageInvalidName")
+        body = await req.json()
+        azure_file = (body.get("properties") or {}).get("azureFile")
+        if not isinstance(azure_file, dict):
+            raise ArmError(400, "InvalidRequestContent", "properties.azureFile is required (the Azure Files share).")
+        missing = [k for k in ("accountName", "accountKey", "shareName", "accessMode") if not azure_file.get(k)]
+        if missing:
+            raise ArmError(400, "InvalidRequestContent",
+                           f"properties.azureFile is missing {', '.join(missing)}.")
+        if azure_file["accessMode"] not in ("ReadOnly", "ReadWrite"):
+            raise ArmError(400, "InvalidRequestContent",
+                           f"properties.azureFile.accessMode must be ReadOnly or ReadWrite, got "
+                           f"{azure_file['accessMode']!r}.")
+        storage_id = f"{record.id}/storages/{name}"
+        existed = ctx.store.get(storage_id) is not None
+        kept = {k: azure_file[k] for k in ("accountName", "accountKey", "shareName", "accessMode")}
+        stored = ctx.store.put(Record(id=storage_id, type=STORAGE_TYPE, parent=record.id,
+                                      body={"properties": {"azureFile": kept}}))
+        return json_response(storage_body(stored), 200 if existed else 201)
+
+    def storage(req: ArmRequest) -> Record:
+        record = environment(req)
+        stored = ctx.store.get(f"{record.id}/storages/{req.params['storage']}")
+        if stored is None:
+            raise not_found(STORAGE_TYPE, f"{record.name}/storages/{req.params['storage']}", req.params["rg"])
+        return stored
+
+    async def get_storage(req: ArmRequest) -> web.Response:
+        return json_response(storage_body(storage(req)))
+
+    async def delete_storage(req: ArmRequest) -> web.Response:
+        record = environment(req)
+        storage_id = f"{record.id}/storages/{req.params['storage']}"
+        if ctx.store.get(storage_id) is None:
+            return web.Response(status=204)
+        ctx.store.delete(storage_id)
+        return web.Response(status=200)
+
+    async def list_storages(req: ArmRequest) -> web.Response:
+        record = environment(req)
+        return json_response({"value": [storage_body(r) for r in ctx.store.children(record.id, STORAGE_TYPE)]})
+
+    router.add("GET", base, list_environments, "microsoft.app")
+    router.add("PUT", base + "/{env}", put_environment, "microsoft.app")
+    router.add("PATCH", base + "/{env}", patch_environment, "microsoft.app")
+    router.add("GET", base + "/{env}", get_environment, "microsoft.app")
+    router.add("DELETE", base + "/{env}", delete_environment, "microsoft.app")
+    router.add("GET", base + "/{env}/workloadProfileStates", workload_profile_states, "microsoft.app")
+    router.add("GET", base + "/{env}/storages", list_storages, "microsoft.app")
+    router.add("PUT", base + "/{env}/storages/{storage}", put_storage, "microsoft.app")
+    router.add("GET", base + "/{env}/storages/{storage}", get_storage, "microsoft.app")
+    router.add("DELETE", base + "/{env}/storages/{storage}", delete_storage, "microsoft.app")
+    router.add("GET", "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
+               "availableManagedEnvironmentsWorkloadProfileTypes", available_profiles, "microsoft.app")

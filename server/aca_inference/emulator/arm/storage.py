@@ -1,0 +1,238 @@
+"""Microsoft.Storage: storage accounts (create is long-running, answered 202 + Location like the real RP),
+keys, and file shares (a share is a directory under <data_dir>/shares/<account>/<share>)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import shutil
+import time
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from ...workspace.naming import ResourceKind
+from ..store import Operation, Record
+from .context import ArmContext, group_id
+from .errors import ArmError, not_found, parent_not_found
+from .operations import iso, json_response
+from .routing import ArmRequest, Router
+
+ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
+SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares"
+SKUS = {"Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Premium_LRS", "Premium_ZRS",
+        "Standard_GZRS", "Standard_RAGZRS", "StandardV2_LRS", "StandardV2_GRS", "StandardV2_ZRS", "StandardV2_GZRS",
+        "PremiumV2_LRS", "PremiumV2_ZRS"}
+KINDS = {"Storage", "StorageV2", "BlobStorage", "FileStorage", "BlockBlobStorage"}
+PROTOCOLS = {"SMB", "NFS"}
+ACCESS_TIERS = {"TransactionOptimized", "Hot", "Cool", "Premium"}
+
+
+def _account_id(sub: str, rg: str, name: str) -> str:
+    return f"{group_id(sub, rg)}/providers/Microsoft.Storage/storageAccounts/{name}"
+
+
+def _new_key(name: str) -> dict[str, str]:
+    return {"keyName": name, "value": base64.b64encode(secrets.token_bytes(64)).decode(), "permissions": "FULL",
+            "creationTime": iso()}
+
+
+def _etag() -> str:
+    return f'"0x8D{uuid.uuid4().hex[:13].upper()}"'
+
+
+def register(router: Router, ctx: ArmContext) -> None:
+    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts"
+
+    def account(req: ArmRequest, *, action: str | None = None, child_type: str = "") -> Record:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["account"]
+        ctx.group(sub, rg)
+        record = ctx.store.get(_account_id(sub, rg, name))
+        if record is None:
+            if action:
+                raise parent_not_found(action, child_type, _account_id(sub, rg, name))
+            raise not_found(ACCOUNT_TYPE, name, rg)
+        return record
+
+    def render_account(record: Record) -> dict[str, Any]:
+        return record.body
+
+    ctx.renderers[ACCOUNT_TYPE.lower()] = render_account
+
+    async def create_account(req: ArmRequest) -> web.Response:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["account"]
+        group = ctx.group(sub, rg, for_write=True)
+        ctx.check_name(ResourceKind.storage_account, name, "AccountNameInvalid")
+        body = await req.json()
+        location = ctx.location(body)
+        sku = (body.get("sku") or {}).get("name") if isinstance(body.get("sku"), dict) else None
+        if sku not in SKUS:
+            raise ArmError(400, "InvalidValuesForRequestParameters" if sku else "MissingRequiredProperty",
+                           f"Values for request parameters are invalid: sku.name. Expected one of "
+                           f"{', '.join(sorted(SKUS))}, got {sku!r}.")
+        kind = body.get("kind")
+        if kind not in KINDS:
+            raise ArmError(400, "InvalidValuesForRequestParameters",
+                           f"Values for request parameters are invalid: kind. Expected one of "
+                           f"{', '.join(sorted(KINDS))}, got {kind!r}.")
+        record_id = _account_id(sub, group.name, name)
+        for other in ctx.store.of_type(ACCOUNT_TYPE):
+            if other.name.lower() == name.lower() and other.id.lower() != record_id.lower():
+                raise ArmError(409, "StorageAccountAlreadyTaken", f"The storage account named {name} is already taken.")
+        properties = dict(body.get("properties") or {})
+        existing = ctx.store.get(record_id)
+        if existing is not None:
+            if existing.body["properties"]["provisioningState"] != "Succeeded":
+                raise ArmError(409, "StorageAccountOperationInProgress",
+                               f"An operation is currently performing on this storage account '{name}' that requires "
+                               "exclusive access.")
+            existing.body["properties"].update({k: v for k, v in properties.items() if not isinstance(v, dict)})
+            existing.body["tags"] = body.get("tags") or existing.body.get("tags") or {}
+            ctx.store.put(existing)
+            return json_response(existing.body, 200)
+        files_url = f"{ctx.emulator.files_endpoint}/{name}/"
+        record_body = {
+            "id": record_id, "name": name, "type": ACCOUNT_TYPE, "location": location,
+            "sku": {"name": sku, "tier": "Premium" if sku.startswith("Premium") else "Standard"}, "kind": kind,
+            "tags": body.get("tags") or {},
+            "properties": {
+                "provisioningState": "Creating", "creationTime": iso(), "primaryLocation": location,
+                "statusOfPrimary": "available", "accessTier": properties.get("accessTier", "Hot"),
+                "minimumTlsVersion": properties.get("minimumTlsVersion", "TLS1_0"),
+                "allowBlobPublicAccess": properties.get("allowBlobPublicAccess", False),
+                "supportsHttpsTrafficOnly": properties.get("supportsHttpsTrafficOnly", True),
+                "allowSharedKeyAccess": properties.get("allowSharedKeyAccess", True),
+                "publicNetworkAccess": properties.get("publicNetworkAccess", "Enabled"),
+                "networkAcls": {"bypass": "AzureServices", "virtualNetworkRules": [], "ipRules": [],
+                                "defaultAction": "Allow"},
+                "encryption": {"services": {"file": {"keyType": "Account", "enabled": True},
+                                            "blob": {"keyType": "Account", "enabled": True}},
+                               "keySource": "Microsoft.Storage"},
+                "keyCreationTime": {"key1": iso(), "key2": iso()},
+                "primaryEndpoints": {"file": files_url},
+            },
+        }
+        ctx.store.put(Record(id=record_id, type=ACCOUNT_TYPE, body=record_body,
+                             internal={"keys": [_new_key("key1"), _new_key("key2")]}, parent=group.id))
+        op = await ctx.operations.start(ACCOUNT_TYPE, record_id, "create", ctx.settings.scaled("storage_account"))
+        if op is None:
+            return json_response(ctx.store.get(record_id).body, 200)
+        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.Storage", location=location,
+                            api_version=req.api_version, status=202, body=None, async_header=False,
+                            location_header=True)
+
+    async def finish_create(op: Operation) -> None:
+        record = ctx.store.get(op.resource_key.split("|", 1)[1])
+        if record is not None:
+            record.body["properties"]["provisioningState"] = "Succeeded"
+            ctx.store.put(record)
+            (ctx.settings.shares_root / record.name).mkdir(parents=True, exist_ok=True)
+
+    ctx.operations.on_finish(ACCOUNT_TYPE, "create", finish_create)
+
+    async def get_account(req: ArmRequest) -> web.Response:
+        return json_response(account(req).body)
+
+    async def delete_account(req: ArmRequest) -> web.Response:
+        sub, rg, name = req.params["sub"], req.params["rg"], req.params["account"]
+        ctx.group(sub, rg)
+        record = ctx.store.get(_account_id(sub, rg, name))
+        if record is None:
+            return web.Response(status=204)
+        ctx.store.delete(record.id)
+        shutil.rmtree(ctx.settings.shares_root / record.name, ignore_errors=True)
+        return web.Response(status=200)
+
+    async def list_accounts(req: ArmRequest) -> web.Response:
+        group = ctx.group(req.params["sub"], req.params["rg"])
+        return json_response({"value": [r.body for r in ctx.store.in_scope(group.id, ACCOUNT_TYPE)]})
+
+    async def list_keys(req: ArmRequest) -> web.Response:
+        record = account(req)
+        if record.body["properties"]["provisioningState"] != "Succeeded":
+            raise ArmError(409, "StorageAccountIsNotProvisioned",
+                           "The storage account provisioning state must be 'Succeeded' before executing the "
+                           "operation.")
+        return json_response({"keys": record.internal["keys"]})
+
+    # File shares
+    def share_dir(record: Record, share: str) -> Any:
+        return ctx.settings.shares_root / record.name / share
+
+    def share_body(record: Record, share: str) -> dict[str, Any]:
+        share_id = f"{record.id}/fileServices/default/shares/{share}"
+        stored = ctx.store.get(share_id)
+        properties = dict(stored.body["properties"]) if stored else {}
+        directory = share_dir(record, share)
+        modified = directory.stat().st_mtime if directory.exists() else time.time()
+        properties.setdefault("shareQuota", 102400)
+        properties.setdefault("enabledProtocols", "SMB")
+        properties.setdefault("accessTier", "TransactionOptimized")
+        properties.update({"lastModifiedTime": iso(modified), "leaseStatus": "unlocked", "leaseState": "available"})
+        return {"id": share_id, "name": share, "type": SHARE_TYPE,
+                "etag": stored.body.get("etag") if stored else _etag(), "properties": properties}
+
+    def share_properties(body: dict[str, Any]) -> dict[str, Any]:
+        properties = body.get("properties") or {}
+        if not isinstance(properties, dict):
+            raise ArmError(400, "InvalidRequestContent", "properties must be an object")
+        quota = properties.get("shareQuota")
+        if quota is not None and (not isinstance(quota, int) or not 1 <= quota <= 102400):
+            raise ArmError(400, "InvalidValuesForRequestParameters",
+                           f"shareQuota must be an integer between 1 and 102400 (GiB), got {quota!r}.")
+        if properties.get("enabledProtocols", "SMB") not in PROTOCOLS:
+            raise ArmError(400, "InvalidValuesForRequestParameters",
+                           f"enabledProtocols must be SMB or NFS, got {properties.get('enabledProtocols')!r}.")
+        if properties.get("accessTier", "TransactionOptimized") not in ACCESS_TIERS:
+            raise ArmError(400, "InvalidValuesForRequestParameters",
+                           f"accessTier must be one of {', '.join(sorted(ACCESS_TIERS))}.")
+        allowed = ("shareQuota", "enabledProtocols", "accessTier", "metadata", "rootSquash")
+        return {k: properties[k] for k in allowed if k in properties}
+
+    async def create_share(req: ArmRequest) -> web.Response:
+        record = account(req, action="write", child_type=SHARE_TYPE.split("/", 1)[1])
+        share = req.params["share"]
+        ctx.check_name(ResourceKind.file_share, share, "InvalidResourceName")
+        properties = share_properties(await req.json_or_empty())
+        directory = share_dir(record, share)
+        if directory.exists():
+            raise ArmError(409, "ShareAlreadyExists", "The specified share already exists.")
+        directory.mkdir(parents=True)
+        share_id = f"{record.id}/fileServices/default/shares/{share}"
+        ctx.store.put(Record(id=share_id, type=SHARE_TYPE, body={"etag": _etag(), "properties": properties},
+                             parent=record.id))
+        return json_response(share_body(record, share), 201)
+
+    async def get_share(req: ArmRequest) -> web.Response:
+        record = account(req)
+        share = req.params["share"]
+        if not share_dir(record, share).is_dir():
+            raise ArmError(404, "ShareNotFound", "The specified share does not exist.")
+        return json_response(share_body(record, share))
+
+    async def delete_share(req: ArmRequest) -> web.Response:
+        record = account(req)
+        share = req.params["share"]
+        directory = share_dir(record, share)
+        ctx.store.delete(f"{record.id}/fileServices/default/shares/{share}")
+        if not directory.is_dir():
+            return web.Response(status=204)
+        shutil.rmtree(directory)
+        return web.Response(status=200)
+
+    async def list_shares(req: ArmRequest) -> web.Response:
+        record = account(req)
+        root = ctx.settings.shares_root / record.name
+        names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        return json_response({"value": [share_body(record, n) for n in names]})
+
+    router.add("GET", base, list_accounts, "microsoft.storage")
+    router.add("PUT", base + "/{account}", create_account, "microsoft.storage")
+    router.add("GET", base + "/{account}", get_account, "microsoft.storage")
+    router.add("DELETE", base + "/{account}", delete_account, "microsoft.storage")
+    router.add("POST", base + "/{account}/listKeys", list_keys, "microsoft.storage")
+    router.add("GET", base + "/{account}/fileServices/default/shares", list_shares, "microsoft.storage")
+    router.add("PUT", base + "/{account}/fileServices/default/shares/{share}", create_share, "microsoft.storage")
+    router.add("GET", base + "/{account}/fileServices/default/shares/{share}", get_share, "microsoft.storage")
+    router.add("DELETE", base + "/{account}/fileServices/default/shares/{share}", delete_share, "microsoft.storage")
