@@ -24,17 +24,22 @@ def build_ui(service: ModelService, settings: Settings) -> gr.Blocks:
 
     async def respond(message: Any, history: list[Any], max_new_tokens: float, temperature: float, top_p: float,
                       top_k: float, api_key: str | None = None) -> AsyncIterator[str]:
+        # Problems are answered in the chat (and as a toast) rather than raised: the page stays usable.
         if settings.api_key is not None and not key_matches(settings.api_key.get_secret_value(), api_key):
-            raise gr.Error("Enter this endpoint's API key above (aca-inference status --show-api-key prints it).")
-        if service.state != "ready":
+            yield _problem("Enter this endpoint's API key in the field above "
+                           "(aca-inference status --show-api-key prints it).")
+            return
+        if service.state == "loading":
             yield "_Loading the model, the answer starts as soon as it is ready…_"
             try:
                 await asyncio.wait_for(service.ready.wait(), LOADING_WAIT_SECONDS)
             except TimeoutError:
-                raise gr.Error("The model is still loading; try again in a minute.") from None
+                yield _problem("The model is still loading; try again in a minute.")
+                return
         engine = service.engine
         if engine is None:
-            raise gr.Error(f"The model failed to load: {service.error}")
+            yield _problem(f"The model failed to load: {service.error}")
+            return
         messages = [*_history_messages(history), ChatMessage(role="user", content=_text(message))]
         sampling = Sampling(max_new_tokens=max(1, min(int(max_new_tokens), limit)), temperature=float(temperature),
                             top_p=float(top_p), top_k=int(top_k) or None)
@@ -46,7 +51,8 @@ def build_ui(service: ModelService, settings: Settings) -> gr.Blocks:
                 answer += piece
                 yield answer
         except RequestRejected as error:
-            raise gr.Error(str(error)) from None
+            yield _problem(str(error))
+            return
         if not answer:
             yield "_(the model ended its answer without any text)_"
 
@@ -63,7 +69,7 @@ def build_ui(service: ModelService, settings: Settings) -> gr.Blocks:
             inputs.append(gr.Textbox(label="API key", type="password", elem_id="api-key",
                                      placeholder="this endpoint's API key (aca-inference status --show-api-key)"))
         options: dict[str, Any] = dict(
-            additional_inputs=inputs, additional_inputs_accordion=gr.Accordion("Generation settings", open=True),
+            additional_inputs=inputs, additional_inputs_accordion=gr.Accordion("Generation settings", open=True, render=False),
             concurrency_limit=None,  # the engine's queue decides what runs
             fill_height=True,
         )
@@ -71,6 +77,11 @@ def build_ui(service: ModelService, settings: Settings) -> gr.Blocks:
             options["type"] = "messages"  # Gradio 5; Gradio 6 only has messages
         gr.ChatInterface(respond, **options)
     return page
+
+
+def _problem(message: str) -> str:
+    gr.Warning(message)
+    return f"⚠️ {message}"
 
 
 def _text(content: Any) -> str:
