@@ -86,6 +86,13 @@ def azure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azure]:
         yield Azure(info, data_dir)
 
 
+@pytest.fixture(scope="module")
+def place(azure: Azure) -> dict[str, str]:
+    """A resource group with a storage account, share, workspace, managed environment and its storage."""
+    group = azure.new_group()
+    return {"group": group, **provision_environment(azure, group)}
+
+
 def provision_environment(azure: Azure, group: str, *, with_share: bool = True) -> dict[str, str]:
     """Storage account + share + Log Analytics + managed environment (+ storage): what an app needs."""
     suffix = uuid.uuid4().hex[:6]

@@ -5,16 +5,10 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from .conftest import Azure, app_body, provision_environment, wait_for
+from .conftest import Azure, app_body, wait_for
 
 SERVER = ["/bin/bash", "-c"]
 SERVE_ARGS = ["exec python3 -m http.server $PORT --bind 127.0.0.1"]
-
-
-@pytest.fixture(scope="module")
-def place(azure: Azure) -> dict[str, str]:
-    group = azure.new_group()
-    return {"group": group, **provision_environment(azure, group)}
 
 
 def test_managed_environment_has_workload_profiles_and_storage(azure: Azure, place: dict[str, str]) -> None:
