@@ -51,7 +51,7 @@ class RequestLog:
 class Fault:
     id: int
     path: str  # regex searched in the request path
-    status: int = 503
+    status: int | None = 503  # None: only latency (or drop), the request is served
     rate: float = 1.0  # probability per matching request
     method: str | None = None
     port: str | None = None  # "management" | "files" | None = both
@@ -64,8 +64,8 @@ class Fault:
 
     def __post_init__(self) -> None:
         self.regex = re.compile(self.path)
-        if self.status not in (429, 500, 502, 503, 504) and self.drop is None and not self.latency_ms:
-            raise ValueError("status must be one of 429, 500, 502, 503, 504")
+        if self.status is not None and self.status not in (429, 500, 502, 503, 504):
+            raise ValueError("status must be one of 429, 500, 502, 503, 504 (or null for latency/drop only)")
         if self.drop not in (None, "before", "mid-body"):
             raise ValueError("drop must be 'before' or 'mid-body'")
 
@@ -145,7 +145,7 @@ def make_middleware(port: str, log: RequestLog, faults: Faults) -> Any:
                 if request.transport is not None:
                     request.transport.close()
                 raise asyncio.CancelledError()
-            if fault and not fault.drop and fault.status:
+            if fault and not fault.drop and fault.status is not None:
                 response: web.StreamResponse = _error_body(port, fault.status)
                 if fault.retry_after is not None:
                     response.headers["Retry-After"] = str(fault.retry_after)
