@@ -98,7 +98,8 @@ class ArmProbe:
         from azure.core.rest import HttpRequest
 
         client = self.groups()
-        response = client._client.send_request(HttpRequest("GET", f"{resource_id}?api-version={api_version}"))
+        response = client._client.send_request(
+            HttpRequest("GET", f"{self.emulator.management_endpoint}{resource_id}?api-version={api_version}"))
         response.raise_for_status()
         return response.json()
 
