@@ -154,7 +154,7 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
       assert.match(text, new RegExp(`acaInference\\.python is "${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
       assert.match(text, /Set acaInference\.python to a Python 3\.11\+ interpreter/);
       assert.ok(await toast.locator('.monaco-button', { hasText: 'Open Settings' }).count());
-      await workbench.screenshot(`02b-missing-python-run-${run}`);
+      await workbench.screenshot(`03-missing-python-run-${run}`);
       await toast.locator('.codicon-notifications-clear, .codicon-close').first().click();
     }
     assert.equal(codeServer.outputChannelLog(CHANNEL).split('Starting the daemon').length, before, 'no daemon was started');
@@ -166,24 +166,23 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     await eventually(() => assert.match(codeServer.outputChannelLog(CHANNEL), /from acaInference\.python\)\n.*Starting the daemon/));
     await workbench.runCommand(VALIDATE);
     await workbench.waitForNotification(/The inference workspace is valid/);
-    await workbench.screenshot('03-validate-sample-workspace');
+    await workbench.screenshot('04-validate-sample-workspace');
   });
 
   test('provision answers the pickers, shows progress and writes infra/inference.config.json', async () => {
     await workbench.runCommand(PROVISION);
-    await workbench.pick(/subscription for inference/, 'Local emulator subscription');
-    await workbench.screenshot('03-provision-subscription-picked');
-    await workbench.pick(/resource group for inference/, 'Create new resource group');
+    await workbench.pick(/subscription for inference/, 'Local emulator subscription', { screenshot: '05-provision-subscription-pick' });
+    await workbench.pick(/resource group for inference/, 'Create new resource group', { screenshot: '06-provision-resource-group-pick' });
     await workbench.answerInputBox(/Name of the new resource group/, RESOURCE_GROUP);
     await workbench.answerInputBox(/Location of the new resource group/, 'westus3');
     await workbench.clickNotificationButton(/does not exist\. Create it/, 'Create');
-    await workbench.screenshot('04-provision-plan-confirmation');
+    await workbench.screenshot('07-provision-plan-confirmation');
     await workbench.clickNotificationButton(/Provision will create or update/, 'Provision');
     const progress = await workbench.waitForNotification(/Provisioning Azure Container Apps for inference/);
-    await workbench.screenshot('05-provision-progress');
+    await workbench.screenshot('08-provision-progress');
     assert.ok(await progress.locator('.monaco-button', { hasText: 'Cancel' }).count(), 'the progress notification can be cancelled');
     await workbench.waitForNotification(/Provisioned .* Endpoint http/, { timeout: 5 * 60_000 });
-    await workbench.screenshot('06-provision-done');
+    await workbench.screenshot('09-provision-done');
 
     const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
     assert.equal(config.RESOURCE_GROUP_NAME, RESOURCE_GROUP);
@@ -194,13 +193,16 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
 
   test('deploy ends with "Go to Inference Endpoint", which opens the endpoint in the browser', async () => {
     const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
-    // The fine-tuning job would have left the model on the share; here the demo model stands in for it.
-    cli(['seed-demo-model', '--workspace', workspace, '--target', 'local'], home);
+    // A fine-tuning job leaves the model on the share; here the offline demo model stands in for it, written
+    // where the emulator keeps that share's files (CONTRACTS.md: <data_dir>/shares/<account>/<share>/).
+    const share = path.join(home, 'emulator', 'shares', config.STORAGE_ACCOUNT_NAME, config.FILE_SHARE_NAME);
+    assert.ok(fs.existsSync(share), `provision created the share's directory ${share}`);
+    cli(['make-demo-model', '--output', share], home);
     await workbench.runCommand(DEPLOY);
     await workbench.waitForNotification(/Deploying for inference/);
-    await workbench.screenshot('07-deploy-progress');
+    await workbench.screenshot('10-deploy-progress');
     const ready = await workbench.waitForNotification(/Inference endpoint is ready/, { timeout: 15 * 60_000 });
-    await workbench.screenshot('08-deploy-endpoint-ready');
+    await workbench.screenshot('11-deploy-endpoint-ready');
     const popup = context.waitForEvent('page', { timeout: 30_000 });
     await ready.locator('.monaco-button', { hasText: 'Go to Inference Endpoint' }).click();
     const opened = await popup;
@@ -214,7 +216,7 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
       `the browser opened ${opened.url()}; expected the endpoint ${endpoint.href} (or code-server's forward ${forwarded})`,
     );
     await opened.waitForLoadState('load').catch(() => undefined);
-    await opened.screenshot({ path: path.join(ARTIFACTS, '09-endpoint-in-browser.png') });
+    await opened.screenshot({ path: path.join(ARTIFACTS, '12-endpoint-in-browser.png') });
     const health = await fetch(new URL('/health', endpoint));
     assert.equal(health.status, 200, 'the endpoint answers /health');
   });
@@ -222,7 +224,7 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
   test('the output panel shows the progress lines and the endpoint URL', async () => {
     const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
     const visible = await workbench.showOutputChannel(CHANNEL);
-    await workbench.screenshot('10-output-panel');
+    await workbench.screenshot('13-output-panel');
     assert.match(visible, new RegExp(`Inference endpoint: ${config.ACA_APP_ENDPOINT}`));
     const log = codeServer.outputChannelLog(CHANNEL);
     assert.match(log, /Provisioning Azure Container Apps for inference: /);

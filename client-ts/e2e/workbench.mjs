@@ -69,11 +69,14 @@ export class Workbench {
   }
 
   /** Waits for a quick pick whose title or placeholder matches, then chooses the item with that label. */
-  async pick(/** @type {RegExp} */ title, /** @type {string} */ label, { timeout = 60_000 } = {}) {
+  async pick(/** @type {RegExp} */ title, /** @type {string} */ label, { timeout = 60_000, screenshot = '' } = {}) {
     const widget = this.quickInput.filter({ has: this.page.locator('.quick-input-title', { hasText: title }) });
     await widget.waitFor({ state: 'visible', timeout });
     const row = widget.locator('.monaco-list-row', { hasText: literal(label) }).first();
     await row.waitFor({ state: 'visible', timeout: 10_000 });
+    if (screenshot) {
+      await this.screenshot(screenshot);
+    }
     await row.click();
     await widget.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
   }
