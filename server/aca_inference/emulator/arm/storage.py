@@ -34,7 +34,7 @@ def _account_id(sub: str, rg: str, name: str) -> str:
 
 
 def _new_key(name: str) -> dict[str, str]:
-    return {"keyName": name, "value": base64.b64encode(secrets.token_bytes(64)).decode(), "permissions": "FULL",
+    return {"keyName": name, "value": base64.b64encode(secrets.token_bytes(64)).decode(), "permissions": "Full",
             "creationTime": iso()}
 
 
