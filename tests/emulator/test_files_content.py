@@ -6,22 +6,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.fileshare import ContentSettings, ShareClient
-from tests.sync.files_endpoint import FilesEndpoint, serve_files
+
+from tests.sync.files_endpoint import FilesEndpoint, create_account
 from tests.sync.signing import signed_headers
 
 MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilesEndpoint]:
-    with serve_files(tmp_path_factory.mktemp("files")) as endpoint:
-        yield endpoint
+def files(azure: Any) -> FilesEndpoint:
+    """A storage account on the module's emulator (tests/emulator/conftest.py), made through ARM."""
+    return create_account(azure.info)
 
 
 @pytest.fixture

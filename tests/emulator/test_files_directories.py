@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.fileshare import ShareClient
-from tests.sync.files_endpoint import FilesEndpoint, serve_files
+
+from tests.sync.files_endpoint import FilesEndpoint, create_account
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilesEndpoint]:
-    with serve_files(tmp_path_factory.mktemp("files")) as endpoint:
-        yield endpoint
+def files(azure: Any) -> FilesEndpoint:
+    """A storage account on the module's emulator (tests/emulator/conftest.py), made through ARM."""
+    return create_account(azure.info)
 
 
 @pytest.fixture
@@ -151,6 +152,7 @@ def test_percent_encoded_slashes_in_directory_paths_address_nested_directories(f
                                                                                 share: ShareClient) -> None:
     # azure-cli sends nested directory paths with %2F inside one segment.
     import requests
+
     from tests.sync.signing import signed_headers
 
     share.create_directory("x")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from azure.core.exceptions import (
@@ -15,13 +15,14 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 from azure.storage.fileshare import ShareServiceClient
-from tests.sync.files_endpoint import FilesEndpoint, serve_files
+
+from tests.sync.files_endpoint import FilesEndpoint, create_account
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilesEndpoint]:
-    with serve_files(tmp_path_factory.mktemp("files")) as endpoint:
-        yield endpoint
+def files(azure: Any) -> FilesEndpoint:
+    """A storage account on the module's emulator (tests/emulator/conftest.py), made through ARM."""
+    return create_account(azure.info)
 
 
 def service(files: FilesEndpoint, key: str | None = None, **options) -> ShareServiceClient:

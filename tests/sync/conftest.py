@@ -1,84 +1,59 @@
-"""Sync tests run the real engine against the emulator's Files data plane over HTTPS, through the official
-async SDK. The endpoint records every request it answers (what the request-count assertions read) and can
-inject faults (500/503 answers, connections reset before an answer) at a given rate."""
+"""Sync tests run the real engine against the emulator (in-process, `running_emulator`) through the official
+async SDK. Request counts come from the emulator's request log, faults from its fault injection; the headers
+the engine sends are seen through the client's raw_request_hook."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from tests.sync.files_endpoint import FilesEndpoint, serve_files
+from tests.sync.files_endpoint import FilesEndpoint, create_account
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilesEndpoint]:
+    from aca_inference.emulator.testing import running_emulator
+
+    with running_emulator(tmp_path_factory.mktemp("emulator"), time_scale=0.001) as info:
+        yield create_account(info)
 
 
 @dataclass
-class ServerRecorder:
-    """What the server saw: (method, path?query, status, headers) per request, and faults to inject."""
+class SentRequests:
+    """(method, url, headers) of every request the test's ShareClient sent, retries included."""
 
-    requests: list[tuple[str, str, int, dict[str, str]]] = field(default_factory=list)
-    fault_rate: float = 0.0
-    faults_injected: int = 0
-    seed: random.Random = field(default_factory=lambda: random.Random(5))
+    sent: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
-    def reset(self) -> None:
-        self.requests.clear()
-
-    def count(self, method: str | None = None, contains: str = "") -> int:
-        return sum(1 for m, path, *_ in self.requests if (method is None or m == method) and contains in path)
-
-    def middleware(self) -> Any:
-        @web.middleware
-        async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-            if self.fault_rate and self.seed.random() < self.fault_rate:
-                self.faults_injected += 1
-                kind = self.seed.choice(("500", "503", "reset"))
-                self.requests.append((request.method, request.path_qs, 0, dict(request.headers)))
-                if kind == "reset":
-                    assert request.transport is not None
-                    request.transport.close()  # the client sees the connection dropped without an answer
-                    raise ConnectionResetError("injected")
-                code = "InternalError" if kind == "500" else "ServerBusy"
-                return web.Response(status=int(kind), headers={"x-ms-error-code": code},
-                                    text=f"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code>"
-                                         "<Message>Injected fault.</Message></Error>", content_type="application/xml")
-            response = await handler(request)
-            self.requests.append((request.method, request.path_qs, response.status, dict(request.headers)))
-            return response
-
-        return record
-
-
-@pytest.fixture(scope="module")
-def recorder() -> ServerRecorder:
-    return ServerRecorder()
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory, recorder: ServerRecorder) -> Iterator[FilesEndpoint]:
-    with serve_files(tmp_path_factory.mktemp("files"), extra_middlewares=[recorder.middleware()]) as endpoint:
-        yield endpoint
+    def hook(self, request: Any) -> None:
+        http = request.http_request
+        self.sent.append((http.method, http.url, dict(http.headers)))
 
 
 @pytest.fixture
-async def share(files: FilesEndpoint, recorder: ServerRecorder, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+def sent() -> SentRequests:
+    return SentRequests()
+
+
+@pytest.fixture
+async def share(files: FilesEndpoint, sent: SentRequests, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """A fresh share per test, on a client built the way deploys build it (share_client_options)."""
     from azure.storage.fileshare.aio import ShareClient
 
     from aca_inference.sync import share_client_options
 
     name = ("s-" + request.node.name.replace("_", "-")[5:50]).strip("-").lower()
-    async with ShareClient(files.account_url, name, credential=files.credential,
+    async with ShareClient(files.account_url, name, credential=files.credential, raw_request_hook=sent.hook,
                            **share_client_options(connection_verify=files.ca_path)) as client:
         await client.create_share()
-        recorder.reset()
-        recorder.fault_rate = 0.0
-        yield client
-    recorder.fault_rate = 0.0
+        sent.sent.clear()
+        try:
+            yield client
+        finally:
+            files.clear_faults()
 
 
 def write_tree(root: Path, files: dict[str, bytes | str]) -> None:

@@ -1,32 +1,37 @@
-"""A Files data plane on loopback HTTPS for tests and benchmarks: the emulator's files app on its own port,
-in a background thread with its own event loop (so the synchronous SDK can call it from the test thread).
-
-`extra_middlewares` lets a test put a fault injector in front of the app.
-"""
+"""A storage account on the emulator for Files tests: created through ARM (azure-mgmt-storage), its keys from
+listKeys, its data plane at `<files_endpoint>/<account>`. Also the emulator's admin routes tests use:
+the request log (what request-count assertions read) and fault injection."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import os
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import json
+import ssl
+import time
+import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ACCOUNT = "aistoragetest1"
+
+class _StaticToken:
+    """The emulator accepts any well-formed bearer token."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("local-test-token", int(time.time()) + 3600)
 
 
 @dataclass(frozen=True)
 class FilesEndpoint:
-    endpoint: str  # https://127.0.0.1:PORT
+    endpoint: str  # https://127.0.0.1:PORT (the emulator's files port)
     account: str
     key: str
     ca_path: str
     shares_root: Path
-    secondary_key: str = ""
+    secondary_key: str
+    management_endpoint: str
 
     @property
     def account_url(self) -> str:
@@ -36,63 +41,47 @@ class FilesEndpoint:
     def credential(self) -> dict[str, str]:
         return {"account_name": self.account, "account_key": self.key}
 
-    @property
-    def connection_string(self) -> str:
-        return (f"DefaultEndpointsProtocol=https;AccountName={self.account};AccountKey={self.key};"
-                f"FileEndpoint={self.account_url};")
-
     def share_dir(self, share: str) -> Path:
         return self.shares_root / self.account / share
 
+    # -- the emulator's admin routes ----------------------------------------------------------------------------
+    def admin(self, method: str, path: str, body: Any = None) -> Any:
+        request = urllib.request.Request(f"{self.management_endpoint}/_emulator/{path}", method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        context = ssl.create_default_context(cafile=self.ca_path)
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            raw = response.read()
+        return json.loads(raw) if raw else None
 
-@contextmanager
-def serve_files(data_dir: Path, *, extra_middlewares: Sequence[Any] = ()) -> Iterator[FilesEndpoint]:
-    import ssl
+    def last_request(self) -> int:
+        return self.admin("GET", "requests?since=999999999")["last"]
 
-    import trustme
-    from aiohttp import web
+    def requests_since(self, seq: int) -> list[dict[str, Any]]:
+        """Requests the files port answered after `seq` (method, path, query, status)."""
+        return [r for r in self.admin("GET", f"requests?since={seq}")["requests"] if r["port"] == "files"]
 
-    from aca_inference.emulator.files import create_files_app
+    def add_fault(self, **spec: Any) -> int:
+        return self.admin("POST", "faults", {"port": "files", **spec})["id"]
 
-    ca = trustme.CA()
-    server_cert = ca.issue_cert("127.0.0.1", "localhost")
-    data_dir.mkdir(parents=True, exist_ok=True)
-    ca_path = data_dir / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_path))
-    key, secondary_key = (base64.b64encode(os.urandom(64)).decode() for _ in range(2))
-    shares_root = data_dir / "shares"
-    keys = {ACCOUNT: [key, secondary_key]}
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "faults")
 
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    state: dict[str, Any] = {}
 
-    async def start() -> None:
-        app = create_files_app(account_keys=keys.get, shares_root=shares_root)
-        app.middlewares[:0] = list(extra_middlewares)  # in front, as the emulator mounts its shared ones
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        server_cert.configure_cert(context)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-        await site.start()
-        state["runner"] = runner
-        state["port"] = runner.addresses[0][1]
+def create_account(info: Any, *, location: str = "westus3") -> FilesEndpoint:
+    """A fresh resource group + storage account on a running emulator (`EmulatorInfo`)."""
+    from azure.mgmt.resource.resources import ResourceManagementClient
+    from azure.mgmt.storage import StorageManagementClient
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(start())
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(state["runner"].cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=run, name="files-endpoint", daemon=True)
-    thread.start()
-    if not ready.wait(30):
-        raise RuntimeError("the files endpoint did not start")
-    try:
-        yield FilesEndpoint(f"https://127.0.0.1:{state['port']}", ACCOUNT, key, str(ca_path), shares_root, secondary_key)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(30)
+    options = {"base_url": info.management_endpoint, "connection_verify": info.ca_path,
+               "credential_scopes": [f"{info.management_endpoint}/.default"]}
+    suffix = uuid.uuid4().hex[:8]
+    group, account = f"rg-files-{suffix}", f"stfiles{suffix}"
+    ResourceManagementClient(_StaticToken(), info.subscription_id, **options).resource_groups.create_or_update(
+        group, {"location": location})
+    storage = StorageManagementClient(_StaticToken(), info.subscription_id, **options)
+    storage.storage_accounts.begin_create(group, account, {"location": location, "sku": {"name": "Standard_LRS"},
+                                                           "kind": "StorageV2"}).result()
+    keys = [key["value"] for key in storage.storage_accounts.list_keys(group, account).as_dict()["keys"]]
+    return FilesEndpoint(info.files_endpoint, account, keys[0], info.ca_path, Path(info.data_dir) / "shares", keys[1],
+                         info.management_endpoint)

@@ -7,6 +7,7 @@ writes of big bodies run in a worker thread so the event loop keeps serving othe
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from typing import Any
@@ -29,7 +30,8 @@ from .wire import MAX_RANGE_BYTES, decode_md5, encode_md5, file_time, int_header
 _READ_CHUNK = 1024 * 1024
 
 
-async def _read_body(req: FileServiceRequest, *, limit: int) -> bytes:
+async def _read_body(req: FileServiceRequest, *, limit: int) -> list[bytes]:
+    """The body as the chunks that arrived: hashing and pwritev take them as they are, with no 4 MiB join."""
     request = req.request
     if req.headers.get("x-ms-structured-body"):
         raise StorageError(400, "UnsupportedHeader", "Structured message bodies (CRC64) are not supported by the "
@@ -38,15 +40,26 @@ async def _read_body(req: FileServiceRequest, *, limit: int) -> bytes:
     if length is None:
         if request.body_exists:
             raise StorageError(411, "MissingContentLengthHeader")
-        return b""
+        return []
     if length > limit:
         raise StorageError(413, "RequestBodyTooLarge", f"The body is {length} bytes; at most {limit} are allowed.")
-    return await request.content.readexactly(length) if length else b""
+    chunks = []
+    remaining = length
+    while remaining > 0:
+        chunk = await request.content.readany()
+        if not chunk:
+            raise asyncio.IncompleteReadError(b"", remaining)  # the client went away mid-body
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return chunks
 
 
-def _check_md5(req: FileServiceRequest, data: bytes) -> bytes:
+def _check_md5(req: FileServiceRequest, chunks: list[bytes]) -> bytes:
     """The body's MD5; 400 Md5Mismatch when the request named another."""
-    digest = hashlib.md5(data).digest()
+    md5 = hashlib.md5()
+    for chunk in chunks:
+        md5.update(chunk)
+    digest = md5.digest()
     sent = req.headers.get("Content-MD5")
     if sent is not None and decode_md5(sent, header="Content-MD5") != digest:
         raise StorageError(400, "Md5Mismatch", detail=None,
@@ -82,19 +95,21 @@ async def create_file(req: FileServiceRequest) -> web.Response:
     if metadata:
         props["metadata"] = metadata
     data = await _read_body(req, limit=MAX_RANGE_BYTES)
-    if len(data) > size:
+    received = sum(map(len, data))
+    if received > size:
         raise StorageError(400, "InvalidHeaderValue", "The body is longer than x-ms-content-length.")
+
+    write_time = req.headers.get("x-ms-file-last-write-time")
 
     def create() -> tuple[Node, bytes | None]:
         digest = _check_md5(req, data) if data else None
-        node = req.store.create_file(req.account, req.share, req.path, size, props)
-        if data:
-            node = req.store.write_at(req.account, req.share, req.path, 0, data)
-        target = req.store.locate(req.account, req.share, req.path)
-        _set_write_time(target, req.headers.get("x-ms-file-last-write-time"))
-        return req.store.refresh(req.account, req.share, node), digest
+        node = req.store.create_file(req.account, req.share, req.path, size, props, data)
+        if write_time and write_time.lower() not in ("now", "preserve"):
+            _set_write_time(req.store.locate(req.account, req.share, req.path), write_time)
+            node = req.store.refresh(req.account, req.share, node)
+        return node, digest
 
-    node, digest = await (anyio.to_thread.run_sync(create) if len(data) > 65536 else _inline(create))
+    node, digest = await (anyio.to_thread.run_sync(create) if received > 65536 else _inline(create))
     headers = {**node_headers(node, kind="smb"), **_write_headers(node)}
     if digest is not None:
         headers["Content-MD5"] = encode_md5(digest)
@@ -120,19 +135,20 @@ async def put_range(req: FileServiceRequest) -> web.Response:
     if mode == "update" and length > MAX_RANGE_BYTES:
         raise StorageError(413, "RequestBodyTooLarge", "A range can be at most 4 MiB.")
     data = await _read_body(req, limit=MAX_RANGE_BYTES if mode == "update" else 0)
-    if mode == "update" and len(data) != length:
+    received = sum(map(len, data))
+    if mode == "update" and received != length:
         raise StorageError(400, "InvalidHeaderValue",
-                           f"Content-Length {len(data)} does not match the range {value} ({length} bytes).")
+                           f"Content-Length {received} does not match the range {value} ({length} bytes).")
     write_time = req.headers.get("x-ms-file-last-write-time")
 
     def write() -> tuple[Node, bytes | None]:
         digest = _check_md5(req, data) if mode == "update" else None
-        before = req.store.node(req.account, req.share, req.path, directory=False)
+        before = req.store.node(req.account, req.share, req.path, directory=False) if write_time else None
         if mode == "update":
             node = req.store.write_at(req.account, req.share, req.path, start, data)
         else:
             node = req.store.clear_range(req.account, req.share, req.path, start, length)
-        if write_time:
+        if before is not None:
             _set_write_time(req.store.locate(req.account, req.share, req.path), write_time, before_ns=before.mtime_ns)
             node = req.store.refresh(req.account, req.share, node)
         return node, digest

@@ -61,6 +61,19 @@ def _node(path: str, st: os.stat_result, parent_inode: int, stored: StoredProper
                 parent_inode, stored.data, stored.changed_ns)
 
 
+def _write_all(fd: int, chunks: list[bytes], offset: int) -> None:
+    """pwritev the chunks at `offset`; pwritev takes at most IOV_MAX buffers and may write short."""
+    if len(chunks) > 512:
+        chunks = [b"".join(chunks)]
+    length = sum(map(len, chunks))
+    written = os.pwritev(fd, chunks, offset)
+    if written < length:
+        rest = b"".join(chunks)[written:]
+        while rest:
+            done = os.pwrite(fd, rest, offset + written)
+            written, rest = written + done, rest[done:]
+
+
 def check_path(path: str) -> str:
     """A directory or file path as the URL gave it (decoded), checked against the service's naming rules."""
     parts = [part for part in path.split("/") if part != ""]
@@ -225,18 +238,24 @@ class ShareStore:
         return directory, entries
 
     # -- files ----------------------------------------------------------------------------------------------
-    def create_file(self, account: str, share: str, path: str, size: int, props: dict[str, Any]) -> Node:
+    def create_file(self, account: str, share: str, path: str, size: int, props: dict[str, Any],
+                    content: list[bytes] | None = None) -> Node:
         if not path:
             raise StorageError(400, "InvalidUri", "A file needs a name.")
         if size > MAX_FILE_BYTES:
             raise StorageError(400, "OutOfRangeInput", "x-ms-content-length exceeds the 4 TiB maximum of a file.")
-        target = self._require_parent(account, share, path)
-        if target.is_dir():
-            raise StorageError(409, "ResourceTypeMismatch")
+        target = self.locate(account, share, path)
         # Create replaces the file: truncate to nothing, then extend (sparse) to the declared length.
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except (FileNotFoundError, NotADirectoryError):
+            raise StorageError(404, "ParentNotFound") from None
+        except IsADirectoryError:
+            raise StorageError(409, "ResourceTypeMismatch") from None
         try:
             os.ftruncate(fd, size)
+            if content:  # Create with its initial content: one open, one write
+                _write_all(fd, content, 0)
             st = os.fstat(fd)
         finally:
             os.close(fd)
@@ -249,16 +268,16 @@ class ShareStore:
         node = self.node(account, share, path, directory=False)
         return os.open(self.locate(account, share, path), flags), node
 
-    def write_at(self, account: str, share: str, path: str, offset: int, data: bytes) -> Node:
-        """One pwrite at `offset` into the existing file; the range must lie within the file's length."""
+    def write_at(self, account: str, share: str, path: str, offset: int, chunks: list[bytes]) -> Node:
+        """One pwritev at `offset` into the existing file (the range must lie within its length): the bytes go
+        straight to their place, nothing else of the file is read or rewritten."""
+        length = sum(map(len, chunks))
         fd, node = self.open_file(account, share, path, os.O_WRONLY)
         try:
             size = os.fstat(fd).st_size
-            if offset + len(data) > size:
+            if offset + length > size:
                 raise StorageError(416, "InvalidRange", headers={"Content-Range": f"bytes */{size}"})
-            written = os.pwrite(fd, data, offset)
-            while written < len(data):  # pwrite may stop short on some filesystems
-                written += os.pwrite(fd, memoryview(data)[written:], offset + written)
+            _write_all(fd, chunks, offset)
             st = os.fstat(fd)
         finally:
             os.close(fd)
