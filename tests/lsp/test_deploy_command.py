@@ -39,7 +39,7 @@ async def test_deploy_offers_the_endpoint_and_opens_it_in_the_browser(
     assert [(d.uri, d.external) for d in lsp_client.shown_documents] == [(endpoint, True)]
     logged = "\n".join(m.message for m in lsp_client.log_messages)
     assert f"Inference endpoint: {endpoint}" in logged
-    reports = [p.value for reports in lsp_client.progress_reports.values() for p in reports]
+    reports = [v for values in lsp_client.progress_reports.values() for v in values]
     assert any(getattr(v, "title", "") == "Deploying for inference" for v in reports)
 
 

@@ -61,7 +61,7 @@ async def test_provision_asks_subscription_and_group_then_writes_the_config(
     assert config["ACA_APP_ENDPOINT"].startswith("http://127.0.0.1:")
     logged = "\n".join(m.message for m in lsp_client.log_messages)
     assert "Created storage account" in logged and "https://portal.azure.com/#@/resource/subscriptions/" in logged
-    reports = [p.value for reports in lsp_client.progress_reports.values() for p in reports]
+    reports = [v for values in lsp_client.progress_reports.values() for v in values]
     assert any(getattr(v, "kind", "") == "begin" and v.title == "Provisioning Azure Container Apps for inference"
                for v in reports)
     percentages = [v.percentage for v in reports if getattr(v, "kind", "") == "report" and v.percentage is not None]

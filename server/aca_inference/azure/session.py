@@ -82,9 +82,12 @@ class AzureSession:
         """A data-plane share client authenticated with the account key (SharedKey)."""
         from azure.storage.fileshare.aio import ShareClient
 
+        from ..sync import share_client_options  # retry policy for many small requests; TLS connections reused
+
+        verify = options.get("connection_verify", self.connection_verify)
+        options = {**share_client_options(connection_verify=verify), **options}
         client = ShareClient(self.files_account_url(account), share_name,
-                             credential={"account_name": account, "account_key": account_key},
-                             connection_verify=self.connection_verify, **options)
+                             credential={"account_name": account, "account_key": account_key}, **options)
         self._clients[("share", f"{account}/{share_name}/{id(client)}")] = client
         return client
 

@@ -20,7 +20,8 @@ async def sync_code(context: OperationContext, session: AzureSession, account: s
                     progress: Progress) -> Any:
     from ...sync import share_client_options, sync_to_share
 
-    client = session.share(account, account_key, share, **share_client_options())
+    client = session.share(account, account_key, share,
+                           **share_client_options(connection_verify=session.connection_verify))
 
     def on_progress(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
         share_of_work = bytes_done / bytes_total if bytes_total else (files_done / files_total if files_total else 1)

@@ -122,8 +122,8 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
     update_config(context.root, INFERENCE_CONFIG, {"ACA_APP_ENDPOINT": endpoint})
     reporter.log(f"Inference endpoint: {endpoint}  (ready {ready.seconds:.1f}s after the {action[:-2]})")
     if api_key:
-        reporter.log("The API key is the app's secret 'inference-api-key' (Copy API Key, or "
-                     f"`az containerapp secret show -n {ref.name} -g {ref.resource_group} --secret-name {API_KEY_SECRET}`).")
+        reporter.log(f"The API key is the app's secret '{API_KEY_SECRET}': Copy API Key, or "
+                     f"`aca-inference status --workspace {context.root} --show-api-key`.")
     _offer_endpoint(context, endpoint, api_key)
     return {"endpoint": endpoint, "files_uploaded": synced.files_uploaded, "bytes_uploaded": synced.bytes_uploaded,
             "files_deleted": synced.files_deleted, "files_unchanged": synced.files_unchanged,

@@ -82,13 +82,15 @@ async def _groups(session: AzureSession, subscription_id: str) -> list[dict[str,
 
 
 async def _create_group(session: AzureSession, subscription_id: str, name: str, location: str,
-                        reporter: Reporter, preview: bool) -> dict[str, Any]:
+                        reporter: Reporter, preview: bool, *, chosen_by_user: bool = False) -> dict[str, Any]:
     if (rule := check_name(ResourceKind.resource_group, name)) is not None:
         raise InputError(f"Resource group '{name}': {rule}")
     if preview:
         return {"name": name, "location": location,
                 "id": f"/subscriptions/{subscription_id}/resourceGroups/{name}", "preview": True}
-    if not await reporter.confirm(f"Resource group '{name}' does not exist. Create it in {location}?", action="Create"):
+    # A name typed after "Create new resource group..." is the confirmation; a flag naming a missing group is not.
+    if not chosen_by_user and not await reporter.confirm(
+            f"Resource group '{name}' does not exist. Create it in {location}?", action="Create"):
         raise Cancelled(f"Provision cancelled: resource group '{name}' was not created.")
     try:
         group = await session.resources(subscription_id).resource_groups.create_or_update(name, {"location": location})
@@ -130,7 +132,8 @@ async def choose_resource_group(session: AzureSession, subscription_id: str, req
         if not name:
             raise Cancelled("Provision cancelled: no resource group name given.")
         where = await reporter.ask("Location of the new resource group", default=location) or location
-        return await _create_group(session, subscription_id, name, where, reporter, request.preview), True
+        return await _create_group(session, subscription_id, name, where, reporter, request.preview,
+                                   chosen_by_user=True), True
     if preferred and ordered and ordered[0]["name"].lower() == preferred:
         reporter.log(f"Using the fine-tuning resource group {ordered[0]['name']}.")
         return ordered[0], False
