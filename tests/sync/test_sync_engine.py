@@ -184,6 +184,28 @@ async def test_large_file_goes_in_parallel_4_mib_ranges_with_content_md5(tmp_pat
     assert manifest_of(files, share)["files"]["inference/weights.bin"]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
+async def test_ranges_of_zeros_are_not_sent_and_the_file_is_still_identical(tmp_path: Path, files: FilesEndpoint,
+                                                                          share: Any, sent: SentRequests) -> None:
+    root = tmp_path / "ws"
+    data = os.urandom(4 * MiB) + bytes(8 * MiB) + os.urandom(MiB)  # e.g. padding in a weights file
+    write_tree(root, {"inference/padded.bin": data})
+    await sync(share, root)
+    assert len([url for _, url, _ in sent.sent if "comp=range" in url]) == 2
+    assert (files.share_dir(share.share_name) / "inference/padded.bin").read_bytes() == data
+
+
+async def test_file_that_became_a_folder_is_replaced_by_the_folder(tmp_path: Path, files: FilesEndpoint,
+                                                                   share: Any) -> None:
+    root = tmp_path / "ws"
+    make_app(root)
+    write_tree(root, {"inference/config": "a file first"})
+    await sync(share, root)
+    (root / "inference" / "config").unlink()
+    write_tree(root, {"inference/config/settings.json": "{}"})
+    await sync(share, root)
+    assert share_tree(files.share_dir(share.share_name)) == local_tree(root)
+
+
 async def test_small_files_take_one_request_each_with_content_md5(tmp_path: Path, share: Any,
                                                                   sent: SentRequests) -> None:
     root = tmp_path / "ws"

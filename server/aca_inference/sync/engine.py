@@ -12,6 +12,7 @@ Step 4 runs even when the sync is cancelled or fails, shielded from cancellation
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,7 +189,8 @@ def _share_error(share: Any, error: BaseException) -> OperationFailed:
 
 async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[str, ...] | None = None,
                         cache_dir: Path | None = None, on_progress: ProgressCallback | None = None,
-                        is_cancelled: Any = None, concurrency: int = DEFAULT_CONCURRENCY) -> SyncResult:
+                        is_cancelled: Callable[[], bool] | None = None,
+                        concurrency: int = DEFAULT_CONCURRENCY) -> SyncResult:
     started = time.monotonic()
     root = Path(root).resolve()
     stop = is_cancelled or (lambda: False)
@@ -260,7 +262,31 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
 
 async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, deleted: set[str],
                     failures: list[str], result: SyncResult) -> None:
-    known = previous.directories() | {MANIFEST_DIRECTORY}
+    # Deletes go first: a rename that only changes letter case (Azure Files ignores case) and a file that became
+    # a folder (or the reverse) must make room before the new content is written.
+    async def delete(path: str) -> None:
+        try:
+            await writer.delete(path)
+            deleted.add(path)
+        except SyncStopped:
+            pass
+        except Exception as error:  # noqa: BLE001 - recorded, reported together, the others go on
+            failures.append(f"removing {path} ({_describe(error)})")
+
+    async with anyio.create_task_group() as group:
+        for path in plan.deletes:
+            group.start_soon(delete, path)
+    removed: set[str] = set()
+    if deleted:
+        local = {u.file.path for u in plan.uploads} | set(plan.unchanged)
+        for directory in _emptied_directories(sorted(deleted), local):
+            try:
+                if await writer.remove_directory_if_empty(directory):
+                    removed.add(directory)
+            except SyncStopped:
+                return
+
+    known = (previous.directories() - removed) | {MANIFEST_DIRECTORY}
 
     async def create(directory: str) -> None:
         try:
@@ -282,29 +308,10 @@ async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, d
             item.state = "done"
         except SyncStopped:
             pass
-        except Exception as error:  # noqa: BLE001 - recorded, reported together, the others go on
+        except Exception as error:  # noqa: BLE001
             item.state = "failed"
             failures.append(f"{item.file.path} ({_describe(error)})")
-
-    async def delete(path: str) -> None:
-        try:
-            await writer.delete(path)
-            deleted.add(path)
-        except SyncStopped:
-            pass
-        except Exception as error:  # noqa: BLE001
-            failures.append(f"removing {path} ({_describe(error)})")
 
     async with anyio.create_task_group() as group:
         for item in plan.uploads:
             group.start_soon(upload, item)
-        for path in plan.deletes:
-            group.start_soon(delete, path)
-
-    if deleted:
-        local = {u.file.path for u in plan.uploads} | set(plan.unchanged)
-        for directory in _emptied_directories(sorted(deleted), local):
-            try:
-                await writer.remove_directory_if_empty(directory)
-            except SyncStopped:
-                return

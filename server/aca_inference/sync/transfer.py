@@ -19,6 +19,7 @@ from .progress import TransferProgress
 from .selection import LocalFile
 
 RANGE_BYTES = 4 * 1024 * 1024
+_ZERO_RANGE = bytes(RANGE_BYTES)
 _INLINE_READ_LIMIT = 256 * 1024  # smaller files are read on the event loop: a thread hop costs more
 
 
@@ -41,7 +42,8 @@ def _read_range(path: Path, offset: int, length: int) -> tuple[bytes, str | None
     if len(data) != length:
         raise FileChangedError(f"{path} changed size while it was uploaded")
     # A range of zeros needs no request: Create makes the file zero-filled (sparse) to its length.
-    return data, (None if data.count(0) == length else _md5(data))
+    zeros = _ZERO_RANGE if length == RANGE_BYTES else bytes(length)
+    return data, (None if data == zeros else _md5(data))
 
 
 class FileChangedError(Exception):
@@ -164,14 +166,16 @@ class ShareWriter:
             with suppress(ResourceNotFoundError):  # already gone: the goal is reached
                 await self.share.get_file_client(path).delete_file(**self.options)
 
-    async def remove_directory_if_empty(self, path: str) -> None:
+    async def remove_directory_if_empty(self, path: str) -> bool:
         from azure.core.exceptions import HttpResponseError
 
         async with self.limiter:
             self._check_stop()
-            # Not empty (someone else's files are there) or already gone: leave it.
-            with suppress(HttpResponseError):
+            try:
                 await self.share.get_directory_client(path).delete_directory(**self.options)
+                return True
+            except HttpResponseError:
+                return False  # not empty (someone else's files are there) or already gone: leave it
 
 
 def _sha256_file(path: Path) -> str:
