@@ -93,7 +93,7 @@ def test_injected_503_is_retried_by_the_sdk_and_logged(azure: Azure) -> None:
 
 
 def test_injected_fault_without_retries_reaches_the_caller(azure: Azure) -> None:
-    fault = azure.admin("POST", "faults", {"path": "/resourcegroups/rg-down", "status": 500, "method": "PUT"})
+    azure.admin("POST", "faults", {"path": "/resourcegroups/rg-down", "status": 500, "method": "PUT"})
     try:
         with pytest.raises(HttpResponseError) as raised:
             azure.resources().resource_groups.create_or_update("rg-down", {"location": "westus3"})

@@ -4,6 +4,7 @@ in a file beside the app, so nothing is lost when the ring buffer turns over."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import AsyncIterator
@@ -28,10 +29,8 @@ class Console:
         stamp = time.time()
         self._lines.append((stamp, line))
         self._total += 1
-        try:
+        with contextlib.suppress(ValueError):  # a closed file
             self._file.write(line + "\n")
-        except ValueError:  # closed file
-            pass
         self._changed.set()
         self._changed = asyncio.Event()
 

@@ -27,10 +27,8 @@ BACKOFF_BASE, BACKOFF_CAP = 10.0, 300.0
 
 def _pdeathsig() -> None:
     """In the child: end with the emulator even if it is killed without cleaning up."""
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def replica_name(revision: str) -> str:
@@ -169,6 +167,8 @@ class Replica:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             reason = f"container '{run.name}' exited with code {process.returncode}"
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # what it left running in its group
+                os.killpg(process.pid, signal.SIGKILL)
         else:
             reason = watcher.result() or "probe failed"
             await _terminate(run)
