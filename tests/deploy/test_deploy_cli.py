@@ -135,7 +135,7 @@ def test_missing_or_incomplete_config_names_the_missing_keys(emulator: Any, tmp_
     root = make_workspace(tmp_path)
     missing = deploy(emulator, root)
     assert missing.returncode == 2 and "inference.config.json: file not found" in missing.stderr
-    (root / "infra" / "inference.config.json").write_text(json.dumps({"SUBSCRIPTION_ID": None, "ACA_APP_NAME": "x"}))
+    (root / "infra" / "inference.config.json").write_text(json.dumps({"SUBSCRIPTION_ID": None, "ACA_APP_NAME": "myapp"}))
     incomplete = deploy(emulator, root)
     assert incomplete.returncode == 2
     for key in ("SUBSCRIPTION_ID", "RESOURCE_GROUP_NAME", "STORAGE_ACCOUNT_NAME", "FILE_SHARE_NAME"):

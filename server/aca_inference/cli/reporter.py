@@ -86,7 +86,7 @@ class CliReporter:
     def log(self, message: str, level: LogLevel = "info") -> None:
         if level == "debug" and not self.verbose:
             return
-        self.console.print(message, style=_STYLES[level], markup=False)
+        self.console.print(message, style=_STYLES[level], markup=False, soft_wrap=True)
 
     async def notify(self, message: str, *, actions: Sequence[str] = (), level: LogLevel = "info") -> str | None:
         self.log(message, level)

@@ -88,13 +88,12 @@ def load_config(root: Path, display: str, *, required_keys: tuple[str, ...] = ()
     if not path.exists():
         raise WorkspaceInvalid([Problem(display, "", "file not found; run provision first, or fill it in by hand with the keys "
                                         + ", ".join(CONFIG_KEYS))])
-    config, problems = check_config(read_json_object(path, display), display)
-    if config is None:
+    raw = read_json_object(path, display)
+    config, problems = check_config(raw, display)
+    problems += [Problem(display, key, "expected a value (it is missing or null); run provision or fill it in", None)
+                 for key in required_keys if not raw.get(key)]
+    if problems or config is None:
         raise WorkspaceInvalid(problems)
-    missing = config.missing(required_keys)
-    if missing:
-        raise WorkspaceInvalid([Problem(display, key, "expected a value (it is missing or null); run provision or fill it in", None)
-                                for key in missing])
     return config
 
 
