@@ -134,3 +134,18 @@ def test_share_created_through_the_filesystem_is_served(files: FilesEndpoint) ->
     Path(files.share_dir("from-arm")).mkdir(parents=True)
     props = service(files).get_share_client("from-arm").get_share_properties()
     assert props.name == "from-arm"
+
+
+def test_shared_key_lite_signatures_are_accepted_and_checked(files: FilesEndpoint) -> None:
+    import requests
+
+    from tests.sync.signing import signed_headers
+
+    url = f"{files.account_url}/lite-share?restype=share"
+    good = requests.put(url, headers=signed_headers(files, "PUT", url, lite=True), verify=files.ca_path, timeout=10)
+    assert good.status_code == 201, good.text
+    tampered = signed_headers(files, "GET", url, lite=True)
+    tampered["x-ms-version"] = "2026-04-06" if tampered["x-ms-version"] != "2026-04-06" else "2026-10-06"
+    bad = requests.get(url, headers=tampered, verify=files.ca_path, timeout=10)
+    assert bad.status_code == 403
+    assert bad.headers["x-ms-error-code"] == "AuthenticationFailed"

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 
 def signed_headers(files, method: str, url: str, headers: dict[str, str] | None = None,
-                   content_length: int = 0) -> dict[str, str]:
+                   content_length: int = 0, *, lite: bool = False) -> dict[str, str]:
     """Headers with a SharedKey signature made by the documented canonicalization (written independently of the
     server's code, so a test through it checks the server against the documentation)."""
     headers = {"x-ms-version": "2026-04-06", "x-ms-date": formatdate(usegmt=True), **(headers or {})}
@@ -25,6 +25,12 @@ def signed_headers(files, method: str, url: str, headers: dict[str, str] | None 
     query = sorted((pair.split("=", 1) + [""])[:2] for pair in parts.query.split("&") if pair)
     canonical_query = "".join(f"\n{name.lower()}:{unquote(value)}" for name, value in query)
     string_to_sign = "\n".join(lines) + "\n" + canonical_headers + f"/{files.account}{parts.path}" + canonical_query
+    if lite:  # SharedKeyLite: verb, Content-MD5, Content-Type, Date, x-ms headers, path (+ ?comp=)
+        comp = dict(query).get("comp")
+        string_to_sign = (f"{method}\n{values.get('Content-MD5', '')}\n{values.get('Content-Type', '')}\n"
+                          f"{values.get('Date', '')}\n{canonical_headers}/{files.account}{parts.path}"
+                          + (f"?comp={comp}" if comp else ""))
     signature = base64.b64encode(hmac.new(base64.b64decode(files.key), string_to_sign.encode(),
                                           hashlib.sha256).digest()).decode()
-    return {**headers, "Authorization": f"SharedKey {files.account}:{signature}"}
+    scheme = "SharedKeyLite" if lite else "SharedKey"
+    return {**headers, "Authorization": f"{scheme} {files.account}:{signature}"}
