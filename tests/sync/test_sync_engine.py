@@ -252,6 +252,27 @@ async def test_sync_with_10_percent_failed_requests_still_makes_the_share_identi
     assert not any(entry["pending"] for entry in manifest_of(files, share)["files"].values())
 
 
+async def test_a_file_that_keeps_failing_is_named_in_one_error_and_a_rerun_finishes(tmp_path: Path,
+                                                                                    files: FilesEndpoint,
+                                                                                    share: Any) -> None:
+    from azure.storage.fileshare.aio import ShareClient
+
+    root = tmp_path / "ws"
+    make_app(root)
+    files.add_fault(path=f"/{share.share_name}/inference/app.py", status=500, rate=1.0)
+    async with ShareClient(files.account_url, share.share_name, credential=files.credential,
+                           connection_verify=files.ca_path, retry_total=1, initial_backoff=0.01, increment_base=0.01,
+                           random_jitter_range=0) as impatient:
+        with pytest.raises(OperationFailed, match=r"1 file\(s\) could not be synced .*inference/app.py \(500"):
+            await sync(impatient, root)
+    files.clear_faults()
+    assert_manifest_truthful(files, share)
+    assert len(share_tree(files.share_dir(share.share_name))) == 31  # everything else arrived
+    result = await sync(share, root)
+    assert result.files_uploaded == 1
+    assert share_tree(files.share_dir(share.share_name)) == local_tree(root)
+
+
 async def test_cancelled_sync_leaves_a_truthful_manifest_and_a_rerun_finishes(tmp_path: Path, files: FilesEndpoint,
                                                                               share: Any) -> None:
     root = tmp_path / "ws"

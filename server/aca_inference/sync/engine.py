@@ -22,7 +22,7 @@ import anyio
 
 from ..errors import Cancelled, OperationFailed
 from .hash_cache import LocalHashCache, sha256_of
-from .manifest import MANIFEST_DIRECTORY, ManifestEntry, ShareManifest, read_manifest, write_manifest
+from .manifest import MANIFEST_DIRECTORY, MANIFEST_PATH, ManifestEntry, ShareManifest, read_manifest, write_manifest
 from .progress import ProgressCallback, TransferProgress
 from .selection import PROTECTED_FOLDERS, LocalFile, select_files
 from .transfer import FileChangedError, ShareWriter, SyncStopped
@@ -221,23 +221,33 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
                                        bytes_total=sum(u.file.size for u in plan.uploads))
     if stop():
         raise Cancelled("Deploy cancelled before anything was uploaded.")
-    if not load.found:
-        await writer.create_directory(MANIFEST_DIRECTORY)
     pending = ShareManifest(files={**previous.files})
     for upload in plan.uploads:
         pending.files[upload.file.path] = ManifestEntry(size=upload.file.size, sha256=upload.sha256 or "", pending=True)
     for path in plan.deletes:
         pending.files[path] = previous.files[path].model_copy(update={"pending": True})
-    await write_manifest(share, pending, **writer.options)
+    try:
+        if not load.found:
+            await writer.create_directory(MANIFEST_DIRECTORY)
+        await write_manifest(share, pending, **writer.options)
+    except SyncStopped:
+        raise Cancelled("Deploy cancelled before anything was uploaded.") from None
+    except Exception as error:
+        raise OperationFailed(f"Writing the deploy manifest to share '{getattr(share, 'share_name', '?')}' failed "
+                              f"({_describe(error)}); nothing was uploaded. Run deploy again.") from None
 
     deleted: set[str] = set()
     failures: list[str] = []
+    record_error: BaseException | None = None
     try:
         await _transfer(writer, plan, previous, deleted, failures, result)
     finally:
         final = _final_manifest(previous, plan, deleted, root)
-        with anyio.CancelScope(shield=True), anyio.move_on_after(60):
-            await write_manifest(share, final, **writer.options)
+        try:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(60):
+                await write_manifest(share, final, **writer.options)
+        except Exception as error:  # noqa: BLE001 - the pending entries on the share keep the next sync safe
+            record_error = error
         for upload in plan.uploads:
             if upload.state == "done" and upload.sha256:
                 cache.put(upload.file, upload.sha256)
@@ -249,6 +259,8 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
     result.files_deleted = len(deleted)
     result.requests_sent = writer.requests
     result.seconds = time.monotonic() - started
+    if record_error is not None:
+        failures.append(f"recording the result in {MANIFEST_PATH} ({_describe(record_error)})")
     if failures:
         shown = "; ".join(failures[:5]) + (f"; and {len(failures) - 5} more" if len(failures) > 5 else "")
         raise OperationFailed(f"{len(failures)} file(s) could not be synced to share "
@@ -294,6 +306,8 @@ async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, d
                 result.directories_created += 1
         except SyncStopped:
             pass
+        except Exception as error:  # noqa: BLE001 - its files fail (and say so) after one more try
+            failures.append(f"creating folder {directory} ({_describe(error)})")
 
     for level in _needed_directories(plan.uploads, known):
         async with anyio.create_task_group() as group:

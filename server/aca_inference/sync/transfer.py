@@ -170,15 +170,13 @@ class ShareWriter:
                 await self.share.get_file_client(path).delete_file(**self.options)
 
     async def remove_directory_if_empty(self, path: str) -> bool:
-        from azure.core.exceptions import HttpResponseError
-
         async with self.limiter:
             self._check_stop()
             try:
                 await self.share.get_directory_client(path).delete_directory(**self.options)
                 return True
-            except HttpResponseError:
-                return False  # not empty (someone else's files are there) or already gone: leave it
+            except Exception:  # noqa: BLE001 - not empty (others' files are there), gone, unreachable: leave it
+                return False
 
 
 def _sha256_file(path: Path) -> str:
