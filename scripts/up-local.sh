@@ -12,7 +12,8 @@ cli=.venv/bin/aca-inference
 $cli emulator start
 [ -f "$workspace/infra/provision/inference.parameters.json" ] || $cli init "$workspace"
 $cli validate --workspace "$workspace"
-$cli up --workspace "$workspace" --target local --yes --demo-model
+$cli up --workspace "$workspace" --target local --resource-group rg-inference-local --location westus3 \
+  --yes --demo-model
 echo
 echo "Open the endpoint above in a browser (Gradio UI) or call its OpenAI-compatible API."
 echo "API key: $cli status --workspace \"$workspace\" --show-api-key"
