@@ -207,7 +207,9 @@ class Runtime:
         env.update({"PATH": path, "PYTHONUNBUFFERED": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
                     "CONTAINER_APP_NAME": app.name, "CONTAINER_APP_REVISION": revision,
                     "CONTAINER_APP_REPLICA_NAME": replica, "CONTAINER_APP_HOSTNAME": f"127.0.0.1:{local_port}",
-                    "CONTAINER_APP_ENV_DNS_SUFFIX": "local", "CONTAINER_APP_PORT": str(local_port)})
+                    "CONTAINER_APP_ENV_DNS_SUFFIX": "local", "CONTAINER_APP_PORT": str(local_port),
+                    # Apps run on the user's machine: loopback only, never all interfaces.
+                    "HOST": "127.0.0.1"})
         for variable in container.get("env") or []:
             if "secretRef" in variable:
                 if variable["secretRef"] in secrets:
