@@ -131,7 +131,9 @@ export class Workbench {
     return this.outputPanelText();
   }
 
+  /** The output panel's visible lines (the editor renders spaces as no-break spaces: normalized here). */
   async outputPanelText() {
-    return this.page.locator('.part.panel .monaco-editor .view-lines').first().innerText();
+    const text = await this.page.locator('.part.panel .monaco-editor .view-lines').first().innerText();
+    return text.replace(/\u00a0/g, ' ');
   }
 }
