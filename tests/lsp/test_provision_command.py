@@ -3,6 +3,7 @@ and the confirmation like VS Code would, and sees progress, output lines and the
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -107,3 +108,41 @@ async def test_azure_target_without_sign_in_says_how_to_sign_in(lsp_client: Lang
     assert result["ok"] is False
     assert "sign in" in result["error"].lower()
     assert any(m.type == lsp.MessageType.Error and "sign in" in m.message.lower() for m in lsp_client.messages)
+
+
+async def test_cancel_half_way_launches_nothing_new_and_a_rerun_converges(
+        lsp_client: LanguageClient, tmp_path: Path, emulator: Any) -> None:
+    from tests.provision.arm import ArmProbe
+
+    arm = ArmProbe(emulator)
+    arm.ensure_group("rg-cancelled")
+    write_parameters(tmp_path, NULL_TEMPLATE)
+    answer_like_a_user(lsp_client, group_choice="rg-cancelled", inputs=[])
+    await open_workspace(lsp_client, tmp_path, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    # A slow environment keeps one branch in flight while the user cancels.
+    arm.set_durations(managed_environment=1500.0)
+    try:
+        running = asyncio.create_task(run_command(lsp_client, "provision"))
+        token = None
+        for _ in range(300):
+            for key, values in lsp_client.progress_reports.items():
+                if any("Created storage account" in (getattr(v, "message", "") or "") for v in values):
+                    token = key
+            if token is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert token is not None, "provision never reported the storage account"
+        lsp_client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
+        result = await running
+    finally:
+        arm.set_durations(managed_environment=240.0)
+    assert result["ok"] is False and "Provision cancelled" in result["error"]
+    assert "not done: " in result["error"] and "aiacaapp" in result["error"].split("not done: ")[1]
+    assert not (tmp_path / "infra" / "inference.config.json").exists()
+
+    rerun = await run_command(lsp_client, "provision")
+    assert rerun["ok"] is True, rerun
+    actions = {row["resource"]: row["action"] for row in rerun["plan"]}
+    assert actions["storage account"] == "reuse" and actions["Container Apps environment"] == "reuse"
+    assert actions["container app"] == "create"
+    assert (tmp_path / "infra" / "inference.config.json").exists()
