@@ -1,6 +1,6 @@
 """Wait until the restarted revision really serves: a replica started after the restart is running and the
 endpoint answers 200 (with the API key when auth is on). Polls with backoff capped below one second, so
-readiness is noticed within a second of happening; fails fast on a crash loop or a failed revision."""
+readiness is noticed well within a second of happening; fails fast on a crash loop or a failed revision."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from ..reporter import Progress
 from .app_state import AppRef, RevisionState, revision_state
 
 CRASH_LOOP_RESTARTS = 3
-MAX_POLL_INTERVAL = 0.5
+MAX_POLL_INTERVAL = 0.25
+ARM_POLL_INTERVAL = 2.0
 
 
 @dataclass(frozen=True)
@@ -55,36 +56,41 @@ def _failure(state: RevisionState) -> str | None:
 
 async def wait_until_ready(session: AzureSession, ref: AppRef, revision: str, *, endpoint: str, api_key: str | None,
                            since: datetime, timeout: float, progress: Progress) -> Readiness:
+    """The endpoint is polled often (cheap, and what the user waits for); ARM, which throttles reads, only every
+    ARM_POLL_INTERVAL - enough to see the fresh replica appear and to fail fast on a crash loop."""
     started = time.monotonic()
     deadline = started + timeout
-    interval = 0.1
+    interval = 0.05
     # ARM and our clock may differ slightly; a replica "created after the restart" allows for that.
     since = since - timedelta(seconds=2)
-    probe_url = f"{endpoint}/health"
-    check_url = f"{endpoint}/v1/models"
+    state: RevisionState | None = None
+    fresh_replica = False
+    next_arm_poll = started
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
         while True:
             if progress.cancelled:
                 raise Cancelled("Deploy cancelled while waiting for the endpoint; the app keeps starting in Azure.")
-            state = await revision_state(session, ref, revision)
-            if (why := _failure(state)) is not None:
-                raise NotReady(f"The inference app did not start: {why}.", revision)
-            fresh = [r for r in state.replicas if r.created is None or r.created.astimezone(UTC) >= since]
-            if fresh and any(r.running_state.lower() in ("running", "runningatmaxscale") or r.ready for r in fresh):
-                health = await _endpoint_status(http, probe_url, None)
-                if health == 200:
-                    status = await _endpoint_status(http, check_url, api_key)
-                    if status == 200:
-                        return Readiness(time.monotonic() - started, revision, status)
-                    if status in (401, 403):
-                        raise NotReady(f"The endpoint rejected the API key (HTTP {status}); check the "
-                                       "inference-api-key secret of the app.", revision)
-            elapsed = time.monotonic() - started
-            progress.report(f"Waiting for the endpoint ({elapsed:.0f}s, revision {revision}: "
-                            f"{state.running_state or 'starting'})")
+            now = time.monotonic()
+            if now >= next_arm_poll:
+                state = await revision_state(session, ref, revision)
+                next_arm_poll = now + ARM_POLL_INTERVAL
+                if (why := _failure(state)) is not None:
+                    raise NotReady(f"The inference app did not start: {why}.", revision)
+                fresh_replica = fresh_replica or any(
+                    r.created is None or r.created.astimezone(UTC) >= since for r in state.replicas)
+                progress.report(f"Waiting for the endpoint ({now - started:.0f}s, revision {revision}: "
+                                f"{state.running_state or 'starting'})")
+            # Before a replica newer than the restart exists, an answer could still come from the old process.
+            if fresh_replica and await _endpoint_status(http, f"{endpoint}/health", None) == 200:
+                status = await _endpoint_status(http, f"{endpoint}/v1/models", api_key)
+                if status == 200:
+                    return Readiness(time.monotonic() - started, revision, status)
+                if status in (401, 403):
+                    raise NotReady(f"The endpoint rejected the API key (HTTP {status}); check the "
+                                   "inference-api-key secret of the app.", revision)
             if time.monotonic() >= deadline:
-                raise NotReady(f"The endpoint did not answer within {timeout:.0f}s (revision {revision}: "
-                               f"{state.running_state}, health {state.health_state}). Raise the readiness timeout "
-                               "for slow GPU cold starts, or check the logs.", revision)
+                where = f"{state.running_state}, health {state.health_state}" if state else "no state"
+                raise NotReady(f"The endpoint did not answer within {timeout:.0f}s (revision {revision}: {where}). "
+                               "Raise the readiness timeout for slow GPU cold starts, or check the logs.", revision)
             await anyio.sleep(interval)
             interval = min(interval * 1.5, MAX_POLL_INTERVAL)
