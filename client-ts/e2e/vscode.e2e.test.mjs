@@ -235,4 +235,13 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     assert.match(log, /Deploying for inference: Syncing code to /);
     assert.match(log, new RegExp(`Inference endpoint: ${config.ACA_APP_ENDPOINT}`));
   });
+  test('Cancel on the deploy progress notification stops the deploy (window/workDoneProgress/cancel)', async () => {
+    await workbench.runCommand(DEPLOY);
+    const progress = await workbench.waitForNotification(/Deploying for inference.*Waiting for/, { timeout: 3 * 60_000 });
+    await workbench.screenshot('14-deploy-waiting-cancel-offered');
+    await progress.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await workbench.waitForNotification(/Deploy cancelled/, { timeout: 60_000 });
+    await workbench.screenshot('15-deploy-cancelled');
+    await eventually(() => assert.match(codeServer.outputChannelLog(CHANNEL), /Deploy cancelled/));
+  });
 });
