@@ -226,3 +226,13 @@ async def test_async_client_uploads_downloads_and_lists(files: FilesEndpoint, sh
         names = [item.name async for item in client.list_directories_and_files("aio")]
     assert downloaded == data
     assert names == ["data.bin"]
+
+
+def test_a_symlink_on_the_share_cannot_lead_outside_it(files: FilesEndpoint, share: ShareClient) -> None:
+    # Apps write to the mounted share directory; a symlink they leave there must not expose the host.
+    outside = files.shares_root.parent / "host-secret.txt"
+    outside.write_text("secret")
+    (files.share_dir(share.share_name) / "escape.txt").symlink_to(outside)
+    with pytest.raises(ResourceNotFoundError):
+        share.get_file_client("escape.txt").download_file().readall()
+    assert "escape.txt" not in [item.name for item in share.list_directories_and_files()]

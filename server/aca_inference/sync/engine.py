@@ -117,18 +117,15 @@ async def _plan(root: Path, files: list[LocalFile], manifest: ShareManifest, cac
     return plan
 
 
-def _needed_directories(uploads: list[_Upload], known: set[str]) -> list[list[str]]:
-    """Folders to create, grouped by depth (parents first)."""
+def _needed_directories(uploads: list[_Upload], known: set[str]) -> list[str]:
+    """Folders to create, parents before children."""
     needed: set[str] = set()
     for upload in uploads:
         parent = upload.file.path.rpartition("/")[0]
         while parent and parent not in known and parent not in needed:
             needed.add(parent)
             parent = parent.rpartition("/")[0]
-    levels: dict[int, list[str]] = {}
-    for directory in needed:
-        levels.setdefault(directory.count("/"), []).append(directory)
-    return [sorted(levels[depth]) for depth in sorted(levels)]
+    return sorted(needed, key=lambda directory: (directory.count("/"), directory))
 
 
 def _emptied_directories(deleted: list[str], local: set[str]) -> list[str]:
@@ -299,25 +296,30 @@ async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, d
                 return
 
     known = (previous.directories() - removed) | {MANIFEST_DIRECTORY}
+    # Folders and files flow through one pipeline: each folder is created once, as soon as its parent exists,
+    # and each file goes as soon as its folder exists - no waiting for a whole level of folders.
+    ready: dict[str, anyio.Event] = {directory: anyio.Event() for directory in _needed_directories(plan.uploads, known)}
+
+    async def parent_ready(path: str) -> None:
+        event = ready.get(path.rpartition("/")[0])
+        if event is not None:
+            await event.wait()
 
     async def create(directory: str) -> None:
         try:
+            await parent_ready(directory)
             if await writer.create_directory(directory):
                 result.directories_created += 1
         except SyncStopped:
             pass
         except Exception as error:  # noqa: BLE001 - its files fail (and say so) after one more try
             failures.append(f"creating folder {directory} ({_describe(error)})")
-
-    for level in _needed_directories(plan.uploads, known):
-        async with anyio.create_task_group() as group:
-            for directory in level:
-                group.start_soon(create, directory)
-        if writer.is_cancelled():
-            return
+        finally:
+            ready[directory].set()
 
     async def upload(item: _Upload) -> None:
         try:
+            await parent_ready(item.file.path)
             item.sha256 = await writer.upload(item.file, item.started, item.sha256)
             item.state = "done"
         except SyncStopped:
@@ -327,5 +329,7 @@ async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, d
             failures.append(f"{item.file.path} ({_describe(error)})")
 
     async with anyio.create_task_group() as group:
+        for directory in ready:
+            group.start_soon(create, directory)
         for item in plan.uploads:
             group.start_soon(upload, item)

@@ -56,9 +56,6 @@ class ShareWriter:
         self.share = share
         self.root = root
         self.limiter = anyio.CapacityLimiter(concurrency)
-        # Ranges of large files have their own slots: they are bound by bytes (TLS, MD5 on both sides) while
-        # small files are bound by per-request work, so running both at once keeps client and server busy.
-        self.range_limiter = anyio.CapacityLimiter(max(2, concurrency // 2))
         self.progress = progress
         self.is_cancelled = is_cancelled
         self.requests = 0
@@ -136,7 +133,7 @@ class ShareWriter:
         async def put_range(offset: int, length: int) -> None:
             if errors:
                 return
-            async with self.range_limiter:
+            async with self.limiter:
                 try:
                     self._check_stop()
                     data, md5 = await anyio.to_thread.run_sync(_read_range, path, offset, length)

@@ -5,6 +5,10 @@ CA bundle path (how the emulator's local CA is trusted), and aiohttp pools conne
 connection is ever reused and every request pays a TLS handshake plus loading the CA file. Caching the
 context per (cert, verify) keeps the pool working - for a thousand small uploads that is the difference
 between ~90 and several hundred files per second.
+
+It also reads proxy settings and ~/.netrc from the environment only where there are some: aiohttp with
+`trust_env` looks both up in worker threads on every request (two thread hops per request), which for many
+small requests on loopback costs more than the request itself.
 """
 
 from __future__ import annotations
@@ -12,8 +16,18 @@ from __future__ import annotations
 from typing import Any
 
 
+def _environment_has_settings() -> bool:
+    import os
+    import urllib.request
+
+    netrc = os.environ.get("NETRC") or os.path.expanduser("~/.netrc")
+    return bool(urllib.request.getproxies()) or os.path.exists(netrc)
+
+
 def pooled_transport(**kwargs: Any) -> Any:
     from azure.core.pipeline.transport import AioHttpTransport
+
+    kwargs.setdefault("use_env_settings", _environment_has_settings())
 
     class PooledTlsTransport(AioHttpTransport):  # type: ignore[misc]
         def __init__(self, **options: Any) -> None:

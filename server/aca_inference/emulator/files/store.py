@@ -90,6 +90,7 @@ class ShareStore:
     def __init__(self, shares_root: Path) -> None:
         self.root = Path(shares_root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._root_real = os.path.realpath(self.root)
         self.properties = PropertyStore(self.root / ".files-meta.sqlite")
 
     def close(self) -> None:
@@ -152,10 +153,13 @@ class ShareStore:
     def locate(self, account: str, share: str, path: str) -> Path:
         """The local path of `path` in the share; 404 for anything that would leave the share (symlinks)."""
         base = self._existing_share(account, share)
-        target = base / path if path else base
-        real = os.path.realpath(target)
-        base_real = os.path.realpath(base)
-        if real != base_real and not real.startswith(base_real + os.sep):
+        if not path:
+            return base
+        target = base / path
+        # The share folder itself is ours (its name is checked); only a symlink below it could lead out.
+        base_real = os.path.join(self._root_real, account, share)
+        real = os.path.realpath(os.path.join(base_real, path))
+        if not real.startswith(base_real + os.sep):
             raise StorageError(404, "ResourceNotFound")
         return target
 
