@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import save_result
+
 
 def _frame(payload: dict) -> bytes:
     body = json.dumps(payload).encode()
@@ -80,9 +82,7 @@ def main() -> None:
     print(f"minimal pygls spawn + initialize: {floor * 1000:.0f} ms")
     print(f"bare python spawn:                {bare * 1000:.0f} ms")
     print(f"ratio to minimal pygls: {daemon / floor:.2f}x; Azure SDK modules imported at start: {modules}")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "daemon_startup.json").write_text(json.dumps(result, indent=2))
+    save_result("daemon_startup", result)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from aca_inference.emulator.settings import DEFAULT_DURATIONS
 from aca_inference.emulator.testing import running_emulator
 from aca_inference.ops.context import OperationContext, TargetSettings
 from aca_inference.ops.provision import ProvisionRequest, provision
+from results_file import save_result
 
 TEMPLATE = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
             "contentVersion": "1.0.0.0", "parameters": {"acaAppName": {"value": None}}}
@@ -67,9 +68,7 @@ def main() -> None:
     print(f"provision wall time        {wall:6.2f} s  (best of {args.runs})")
     print(f"critical path              {expected['critical']:6.2f} s  -> ratio {wall / expected['critical']:.3f} (goal <= 1.1)")
     print(f"sum of durations (serial)  {expected['sum']:6.2f} s  -> ratio {wall / expected['sum']:.3f}")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "provision.json").write_text(json.dumps(result, indent=2))
+    save_result("provision", result)
 
 
 if __name__ == "__main__":

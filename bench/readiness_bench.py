@@ -22,6 +22,7 @@ from aca_inference.emulator.testing import running_emulator
 from aca_inference.ops.context import OperationContext, TargetSettings
 from aca_inference.ops.deploy import deploy
 from aca_inference.ops.provision import ProvisionRequest, provision
+from results_file import save_result
 
 SLOW_APP = '''
 import os, time
@@ -77,9 +78,7 @@ def main() -> None:
               "max_delay_s": round(max(delays), 3), "delays_s": [round(d, 3) for d in delays]}
     print(f"readiness noticed after the app answered: median {result['median_delay_s']:.3f} s, "
           f"max {result['max_delay_s']:.3f} s over {args.runs} deploys (goal < 1 s)")
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    (out / "readiness.json").write_text(json.dumps(result, indent=2))
+    save_result("readiness", result)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,20 @@ def _unsigned_jwt() -> str:
                      "local"])
 
 
-class EmulatorCredential:
+class _AsyncCredential:
+    """What azure-core's async clients expect of a credential besides get_token."""
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> _AsyncCredential:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class EmulatorCredential(_AsyncCredential):
     """The emulator accepts any well-formed bearer token; this one never expires."""
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
@@ -36,17 +49,8 @@ class EmulatorCredential:
 
         return AccessToken(_unsigned_jwt(), int(time.time()) + 24 * 3600)
 
-    async def close(self) -> None:
-        return None
 
-    async def __aenter__(self) -> EmulatorCredential:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-class ClientTokenCredential:
+class ClientTokenCredential(_AsyncCredential):
     """Tokens from the VS Code client's Microsoft authentication provider, cached per scope set."""
 
     def __init__(self, provider: TokenProvider) -> None:
@@ -64,15 +68,6 @@ class ClientTokenCredential:
         fresh = AccessToken(token, expires_on or int(time.time()) + 3000)
         self._cache[key] = fresh
         return fresh
-
-    async def close(self) -> None:
-        return None
-
-    async def __aenter__(self) -> ClientTokenCredential:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
 
 
 async def check_signed_in(credential: Any, scope: str) -> None:
