@@ -107,3 +107,9 @@ def test_symlinked_file_uploads_its_target_and_symlinked_folder_is_skipped(tmp_p
     (tmp_path / "inference" / "util.py").symlink_to(tmp_path / "shared" / "util.py")
     (tmp_path / "inference" / "linked").symlink_to(tmp_path / "shared" / "sub")
     assert selected(tmp_path) == ["inference/app.py", "inference/util.py"]
+
+
+def test_an_empty_selection_is_refused_rather_than_emptying_the_share(tmp_path: Path) -> None:
+    write_tree(tmp_path, {".gitignore": "*\n", "inference/app.py": "x"})
+    with pytest.raises(InputError, match="Nothing to deploy: inference/"):
+        select_files(tmp_path)

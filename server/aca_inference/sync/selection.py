@@ -101,6 +101,10 @@ def select_files(root: Path, include: list[str] | tuple[str, ...] | None = None)
         elif target.is_file():
             st = target.stat()
             files.append(LocalFile(entry, st.st_size, st.st_mtime_ns))
+    if not files:
+        folders = ", ".join(f"{entry}/" for entry in (include or DEFAULT_INCLUDE))
+        raise InputError(f"Nothing to deploy: {folders} in {root} hold no files once .gitignore, {IGNORE_FILE} and "
+                         "the built-in excludes are applied. Add the app's files or fix the ignore rules.")
     unique = {f.path: f for f in files}
     by_folded: dict[str, str] = {}
     for path in sorted(unique):
