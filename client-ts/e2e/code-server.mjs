@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CACHE = process.env.ACA_E2E_CACHE ?? path.join(REPO, '.cache', 'e2e');
+export const CACHE = process.env.ACA_E2E_CACHE ?? path.join(REPO, '.cache', 'e2e');
 
 /** The tools client-ts/e2e/install.sh put in the cache. */
 export function toolchain() {

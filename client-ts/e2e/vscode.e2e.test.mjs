@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { CodeServer, REPO } from './code-server.mjs';
+import { CACHE, CodeServer, REPO } from './code-server.mjs';
 import { Workbench } from './workbench.mjs';
 
 const PYTHON = process.env.ACA_E2E_PYTHON ?? path.join(REPO, '.venv', 'bin', 'python');
@@ -90,7 +90,7 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
       vsix: VSIX,
       root: path.join(root, 'code-server'),
       // pip's cache outlives the run, so the one-time Python setup above costs seconds on later runs.
-      env: { ACA_INFERENCE_HOME: home, PIP_CACHE_DIR: path.join(REPO, '.cache', 'e2e', 'pip') },
+      env: { ACA_INFERENCE_HOME: home, PIP_CACHE_DIR: path.join(CACHE, 'pip') },
       userSettings: {
         'workbench.startupEditor': 'none',
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
