@@ -66,3 +66,24 @@ async def test_copy_api_key_goes_to_the_clipboard_and_never_to_the_output(
     assert len(copied) == 1 and len(copied[0]) >= 32
     everything_shown = "\n".join([m.message for m in lsp_client.log_messages] + [m.message for m in lsp_client.messages])
     assert copied[0] not in everything_shown
+
+
+async def test_local_deploy_from_vscode_gives_the_app_the_demo_model_once(
+        lsp_client: LanguageClient, tmp_path: Path, emulator: Any) -> None:
+    from tests.provision.arm import ArmProbe
+
+    root = make_workspace(tmp_path)
+    config = provision_workspace(emulator, root, "rg-lsp-seed")
+    share = ArmProbe(emulator).share_dir(config["STORAGE_ACCOUNT_NAME"], config["FILE_SHARE_NAME"])
+
+    @lsp_client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)
+    def dismiss(ls: LanguageClient, params: lsp.ShowMessageRequestParams) -> None:
+        return None
+
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    assert (await run_command(lsp_client, "deploy"))["ok"] is True
+    assert (share / "model-cache" / "aca-inference" / "tiny-phi-3-demo" / "config.json").exists()
+    adapter = share / "models" / "qlora" / "qlora" / "gpu_model" / "adapter" / "adapter_config.json"
+    seeded_at = adapter.stat().st_mtime_ns
+    assert (await run_command(lsp_client, "deploy"))["ok"] is True
+    assert adapter.stat().st_mtime_ns == seeded_at

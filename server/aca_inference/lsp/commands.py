@@ -60,7 +60,9 @@ async def _run(server: AcaInferenceServer, operation: Operation) -> dict[str, An
             target=TargetSettings(kind=settings.target,  # type: ignore[arg-type]
                                   emulator_data_dir=settings.emulator_data_dir,
                                   token_provider=_token_provider(server)),
-            readiness_timeout=settings.readiness_timeout)
+            readiness_timeout=settings.readiness_timeout,
+            # Offline in VS Code there is no fine-tuning job: give the local app the demo model to serve.
+            seed_demo_model=settings.target == "local")
         result = await operation(context)
         result.setdefault("ok", True)
         return result
