@@ -22,6 +22,8 @@ _FIXES: dict[str, str] = {
     "workloadprofiletypenotsupported": "This region does not offer that GPU workload profile: choose a region that "
                                        "does (e.g. westus3, swedencentral) for `location`, or another "
                                        "`workloadProfileType`.",
+    "invalidworkloadprofiletype": "Choose a `workloadProfileType` the region offers (e.g. NC24-A100, NC48-A100, "
+                                  "NC96-A100) in infra/provision/inference.parameters.json, or another `location`.",
     "locationnotavailableforresourcetype": "The region does not offer this resource type: choose another `location`.",
     "authorizationfailed": "Your account lacks permission: ask for the Contributor role on the resource group.",
     "subscriptionnotfound": "The subscription does not exist or you cannot see it: pick another one.",
