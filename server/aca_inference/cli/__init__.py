@@ -18,11 +18,13 @@ from .parser import build_parser
 from .reporter import CliReporter
 
 
-def _emit(result: dict[str, Any], json_mode: bool) -> None:
+def _emit(result: dict[str, Any], json_mode: bool, reporter: CliReporter) -> None:
     if json_mode:
         print(json.dumps(result, default=str))
     elif (summary := result.get("summary")) is not None:
-        print(summary)
+        # stdout carries the result; on a terminal the same words just shown as a notification are not repeated.
+        if not (sys.stdout.isatty() and reporter.console.is_terminal and summary in reporter.notified):
+            print(summary)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     result.setdefault("ok", True)
     exit_code = result.pop("exit_code", 0 if result["ok"] else 1)
-    _emit(result, json_mode)
+    _emit(result, json_mode, reporter)
     return int(exit_code)
 
 

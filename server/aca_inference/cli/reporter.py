@@ -79,6 +79,7 @@ class CliReporter:
         self.verbose = verbose
         self.interactive = sys.stdin.isatty() and self.console.is_terminal
         self.show_bars = self.console.is_terminal and not json_mode
+        self.notified: list[str] = []
 
     def progress(self, title: str, *, cancellable: bool = True) -> _CliProgress:
         return _CliProgress(self, title, cancellable)
@@ -90,6 +91,7 @@ class CliReporter:
 
     async def notify(self, message: str, *, actions: Sequence[str] = (), level: LogLevel = "info") -> str | None:
         self.log(message, level)
+        self.notified.append(message)
         return None
 
     def _require_tty(self, what: str, choices: Sequence[str] = (), flag: str = "") -> None:
