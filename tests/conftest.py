@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +49,8 @@ NULL_TEMPLATE = {name: None for name in ("location", "storageAccountName", "file
                                          "acaEnvironmentStorageName", "acaAppName", "acaLogAnalyticsName")}
 
 
-def cli_run(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> "subprocess.CompletedProcess[str]":
-    import os
-    import subprocess
-    import sys
-
+def cli_run(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI as a user runs it: a separate process, no stdin, the result on the last stdout line."""
     return subprocess.run([sys.executable, "-m", "aca_inference.cli", *args], capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
 

@@ -21,10 +21,10 @@ from .reporter import CliReporter
 def _emit(result: dict[str, Any], json_mode: bool, reporter: CliReporter) -> None:
     if json_mode:
         print(json.dumps(result, default=str))
-    elif (summary := result.get("summary")) is not None:
-        # stdout carries the result; on a terminal the same words just shown as a notification are not repeated.
-        if not (sys.stdout.isatty() and reporter.console.is_terminal and summary in reporter.notified):
-            print(summary)
+    elif (summary := result.get("summary")) is not None and not (
+            # stdout carries the result; on a terminal the words just shown as a notification are not repeated.
+            sys.stdout.isatty() and reporter.console.is_terminal and summary in reporter.notified):
+        print(summary)
 
 
 def main(argv: list[str] | None = None) -> int:
