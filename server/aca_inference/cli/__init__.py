@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     reporter = CliReporter(assume_yes=getattr(args, "yes", False), json_mode=json_mode,
                            verbose=getattr(args, "verbose", False))
     try:
-        result = asyncio.run(COMMANDS[args.command](args, reporter))
+        result: dict[str, Any] = asyncio.run(COMMANDS[args.command](args, reporter))
     except UserFacingError as error:
         reporter.log(str(error), "error")
         if json_mode:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from ..ops.context import OperationContext, TargetSettings
 from .reporter import CliReporter
 
-Handler = Callable[[argparse.Namespace, CliReporter], Awaitable[dict[str, Any]]]
+Handler = Callable[[argparse.Namespace, CliReporter], Coroutine[Any, Any, dict[str, Any]]]
 
 
 def _context(args: argparse.Namespace, reporter: CliReporter) -> OperationContext:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.prompt import Confirm, Prompt
 
 from ..errors import InputError
@@ -26,7 +26,7 @@ class _CliProgress:
         self._cancellable = cancellable
         self.state = ProgressState()
         self._bar: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     @property
     def cancelled(self) -> bool:

@@ -44,6 +44,8 @@ class Emulator:
         self.write_info = write_info
         self.request_log = RequestLog()
         self.faults = Faults()
+        # getAuthtoken tokens for the log stream: token -> (container app id, lower case; expiry)
+        self.app_tokens: dict[str, tuple[str, float]] = {}
         self.store: Store | None = None
         self.runtime: Any = None
         self.operations: Any = None

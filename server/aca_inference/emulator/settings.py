@@ -9,6 +9,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SUBSCRIPTION_ID = "5f6c8d2a-0000-4000-8000-00000000aca0"
 DEFAULT_SUBSCRIPTION_NAME = "Local emulator subscription"
@@ -70,7 +71,7 @@ def load_settings(data_dir: Path, *, time_scale: float | None = None, management
                   files_port: int = 0, **overrides: object) -> EmulatorSettings:
     """Settings from (lowest first) defaults, `<data_dir>/settings.json`, env vars, explicit arguments."""
     data_dir = Path(data_dir).expanduser().resolve()
-    file_settings: dict[str, object] = {}
+    file_settings: dict[str, Any] = {}
     settings_file = data_dir / "settings.json"
     if settings_file.is_file():
         file_settings = json.loads(settings_file.read_text())

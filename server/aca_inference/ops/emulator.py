@@ -26,6 +26,7 @@ async def emulator_command(action: str, data_dir: Path | None, reporter: Reporte
     from ..emulator import control
 
     directory = (data_dir or control.default_data_dir()).resolve()
+    info: Any
     if action == "start":
         info = await anyio.to_thread.run_sync(lambda: control.start_background(directory))
     elif action == "stop":

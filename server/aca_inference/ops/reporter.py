@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Literal, Protocol
 
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -46,7 +47,8 @@ class Progress(Protocol):
 class ProgressScope(Protocol):
     async def __aenter__(self) -> Progress: ...
 
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None: ...
 
 
 class Reporter(Protocol):

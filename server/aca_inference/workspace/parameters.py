@@ -81,7 +81,7 @@ def _json_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def _expected(error: dict[str, Any]) -> str:
+def _expected(error: Any) -> str:
     msg = str(error["msg"])
     return "expected " + msg[0].lower() + msg[1:] if msg.startswith("Input should") else msg
 

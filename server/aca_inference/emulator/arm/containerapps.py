@@ -67,8 +67,7 @@ class AppSpec:
 
 def register(router: Router, ctx: ArmContext) -> None:
     base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.App/containerApps"
-    tokens: dict[str, tuple[str, float]] = {}  # token -> (app id lower, expiry)
-    ctx.emulator.app_tokens = tokens
+    tokens = ctx.emulator.app_tokens
 
     def find_app(req: ArmRequest) -> Record:
         sub, rg, name = req.params["sub"], req.params["rg"], req.params["app"]
