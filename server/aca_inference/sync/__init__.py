@@ -52,9 +52,9 @@ def share_client_options(*, connection_verify: str | bool = True) -> dict[str, A
     - retries: the SDK's own ExponentialRetry (5xx, 408, 429, connection errors) tuned for many small parallel
       requests - first retry after ~2 s instead of ~18 s, 7 retries, about 50 s in all;
     - transport: aiohttp with connection reuse kept working when `connection_verify` is a CA path (see
-      `sync/transport.py`; azure-core otherwise makes a TLS handshake per request).
+      `azure/transport.py`; azure-core otherwise makes a TLS handshake per request).
     """
-    from .transport import pooled_transport
+    from ..azure.transport import pooled_transport
 
     return {"retry_total": 7, "initial_backoff": 0.3, "increment_base": 1.5, "random_jitter_range": 0.3,
             "connection_verify": connection_verify, "transport": pooled_transport(connection_verify=connection_verify)}
