@@ -45,6 +45,16 @@ _LOWER_ALNUM_HYPHEN = re.compile(r"[a-z0-9-]+")
 _LETTER = re.compile(r"[a-z]")
 _LOWER_ALNUM = re.compile(r"[a-z0-9]")
 
+def _container_apps_rule(noun: str, maximum: int) -> NameRule:
+    """Microsoft.App's own resources share one shape: lower case, single hyphens, a letter first."""
+    return NameRule(
+        2, maximum, _LOWER_ALNUM_HYPHEN, "lower-case letters, digits and hyphens",
+        f"{noun} names must be 2-{maximum} characters, lower-case letters, digits and single hyphens, "
+        "starting with a letter and ending with a letter or digit",
+        start=_LETTER, start_text="a lower-case letter", end=_LOWER_ALNUM, end_text="end with a letter or digit",
+        no_double_hyphen=True)
+
+
 RULES: dict[ResourceKind, NameRule] = {
     # specification/storage/resource-manager/Microsoft.Storage/Storage/stable/2026-09-01/openapi.json,
     # path parameter accountName: minLength 3, maxLength 24, pattern ^[a-z0-9]+$ ("Storage account names must be
@@ -73,29 +83,14 @@ RULES: dict[ResourceKind, NameRule] = {
     # validation, quoted in DFE-Digital/terraform-azurerm-container-apps-hosting#353) refuses upper case and '--'
     # ("must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with
     # an alphanumeric character and cannot have '--'"); azure-sdk-for-net#62388 confirms 2-60.
-    ResourceKind.managed_environment: NameRule(
-        2, 60, _LOWER_ALNUM_HYPHEN, "lower-case letters, digits and hyphens",
-        "Container Apps environment names must be 2-60 characters, lower-case letters, digits and single hyphens, "
-        "starting with a letter and ending with a letter or digit",
-        start=_LETTER, start_text="a lower-case letter", end=_LOWER_ALNUM, end_text="end with a letter or digit",
-        no_double_hyphen=True),
+    ResourceKind.managed_environment: _container_apps_rule("Container Apps environment", 60),
     # managedEnvironments/storages: no pattern in the spec; the service rule (quoted in
     # DFE-Digital/terraform-azurerm-container-apps-hosting#353 and #361): lower case alphanumerics or '-', start
     # with a letter, end with an alphanumeric, no '--', at most 32 characters.
-    ResourceKind.environment_storage: NameRule(
-        2, 32, _LOWER_ALNUM_HYPHEN, "lower-case letters, digits and hyphens",
-        "Environment storage names must be 2-32 characters, lower-case letters, digits and single hyphens, "
-        "starting with a letter and ending with a letter or digit",
-        start=_LETTER, start_text="a lower-case letter", end=_LOWER_ALNUM, end_text="end with a letter or digit",
-        no_double_hyphen=True),
+    ResourceKind.environment_storage: _container_apps_rule("Environment storage", 32),
     # containerApps: the naming-rules doc (2-32, lower-case letters, numbers and hyphens, start with a letter, end
     # with an alphanumeric) and the service's message "cannot have '--'" (PSRule Azure.ContainerApp.Name mirrors it).
-    ResourceKind.container_app: NameRule(
-        2, 32, _LOWER_ALNUM_HYPHEN, "lower-case letters, digits and hyphens",
-        "Container app names must be 2-32 characters, lower-case letters, digits and single hyphens, "
-        "starting with a letter and ending with a letter or digit",
-        start=_LETTER, start_text="a lower-case letter", end=_LOWER_ALNUM, end_text="end with a letter or digit",
-        no_double_hyphen=True),
+    ResourceKind.container_app: _container_apps_rule("Container app", 32),
     # specification/resources/resource-manager/Microsoft.Resources/resources/stable/2025-04-01/resources.json,
     # resourceGroupName: minLength 1, maxLength 90, pattern ^[-\w\._\(\)]+$ ("alphanumeric, underscore,
     # parentheses, hyphen, period (except at end), and Unicode characters that match the allowed characters").
