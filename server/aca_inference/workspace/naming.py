@@ -45,6 +45,7 @@ _LOWER_ALNUM_HYPHEN = re.compile(r"[a-z0-9-]+")
 _LETTER = re.compile(r"[a-z]")
 _LOWER_ALNUM = re.compile(r"[a-z0-9]")
 
+
 def _container_apps_rule(noun: str, maximum: int) -> NameRule:
     """Microsoft.App's own resources share one shape: lower case, single hyphens, a letter first."""
     return NameRule(
