@@ -45,3 +45,12 @@ def test_daemon_start_imports_no_azure_sdk() -> None:
             "print(sorted(m for m in sys.modules if m.startswith(('azure', 'torch', 'transformers'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+async def test_log_level_setting_hides_lines_below_it(lsp_client: LanguageClient, tmp_path: Path) -> None:
+    write_parameters(tmp_path, {"acaAppName": None})
+    await open_workspace(lsp_client, tmp_path, {"target": "local", "logLevel": "warning"})
+    result = await run_command(lsp_client, "validate")
+    assert result["valid"] is True
+    assert not any("is valid" in m.message for m in lsp_client.log_messages)
+    assert any("valid" in m.message for m in lsp_client.messages)

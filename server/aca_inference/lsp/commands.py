@@ -55,6 +55,7 @@ async def _run(server: AcaInferenceServer, operation: Operation) -> dict[str, An
         return {"ok": False, "error": message}
     try:
         settings = await read_settings(server)
+        reporter.log_level = settings.log_level  # type: ignore[assignment]
         context = OperationContext(
             root=root, reporter=reporter,
             target=TargetSettings(kind=settings.target,  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ through the progress token (window/workDoneProgress/cancel).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
@@ -27,9 +27,13 @@ GET_ACCESS_TOKEN = "acaInference/getAccessToken"
 COPY_TO_CLIPBOARD = "acaInference/copyToClipboard"
 
 
+_RANKS = {"debug": 0, "info": 1, "warning": 2, "error": 3}
+
+
 class _LspProgress:
-    def __init__(self, server: LanguageServer, title: str, cancellable: bool) -> None:
+    def __init__(self, server: LanguageServer, title: str, cancellable: bool, log: Callable[[str, LogLevel], None]) -> None:
         self._server = server
+        self._log = log
         self._title = title
         self._cancellable = cancellable
         self._token = f"aca-inference-{uuid.uuid4()}"
@@ -48,7 +52,7 @@ class _LspProgress:
             self._server.work_done_progress.report(
                 self._token, lsp.WorkDoneProgressReport(message=message, percentage=self._percentage,
                                                         cancellable=self._cancellable))
-        self._server.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Log, message=f"{self._title}: {message}"))
+        self._log(f"{self._title}: {message}", "info")
 
     async def __aenter__(self) -> _LspProgress:
         capabilities = self._server.client_capabilities
@@ -68,14 +72,17 @@ class _LspProgress:
 class LspReporter:
     interactive = True
 
-    def __init__(self, server: LanguageServer) -> None:
+    def __init__(self, server: LanguageServer, *, log_level: LogLevel = "debug") -> None:
         self._server = server
+        # The acaInference.logLevel setting: lines below it never reach the output panel.
+        self.log_level: LogLevel = log_level
 
     def progress(self, title: str, *, cancellable: bool = True) -> _LspProgress:
-        return _LspProgress(self._server, title, cancellable)
+        return _LspProgress(self._server, title, cancellable, self.log)
 
     def log(self, message: str, level: LogLevel = "info") -> None:
-        self._server.window_log_message(lsp.LogMessageParams(type=_LOG_TYPES[level], message=message))
+        if _RANKS[level] >= _RANKS[self.log_level]:
+            self._server.window_log_message(lsp.LogMessageParams(type=_LOG_TYPES[level], message=message))
 
     async def notify(self, message: str, *, actions: Sequence[str] = (), level: LogLevel = "info") -> str | None:
         kind = _LOG_TYPES[level] if level != "debug" else lsp.MessageType.Info

@@ -17,6 +17,7 @@ class DaemonSettings:
     target: str = "azure"
     emulator_data_dir: Path | None = None
     readiness_timeout: float = 900.0
+    log_level: str = "info"
 
 
 async def read_settings(server: LanguageServer) -> DaemonSettings:
@@ -31,8 +32,10 @@ async def read_settings(server: LanguageServer) -> DaemonSettings:
     data_dir = emulator.get("dataDir") if isinstance(emulator, dict) else None
     timeout = deploy.get("readinessTimeoutSeconds") if isinstance(deploy, dict) else None
     target = section.get("target")
+    log_level = section.get("logLevel")
     return DaemonSettings(
         target=target if target in ("local", "azure") else "azure",
         emulator_data_dir=Path(data_dir).expanduser() if data_dir else None,
         readiness_timeout=float(timeout) if isinstance(timeout, int | float) and timeout > 0 else 900.0,
+        log_level=log_level if log_level in ("debug", "info", "warning", "error") else "info",
     )
