@@ -87,3 +87,29 @@ async def test_local_deploy_from_vscode_gives_the_app_the_demo_model_once(
     seeded_at = adapter.stat().st_mtime_ns
     assert (await run_command(lsp_client, "deploy"))["ok"] is True
     assert adapter.stat().st_mtime_ns == seeded_at
+
+
+async def test_streaming_logs_follow_the_app_until_cancelled(lsp_client: LanguageClient, tmp_path: Path,
+                                                             emulator: Any) -> None:
+    root = make_workspace(tmp_path)
+    provision_workspace(emulator, root, "rg-lsp-logs")
+
+    @lsp_client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)
+    def dismiss(ls: LanguageClient, params: lsp.ShowMessageRequestParams) -> None:
+        return None
+
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    assert (await run_command(lsp_client, "deploy"))["ok"] is True
+    streaming = asyncio.create_task(run_command(lsp_client, "logs"))
+    token = None
+    for _ in range(200):
+        token = next((key for key, values in lsp_client.progress_reports.items()
+                      if any("Streaming logs" in (getattr(v, "title", "") or "") for v in values)), None)
+        if token is not None and any("tiny app:" in m.message for m in lsp_client.log_messages):
+            break
+        await asyncio.sleep(0.05)
+    assert token is not None
+    lsp_client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
+    result = await asyncio.wait_for(streaming, timeout=10)
+    assert result["ok"] is True and result["lines"] >= 1
+    assert any("tiny app: listening on" in m.message for m in lsp_client.log_messages)
