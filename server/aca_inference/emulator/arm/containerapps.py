@@ -362,11 +362,8 @@ def register(router: Router, ctx: ArmContext) -> None:
             raise ArmError(409, "ContainerAppOperationInProgress", f"Container app '{name}' is being deleted.")
         record.body["properties"]["provisioningState"] = "Deleting"
         ctx.store.put(record)
-        op = await ctx.operations.start(APP_TYPE, record.id, "delete", ctx.settings.scaled("container_app_delete"))
-        if op is None:
-            return web.Response(status=200)
-        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=record.body["location"],
-                            api_version=req.api_version, status=202, body=None, location_header=True)
+        return await ctx.start_delete(APP_TYPE, record, "container_app_delete", subscription_id=sub,
+                                      namespace="Microsoft.App", api_version=req.api_version)
 
     async def list_secrets(req: ArmRequest) -> web.Response:
         record = find_app(req)

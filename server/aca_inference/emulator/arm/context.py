@@ -113,6 +113,16 @@ class ArmContext:
                            f"available regions is '{','.join(LOCATIONS)}'.")
         return location
 
+    async def start_delete(self, kind: str, record: Any, duration: str, *, subscription_id: str, namespace: str,
+                           api_version: str, async_header: bool = True) -> web.Response:
+        """A DELETE as ARM answers it: 200 when done at once, else 202 with the operation's monitor headers."""
+        op = await self.operations.start(kind, record.id, "delete", self.settings.scaled(duration))
+        if op is None:
+            return web.Response(status=200)
+        return self.accepted(op, subscription_id=subscription_id, namespace=namespace,
+                             location=record.body["location"], api_version=api_version, status=202, body=None,
+                             async_header=async_header, location_header=True)
+
     def accepted(self, op: Operation, *, subscription_id: str, namespace: str, location: str, api_version: str,
                  status: int, body: dict[str, Any] | None, async_header: bool = True,
                  location_header: bool = False) -> web.Response:

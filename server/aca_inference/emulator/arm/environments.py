@@ -231,11 +231,8 @@ def register(router: Router, ctx: ArmContext) -> None:
                            f"{', '.join(apps)}.")
         record.body["properties"]["provisioningState"] = "ScheduledForDelete"
         ctx.store.put(record)
-        op = await ctx.operations.start(ENV_TYPE, record.id, "delete", ctx.settings.scaled("managed_environment_delete"))
-        if op is None:
-            return web.Response(status=200)
-        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=record.body["location"],
-                            api_version=req.api_version, status=202, body=None, location_header=True)
+        return await ctx.start_delete(ENV_TYPE, record, "managed_environment_delete", subscription_id=sub,
+                                      namespace="Microsoft.App", api_version=req.api_version)
 
     async def workload_profile_states(req: ArmRequest) -> web.Response:
         record = environment(req)

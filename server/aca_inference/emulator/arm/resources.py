@@ -90,12 +90,10 @@ def register(router: Router, ctx: ArmContext) -> None:
             raise resource_group_not_found(req.params["rg"])
         record.body["properties"]["provisioningState"] = "Deleting"
         ctx.store.put(record)
-        op = await ctx.operations.start(RG_TYPE, record.id, "delete", ctx.settings.scaled("resource_group_delete"))
-        if op is None:
-            return web.Response(status=200)
-        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.Resources", location=record.body["location"],
-                            api_version=req.api_version, status=202, body=None, async_header=False,
-                            location_header=True)
+        # Resource-group deletes report through Location only, as the spec says.
+        return await ctx.start_delete(RG_TYPE, record, "resource_group_delete", subscription_id=sub,
+                                      namespace="Microsoft.Resources", api_version=req.api_version,
+                                      async_header=False)
 
     async def finish_group_delete(op: Operation) -> None:
         record_id = op.resource_key.split("|", 1)[1]
