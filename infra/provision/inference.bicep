@@ -1,12 +1,12 @@
-// Inference on Azure Container Apps: the resources "AI Toolkit: Provision Azure Container Apps for inference"
-// creates, as a template you can also deploy by hand:
+// Inference on Azure Container Apps: what "AI Toolkit: Provision Azure Container Apps for inference" deploys
+// when the workspace has no inference.bicep of its own, and a template you can deploy by hand:
 //   az deployment group create -g <resource group> -f infra/provision/inference.bicep \
 //     -p infra/provision/inference.parameters.json
 // Shape of the AI Toolkit templates (microsoft/windows-ai-studio-templates, infra/provision/inference.bicep):
 // a null/omitted name means "<prefix> + the first 5 characters of uniqueString(resourceGroup().id)", the same
 // default the fine-tuning template computes, so inference reuses what fine-tuning created in the same group.
-// The daemon's resource model (server/aca_inference/workspace/resource_model.py) lists the same resource
-// types, api versions and parameters; tests/workspace/test_bicep_drift.py fails when the two drift apart.
+// aca-inference evaluates this file itself (no bicep CLI needed); it supports the language subset listed in
+// infra/README.md.
 
 @description('Shell commands the container runs at start, joined with " && " and run by /bin/bash -c.')
 param defaultCommands array = [
@@ -223,7 +223,8 @@ resource containerApp 'Microsoft.App/containerApps@2026-07-01' = {
             cpu: containerCpu
             memory: containerMemory
           }
-          env: concat(filter(environmentVariables, envVar => envVar.name != apiKeyEnvName), endpointAuth == 'apiKey' ? [
+          // INFERENCE_API_KEY comes from the app secret: do not put it in environmentVariables.
+          env: concat(environmentVariables, endpointAuth == 'apiKey' ? [
             {
               name: apiKeyEnvName
               secretRef: apiKeySecretName
@@ -235,20 +236,26 @@ resource containerApp 'Microsoft.App/containerApps@2026-07-01' = {
               mountPath: mountPath
             }
           ]
-          // A GPU cold start (pip install + model load) takes minutes: startup allows it, readiness gates traffic.
+          // A GPU cold start takes minutes, and ACA caps the startup probe (initialDelaySeconds <= 60,
+          // periodSeconds <= 240, failureThreshold <= 10). Budget, conservatively:
+          //   pip install of requirements.txt on the image (wheels for transformers, peft, gradio...): ~180 s
+          //   + reading a 7-8 GB model over SMB at 50 MB/s:                                           ~160 s
+          //   + weights to the GPU, adapter load and a warm-up token:                                  ~60 s
+          //   = ~400 s. The window is 60 + 10 x 60 = 660 s (1.65x that); a ready app is noticed within 60 s.
+          // Readiness then gates traffic every 10 s; liveness restarts a hung server.
           probes: [
             {
               type: 'Startup'
               httpGet: healthProbe
-              initialDelaySeconds: 5
-              periodSeconds: 10
+              initialDelaySeconds: 60
+              periodSeconds: 60
               failureThreshold: 10
               timeoutSeconds: 5
             }
             {
               type: 'Readiness'
               httpGet: healthProbe
-              periodSeconds: 5
+              periodSeconds: 10
               failureThreshold: 3
               timeoutSeconds: 5
             }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ops.context import TargetSettings
+from .arm_resources import ArmResources
 from .credentials import ClientTokenCredential, EmulatorCredential, check_signed_in
 from .endpoints import AZURE_MANAGEMENT, cloud_files_url
 
@@ -60,6 +61,10 @@ class AzureSession:
 
         return self._cached("resources", subscription_id,
                             lambda: ResourceManagementClient(self.credential, subscription_id, **self._options()))
+
+    def arm(self, subscription_id: str) -> ArmResources:
+        """Any resource by id at the api-version a template declares (what an ARM deployment sends)."""
+        return ArmResources(self.resources(subscription_id))
 
     def storage(self, subscription_id: str) -> Any:
         from azure.mgmt.storage.aio import StorageManagementClient

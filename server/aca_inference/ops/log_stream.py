@@ -11,7 +11,6 @@ import aiohttp
 
 from ..azure.session import AzureSession
 from .deploy.app_state import AppRef, wire
-from .provision.desired import CONTAINER_NAME
 
 
 async def _first_replica(session: AzureSession, ref: AppRef, revision: str) -> str | None:
@@ -23,7 +22,7 @@ async def _first_replica(session: AzureSession, ref: AppRef, revision: str) -> s
 
 def _container(app: dict[str, Any]) -> str:
     containers = ((app.get("properties") or {}).get("template") or {}).get("containers") or []
-    return containers[0].get("name", CONTAINER_NAME) if containers else CONTAINER_NAME
+    return str(containers[0].get("name") or "inference") if containers else "inference"
 
 
 async def stream_log_lines(session: AzureSession, ref: AppRef, app: dict[str, Any], revision: str, *,

@@ -12,20 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..workspace.paths import template_source as scaffold_source
 from .reporter import Reporter
 
 SCAFFOLD_FOLDERS = ("infra", "inference")
 _SKIP = {"__pycache__", ".pytest_cache"}
-
-
-def scaffold_source() -> Path:
-    packaged = Path(__file__).resolve().parent.parent / "scaffold_data"
-    if (packaged / "infra").is_dir():
-        return packaged
-    checkout = Path(__file__).resolve().parents[3]
-    if (checkout / "infra" / "provision").is_dir():
-        return checkout
-    raise InputError("The workspace templates are missing from this installation; reinstall aca-inference.")
 
 
 def _template_files(source: Path) -> list[Path]:

@@ -4,33 +4,79 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import InputError
+from .bicep import BicepError, Deployment
 from .finetuning import read_finetuning
 from .inference_config import check_config
 from .json_file import read_json_object
-from .parameters import parse_parameters
-from .paths import INFERENCE_CONFIG, INFERENCE_PARAMETERS
-from .problems import Problem, WorkspaceInvalid
+from .naming import ResourceKind, check_name
+from .paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFERENCE_BICEP, INFERENCE_CONFIG, INFERENCE_PARAMETERS
+from .problems import Problem, WorkspaceInvalid, describe
+from .template import evaluate, read_template
+
+# Names are checked without a resource group: defaults (uniqueString of the group) are valid by construction,
+# so only names the files state can be wrong, and those do not depend on it.
+_PLACEHOLDER = Deployment("00000000-0000-0000-0000-000000000000", "validate", "westus3")
+
+_FINETUNING_NAMES: tuple[tuple[str, ResourceKind, str, str], ...] = (
+    ("storage_account", ResourceKind.storage_account, FINETUNING_CONFIG, "STORAGE_ACCOUNT_NAME"),
+    ("file_share", ResourceKind.file_share, FINETUNING_CONFIG, "FILE_SHARE_NAME"),
+    ("managed_environment", ResourceKind.managed_environment, FINETUNING_PARAMETERS,
+     "parameters.acaEnvironmentName.value"),
+    ("environment_storage", ResourceKind.environment_storage, FINETUNING_PARAMETERS,
+     "parameters.acaEnvironmentStorageName.value"),
+    ("log_analytics_workspace", ResourceKind.log_analytics_workspace, FINETUNING_PARAMETERS,
+     "parameters.acaLogAnalyticsName.value"),
+)
+
+
+_PARAMETER_OF = {"storage_account": "storageAccountName", "file_share": "fileShareName"}
+
+
+def _template_problems(root: Path) -> list[Problem]:
+    try:
+        template, problems = read_template(root)
+        if any("without a default" in p.expected for p in problems):
+            return problems  # nothing to evaluate the names with
+        evaluate(template, _PLACEHOLDER)
+    except WorkspaceInvalid as exc:
+        return [*problems, *exc.problems]
+    except BicepError as exc:
+        return [Problem(exc.span.file, exc.construct, exc.fix, line=exc.span.line, column=exc.span.column)]
+    except InputError as exc:
+        return [Problem("infra/provision", "", str(exc))]
+    return problems
+
+
+def _finetuning_problems(root: Path) -> list[Problem]:
+    try:
+        defaults, problems = read_finetuning(root)
+    except WorkspaceInvalid as exc:
+        return exc.problems
+    config = read_json_object(root / FINETUNING_CONFIG, FINETUNING_CONFIG) if (root / FINETUNING_CONFIG).exists() \
+        else {}
+    for attribute, kind, file, key in _FINETUNING_NAMES:
+        value = getattr(defaults, attribute)
+        if not isinstance(value, str) or (rule := check_name(kind, value)) is None:
+            continue
+        if file == FINETUNING_CONFIG and config.get(key) != value:  # it came from the parameters file
+            file, key = FINETUNING_PARAMETERS, f"parameters.{_PARAMETER_OF[attribute]}.value"
+        problems.append(Problem(file, key, rule, describe(value)))
+    return problems
 
 
 def validate_workspace(root: Path) -> list[Problem]:
-    problems: list[Problem] = []
     if not root.is_dir():
-        return [Problem(str(root), "", "expected a workspace folder", "no such folder")]
-    params_path = root / INFERENCE_PARAMETERS
-    if not params_path.exists():
-        problems.append(Problem(INFERENCE_PARAMETERS, "", "file not found; create the templates with `aca-inference init .`"))
-    else:
-        try:
-            problems += parse_parameters(read_json_object(params_path, INFERENCE_PARAMETERS), INFERENCE_PARAMETERS)[1]
-        except WorkspaceInvalid as exc:
-            problems += exc.problems
+        return [Problem(str(root), "", "expected a workspace folder", "no such folder" if not root.exists()
+                        else "a file")]
+    problems = _template_problems(root)
+    if not any((root / p).exists() for p in (INFERENCE_BICEP, INFERENCE_PARAMETERS, "inference")):
+        problems.append(Problem(INFERENCE_PARAMETERS, "", "file not found, and no inference/ app either: create the "
+                                                          "templates and the app with `aca-inference init .`"))
     if (root / INFERENCE_CONFIG).exists():
         try:
             problems += check_config(read_json_object(root / INFERENCE_CONFIG, INFERENCE_CONFIG), INFERENCE_CONFIG)[1]
         except WorkspaceInvalid as exc:
             problems += exc.problems
-    try:
-        problems += read_finetuning(root)[1]
-    except WorkspaceInvalid as exc:
-        problems += exc.problems
+    problems += _finetuning_problems(root)
     return problems

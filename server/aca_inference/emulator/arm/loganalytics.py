@@ -115,3 +115,5 @@ def register(router: Router, ctx: ArmContext) -> None:
     router.add("GET", base + "/{name}", get_workspace, "microsoft.operationalinsights")
     router.add("DELETE", base + "/{name}", delete_workspace, "microsoft.operationalinsights")
     router.add("POST", base + "/{name}/sharedKeys", shared_keys, "microsoft.operationalinsights")
+    # What bicep's `workspace.listKeys()` calls: ARM answers it like sharedKeys.
+    router.add("POST", base + "/{name}/listKeys", shared_keys, "microsoft.operationalinsights")

@@ -28,7 +28,11 @@ async def sync_code(context: OperationContext, session: AzureSession, account: s
         progress.report(f"Uploading {files_done}/{files_total} files, {bytes_done / 1e6:.1f}/{bytes_total / 1e6:.1f} MB",
                         5 + int(50 * share_of_work))
 
-    result = await sync_to_share(client, context.root, include=list(context.deploy_include),
+    include = list(context.deploy_include)
+    # An AI Toolkit project's app starts with `pip install -r ./setup/requirements.txt` from /mount.
+    if include == ["inference"] and (context.root / "setup" / "requirements.txt").is_file():
+        include.append("setup")
+    result = await sync_to_share(client, context.root, include=include,
                                  cache_dir=cache_dir(), on_progress=on_progress,
                                  is_cancelled=lambda: progress.cancelled)
     context.reporter.log(f"Synced to {account}/{share}: {result.files_uploaded} uploaded "

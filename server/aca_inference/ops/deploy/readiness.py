@@ -1,5 +1,6 @@
 """Wait until the restarted revision really serves: a replica started after the restart is running and the
-endpoint answers 200 (with the API key when auth is on). Polls with backoff capped below one second, so
+endpoint answers on the app's own readiness probe path (else its startup probe's, else `/`) as ACA counts
+success (HTTP 200-399); for our own app, the API also accepts the key. Polls with backoff capped below one second, so
 readiness is noticed well within a second of happening; fails fast on a crash loop or a failed revision."""
 
 from __future__ import annotations
@@ -7,18 +8,41 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 import anyio
 
 from ...azure.session import AzureSession
 from ...errors import Cancelled, OperationFailed
+from ...workspace.app_contract import API_KEY_SECRET, HEALTH_PATH
 from ..reporter import Progress
 from .app_state import AppRef, RevisionState, revision_state
 
 CRASH_LOOP_RESTARTS = 3
 MAX_POLL_INTERVAL = 0.25
 ARM_POLL_INTERVAL = 2.0
+
+
+@dataclass(frozen=True)
+class ReadinessCheck:
+    path: str  # the app's readiness (else startup) probe path, else "/"
+    our_app: bool  # our inference app: /v1/models must accept the API key too
+
+
+def readiness_check(app: dict[str, Any], api_key: str | None) -> ReadinessCheck:
+    """What ACA itself waits for before it sends traffic: the app's readiness probe, else its startup probe.
+    The probe's port is reached through the ingress (its targetPort)."""
+    containers = ((app.get("properties") or {}).get("template") or {}).get("containers") or []
+    probes = [p for c in containers for p in (c.get("probes") or []) if isinstance(p, dict)]
+    path = "/"
+    for kind in ("readiness", "startup"):
+        probe = next((p for p in probes if str(p.get("type", "")).lower() == kind and p.get("httpGet")), None)
+        if probe is not None:
+            path = str(probe["httpGet"].get("path") or "/")
+            break
+    path = path if path.startswith("/") else f"/{path}"
+    return ReadinessCheck(path=path, our_app=api_key is not None and path == HEALTH_PATH)
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,10 @@ class NotReady(OperationFailed):
     def __init__(self, message: str, revision: str) -> None:
         super().__init__(message)
         self.revision = revision
+
+
+def _ready_status(status: int | None) -> bool:
+    return status is not None and 200 <= status < 400
 
 
 async def _endpoint_status(http: aiohttp.ClientSession, url: str, api_key: str | None) -> int | None:
@@ -55,7 +83,7 @@ def _failure(state: RevisionState) -> str | None:
 
 
 async def wait_until_ready(session: AzureSession, ref: AppRef, revision: str, *, endpoint: str, api_key: str | None,
-                           since: datetime, timeout: float, progress: Progress) -> Readiness:
+                           check: ReadinessCheck, since: datetime, timeout: float, progress: Progress) -> Readiness:
     """The endpoint is polled often (cheap, and what the user waits for); ARM, which throttles reads, only every
     ARM_POLL_INTERVAL - enough to see the fresh replica appear and to fail fast on a crash loop."""
     started = time.monotonic()
@@ -81,13 +109,16 @@ async def wait_until_ready(session: AzureSession, ref: AppRef, revision: str, *,
                 progress.report(f"Waiting for the endpoint ({now - started:.0f}s, revision {revision}: "
                                 f"{state.running_state or 'starting'})")
             # Before a replica newer than the restart exists, an answer could still come from the old process.
-            if fresh_replica and await _endpoint_status(http, f"{endpoint}/health", None) == 200:
+            if fresh_replica and _ready_status(status := await _endpoint_status(http, f"{endpoint}{check.path}",
+                                                                                None)):
+                if not check.our_app:
+                    return Readiness(time.monotonic() - started, revision, status or 200)
                 status = await _endpoint_status(http, f"{endpoint}/v1/models", api_key)
                 if status == 200:
                     return Readiness(time.monotonic() - started, revision, status)
                 if status in (401, 403):
                     raise NotReady(f"The endpoint rejected the API key (HTTP {status}); check the "
-                                   "inference-api-key secret of the app.", revision)
+                                   f"{API_KEY_SECRET} secret of the app.", revision)
             if time.monotonic() >= deadline:
                 where = f"{state.running_state}, health {state.health_state}" if state else "no state"
                 raise NotReady(f"The endpoint did not answer within {timeout:.0f}s (revision {revision}: {where}). "

@@ -1,46 +1,58 @@
-"""New revision or restart: if the desired container differs from the app's, update the app (ACA makes a new
-revision); otherwise restart the active revision so the new code on the share is loaded."""
+"""New revision or restart: when the workspace's bicep gives the app another container template (image,
+command, probes, scale...), update the app (ACA makes a new revision); otherwise restart the active revision
+so the new code on the share is loaded."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ...azure.session import AzureSession
-from ...workspace.parameters import InferenceParameters
+from ...workspace.bicep import Deployment, reveal
+from ...workspace.finetuning import read_finetuning
+from ...workspace.paths import INFERENCE_BICEP, INFERENCE_PARAMETERS
+from ...workspace.template import evaluate, load_template
 from ..provision.compare import differences
-from ..provision.desired import container_app_template
+from ..provision.shared import parameter_defaults
+from ..reporter import Reporter
 from .app_state import AppRef, app_secrets, latest_revision, wire
 
 
-def _storage_name(app: dict[str, Any]) -> str | None:
-    volumes = ((app.get("properties") or {}).get("template") or {}).get("volumes") or []
-    return next((v.get("storageName") for v in volumes if v.get("storageType") == "AzureFile"), None)
-
-
-def template_changes(app: dict[str, Any], params: InferenceParameters | None) -> tuple[list[str], dict[str, Any] | None]:
-    if params is None:
-        return [], None
-    storage = _storage_name(app)
-    if storage is None:
-        return ["volumes (the app has no Azure Files volume)"], None
-    wanted = container_app_template(params, storage)
-    current = (app.get("properties") or {}).get("template") or {}
-    changes = [c.replace("containers[0].", "container.") for c in differences(wanted, current)]
-    return changes, wanted
+def desired_template(root: Path, ref: AppRef, app: dict[str, Any], reporter: Reporter) -> dict[str, Any] | None:
+    """The app's `template` as the workspace's bicep describes it, or None when the workspace does not
+    describe this app (a hand-provisioned one: its container settings are kept as they are)."""
+    if not (root / INFERENCE_BICEP).exists() and not (root / INFERENCE_PARAMETERS).exists():
+        reporter.log(f"Neither {INFERENCE_BICEP} nor {INFERENCE_PARAMETERS} exists: keeping the app's container "
+                     "settings as they are.", "warning")
+        return None
+    template = load_template(root)
+    finetuning, _ = read_finetuning(root)
+    same_place = (finetuning.subscription_id in (None, ref.subscription_id)
+                  and (finetuning.resource_group or "").lower() in ("", ref.resource_group.lower()))
+    deployment = Deployment(ref.subscription_id, ref.resource_group, str(app.get("location") or ""))
+    evaluated = evaluate(template, deployment, defaults=parameter_defaults(finetuning, same_place))
+    apps = [r for r in evaluated.of_type("Microsoft.App/containerApps") if r.short_name.lower() == ref.name.lower()]
+    if not apps:
+        reporter.log(f"{template.display} describes no container app named {ref.name}: keeping its container "
+                     "settings as they are.", "warning")
+        return None
+    wanted = (apps[0].body.get("properties") or {}).get("template")
+    return wanted if isinstance(wanted, dict) else None
 
 
 async def update_or_restart(session: AzureSession, ref: AppRef, app: dict[str, Any],
-                            params: InferenceParameters | None) -> tuple[str, str, list[str]]:
+                            wanted: dict[str, Any] | None) -> tuple[str, str, list[str]]:
     """Returns (action, revision, changes): action is "updated" (new revision) or "restarted"."""
     client = session.container_apps(ref.subscription_id)
-    changes, wanted = template_changes(app, params)
+    current = (app.get("properties") or {}).get("template") or {}
+    changes = [c.describe() for c in differences(wanted, current)] if wanted is not None else []
     if changes and wanted is not None:
         properties = dict(app.get("properties") or {})
         configuration = dict(properties.get("configuration") or {})
         # ACA replaces the secret list on PUT: send the existing values back so the API key stays the same.
         configuration["secrets"] = [{"name": n, "value": v} for n, v in (await app_secrets(session, ref)).items()]
-        template = dict(properties.get("template") or {})
-        template.update(wanted)
+        template = dict(current)
+        template.update({k: v for k, v in reveal(wanted).items() if v is not None})
         body = {"location": app["location"], "properties": {
             "environmentId": properties.get("environmentId") or properties.get("managedEnvironmentId"),
             "workloadProfileName": properties.get("workloadProfileName"),

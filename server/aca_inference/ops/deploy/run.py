@@ -11,29 +11,19 @@ from ...azure.errors import azure_error, is_not_found
 from ...azure.session import AzureSession, open_session
 from ...errors import InputError, OperationFailed
 from ...workspace.inference_config import CONFIG_KEYS, load_config, update_config
-from ...workspace.parameters import InferenceParameters, load_parameters
-from ...workspace.paths import INFERENCE_CONFIG, INFERENCE_PARAMETERS
+from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
-from ..provision.desired import API_KEY_SECRET
+from ...workspace.app_contract import API_KEY_SECRET
 from .app_state import AppRef, app_secrets, get_app, wire
 from .code_sync import sync_code
 from .failure_logs import last_log_lines
-from .readiness import NotReady, wait_until_ready
-from .restart import update_or_restart
+from .readiness import NotReady, readiness_check, wait_until_ready
+from .restart import desired_template, update_or_restart
 
 REQUIRED_KEYS = tuple(k for k in CONFIG_KEYS if k != "ACA_APP_ENDPOINT")
 GO_TO_ENDPOINT = "Go to Inference Endpoint"
 COPY_API_KEY = "Copy API Key"
 _background: set[asyncio.Task[Any]] = set()
-
-
-def _parameters(context: OperationContext) -> InferenceParameters | None:
-    """A hand-provisioned workspace may lack the parameters file: then the app's template is kept as is."""
-    if not (context.root / INFERENCE_PARAMETERS).exists():
-        context.reporter.log(f"{INFERENCE_PARAMETERS} not found: keeping the app's container settings as they are.",
-                             "warning")
-        return None
-    return load_parameters(context.root, INFERENCE_PARAMETERS)
 
 
 async def _account_key(session: AzureSession, subscription: str, group: str, account: str) -> str:
@@ -47,13 +37,19 @@ async def _account_key(session: AzureSession, subscription: str, group: str, acc
     return str(keys["keys"][0]["value"])
 
 
+PUBLIC_ENDPOINT = ("The endpoint is public: the app has no authentication, so anyone with the URL can use it. "
+                   "Our inference app (`aca-inference init`) protects it with an API key and adds the OpenAI API "
+                   "and /health.")
+
+
 def _offer_endpoint(context: OperationContext, url: str, api_key: str | None) -> None:
     """The notification waits for a click; the command itself finishes now."""
     reporter = context.reporter
     actions = [GO_TO_ENDPOINT, COPY_API_KEY] if api_key else [GO_TO_ENDPOINT]
+    message = f"Inference endpoint is ready: {url}" + ("" if api_key else " (public: no authentication)")
 
     async def offer() -> None:
-        choice = await reporter.notify(f"Inference endpoint is ready: {url}", actions=actions)
+        choice = await reporter.notify(message, actions=actions)
         if choice == GO_TO_ENDPOINT:
             await reporter.open_url(url)
         elif choice == COPY_API_KEY and api_key:
@@ -67,7 +63,6 @@ def _offer_endpoint(context: OperationContext, url: str, api_key: str | None) ->
 async def deploy(context: OperationContext) -> dict[str, Any]:
     reporter = context.reporter
     config = load_config(context.root, INFERENCE_CONFIG, required_keys=REQUIRED_KEYS)
-    params = _parameters(context)
     ref = AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
 
     async with open_session(context.target) as session:
@@ -83,6 +78,7 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
         if not fqdn:
             raise InputError(f"Container app {ref.name} has no ingress: enable external ingress on the target port.")
         endpoint = app_url(fqdn)
+        wanted = desired_template(context.root, ref, app, reporter)  # the bicep's problems before any change
         key = await _account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
 
         async with reporter.progress("Deploying for inference") as progress:
@@ -100,17 +96,20 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
             progress.report("Restarting the app", 60)
             restarted_at = datetime.now(UTC)
             try:
-                action, revision, changes = await update_or_restart(session, ref, app, params)
+                action, revision, changes = await update_or_restart(session, ref, app, wanted)
             except Exception as error:
                 raise azure_error(error, f"restarting container app {ref.name}") from None
             reporter.log(f"App {ref.name}: {action} revision {revision}"
                          + (f" ({', '.join(changes)})" if changes else ""))
             secrets = await app_secrets(session, ref)
             api_key = secrets.get(API_KEY_SECRET)
+            if action == "updated":
+                app = await get_app(session, ref)
+            check = readiness_check(app, api_key)
             progress.report(f"Waiting for {endpoint}", 70)
             try:
                 ready = await wait_until_ready(session, ref, revision, endpoint=endpoint, api_key=api_key,
-                                               since=restarted_at, timeout=context.readiness_timeout,
+                                               check=check, since=restarted_at, timeout=context.readiness_timeout,
                                                progress=progress)
             except NotReady as failure:
                 lines = await last_log_lines(session, ref, failure.revision, tail=40)
@@ -121,6 +120,8 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
 
     update_config(context.root, INFERENCE_CONFIG, {"ACA_APP_ENDPOINT": endpoint})
     reporter.log(f"Inference endpoint: {endpoint}  (ready {ready.seconds:.1f}s after the {action[:-2]})")
+    if not api_key:
+        reporter.log(PUBLIC_ENDPOINT, "warning")
     if api_key:
         reporter.log(f"The API key is the app's secret '{API_KEY_SECRET}': Copy API Key, or "
                      f"`aca-inference status --workspace {context.root} --show-api-key`.")
@@ -128,4 +129,5 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
     return {"endpoint": endpoint, "files_uploaded": synced.files_uploaded, "bytes_uploaded": synced.bytes_uploaded,
             "files_deleted": synced.files_deleted, "files_unchanged": synced.files_unchanged,
             "revision": revision, "action": action, "ready_seconds": round(ready.seconds, 2),
+            "public": api_key is None,
             "summary": f"Inference endpoint is ready: {endpoint}"}

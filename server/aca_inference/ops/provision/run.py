@@ -1,4 +1,8 @@
-"""The provision operation, front-end agnostic: every word to the user goes through the Reporter."""
+"""The provision operation: the workspace's bicep (or ours) evaluated for the chosen resource group, planned
+against what exists, previewed with what the GPU costs, confirmed, applied along the dependency graph, and
+`infra/inference.config.json` written from the bicep's outputs. Every word to the user goes through the
+Reporter.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +15,19 @@ from ...azure.endpoints import app_url
 from ...azure.errors import azure_error
 from ...azure.session import open_session
 from ...errors import Cancelled, InputError, UserFacingError
+from ...workspace.bicep import Deployment
 from ...workspace.finetuning import read_finetuning
-from ...workspace.inference_config import check_config, update_config
+from ...workspace.inference_config import CONFIG_KEYS, check_config, update_config
 from ...workspace.json_file import read_json_object
-from ...workspace.parameters import load_parameters
-from ...workspace.paths import INFERENCE_CONFIG, INFERENCE_PARAMETERS
+from ...workspace.paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFERENCE_CONFIG
 from ...workspace.problems import WorkspaceInvalid
+from ...workspace.template import EvaluatedTemplate, evaluate, load_template
 from ..context import OperationContext
-from .desired import DesiredState, resolve_names
+from .costs import GpuCost, gpu_cost
 from .execute import PlanRunner
-from .resources import (
-    ContainerApp,
-    EnvironmentStorage,
-    FileShare,
-    LogAnalyticsWorkspace,
-    ManagedEnvironment,
-    Resource,
-    StorageAccount,
-)
+from .plan import PlannedResource, decide, wait_until_settled
 from .scope import Scope, ScopeRequest, choose_scope
+from .shared import SOURCES, SharedResources, parameter_defaults, shared_resources
 
 
 @dataclass(frozen=True)
@@ -53,103 +51,200 @@ def _previous_config(context: OperationContext) -> dict[str, Any]:
     return config.model_dump() if config else {}
 
 
-def _plan_rows(resources: list[Resource]) -> list[dict[str, Any]]:
-    return [{"resource": r.change.label, "name": r.change.name, "action": r.change.action,
-             "changes": r.change.changes, "id": r.change.resource_id, "status": r.change.status} for r in resources]
-
-
-async def _read_all(resources: list[Resource]) -> None:
-    """Read every resource in parallel; the first problem is reported as one message."""
+async def _plan(evaluated: EvaluatedTemplate, session: Any, shared: SharedResources,
+                progress: Any = None) -> list[PlannedResource]:
+    """Read every resource in parallel (waiting for any still being provisioned), then decide."""
+    arm = session.arm(evaluated.deployment.subscription_id)
+    planned = [PlannedResource(r) for r in evaluated.resources]
     errors: list[Exception] = []
 
-    async def read(resource: Resource) -> None:
+    async def read(item: PlannedResource) -> None:
+        resource = item.resource
         try:
-            await resource.plan()
+            if resource.deployed:
+                item.current = await arm.get(resource.handle.id, resource.api_version)
+                await wait_until_settled(arm, item, progress)
+            decide(item, shared)
         except UserFacingError as error:
             errors.append(error)
         except Exception as error:  # noqa: BLE001 - Azure's refusal becomes a message with the fix
-            errors.append(azure_error(error, f"reading {resource.label} {resource.name}"))
+            errors.append(azure_error(error, f"reading {item.label} {resource.short_name}"))
 
     async with anyio.create_task_group() as group:
-        for resource in resources:
-            group.start_soon(read, resource)
+        for item in planned:
+            group.start_soon(read, item)
     if errors:
         raise errors[0]
+    _check_shared_storage(planned, shared)
+    return planned
+
+
+def _check_shared_storage(planned: list[PlannedResource], shared: SharedResources) -> None:
+    """The fine-tuning environment's storage mounts the fine-tuning share: when the fine-tuning files name
+    another account or share, they are wrong - say so instead of repointing the fine-tuning job's mount."""
+    for item in planned:
+        resource = item.resource
+        if resource.type.lower() != "microsoft.app/managedenvironments/storages" or item.current is None \
+                or not shared.owns(resource):
+            continue
+        wanted = ((resource.body.get("properties") or {}).get("azureFile") or {})
+        found = ((item.current.get("properties") or {}).get("azureFile") or {})
+        for key, attribute in (("accountName", "storage_account"), ("shareName", "file_share")):
+            if isinstance(wanted.get(key), str) and str(found.get(key, "")).lower() != wanted[key].lower():
+                file, field = SOURCES[attribute]
+                raise InputError(
+                    f"{file}: {field} names '{wanted[key]}', but the fine-tuning environment storage "
+                    f"'{resource.short_name}' mounts {key} '{found.get(key)}'. Correct {field} in {file} (or "
+                    f"{FINETUNING_PARAMETERS}) to '{found.get(key)}'; provision never repoints the fine-tuning "
+                    "project's mount. Nothing was changed.")
+
+
+def gpu_costs(evaluated: EvaluatedTemplate, planned: list[PlannedResource]) -> list[GpuCost]:
+    """What each container app's dedicated workload profile costs, from the bicep (or what exists)."""
+    costs = []
+    environments = {p.resource.handle.id.lower(): p for p in planned
+                    if p.resource.type.lower() == "microsoft.app/managedenvironments"}
+    for item in planned:
+        if item.resource.type.lower() != "microsoft.app/containerapps" or not item.resource.deployed:
+            continue
+        properties = item.resource.body.get("properties") or {}
+        profile_name = properties.get("workloadProfileName")
+        if not isinstance(profile_name, str) or profile_name.lower() == "consumption":
+            continue
+        environment = environments.get(str(properties.get("environmentId", "")).lower())
+        profiles = []
+        if environment is not None:
+            profiles = ((environment.resource.body.get("properties") or {}).get("workloadProfiles") or []) + \
+                (((environment.current or {}).get("properties") or {}).get("workloadProfiles") or [])
+        profile = next((p for p in profiles if isinstance(p, dict)
+                        and str(p.get("name", "")).lower() == profile_name.lower()), {})
+        scale = (properties.get("template") or {}).get("scale") or {}
+        min_replicas = scale.get("minReplicas") if isinstance(scale.get("minReplicas"), int) else 0
+        max_replicas = scale.get("maxReplicas") if isinstance(scale.get("maxReplicas"), int) else 10
+        max_nodes = profile.get("maximumCount") if isinstance(profile.get("maximumCount"), int) else max_replicas
+        costs.append(gpu_cost(profile_name, str(profile.get("workloadProfileType") or profile_name), min_replicas,
+                              max_replicas, max_nodes))
+    return costs
+
+
+def _config_values(evaluated: EvaluatedTemplate, outputs: dict[str, Any], scope: Scope,
+                   planned: list[PlannedResource]) -> dict[str, str | None]:
+    """The config from the bicep's outputs; keys it has no output for come from the resources themselves."""
+    values: dict[str, str | None] = {}
+    for key in CONFIG_KEYS:
+        value = outputs.get(key)
+        if isinstance(value, str) and value:
+            values[key] = value
+    by_type = {p.resource.type.lower(): p for p in planned if p.resource.deployed}
+    app = by_type.get("microsoft.app/containerapps")
+    storage = by_type.get("microsoft.app/managedenvironments/storages")
+    azure_file = ((storage.resource.body.get("properties") or {}).get("azureFile") or {}) if storage else {}
+    values.setdefault("SUBSCRIPTION_ID", scope.subscription_id)
+    values.setdefault("RESOURCE_GROUP_NAME", scope.resource_group)
+    if isinstance(azure_file.get("accountName"), str):
+        values.setdefault("STORAGE_ACCOUNT_NAME", azure_file["accountName"])
+    if isinstance(azure_file.get("shareName"), str):
+        values.setdefault("FILE_SHARE_NAME", azure_file["shareName"])
+    if app is not None:
+        values.setdefault("ACA_APP_NAME", app.name)
+        fqdn = (((app.current or {}).get("properties") or {}).get("configuration") or {}).get("ingress", {}) \
+            .get("fqdn") if app.current else None
+        if fqdn:
+            values.setdefault("ACA_APP_ENDPOINT", fqdn)
+    endpoint = values.get("ACA_APP_ENDPOINT")
+    if endpoint and "://" not in endpoint:
+        values["ACA_APP_ENDPOINT"] = app_url(endpoint)
+    return values
 
 
 async def provision(context: OperationContext, request: ProvisionRequest) -> dict[str, Any]:
     reporter = context.reporter
-    params = load_parameters(context.root, INFERENCE_PARAMETERS)
+    template = load_template(context.root)  # parse + parameters: every problem before any Azure call
+    for warning in template.warnings:
+        reporter.log(warning, "warning")
     finetuning, problems = read_finetuning(context.root)
     if problems:
         raise WorkspaceInvalid(problems)
+    has_finetuning = (context.root / FINETUNING_CONFIG).exists() or (context.root / FINETUNING_PARAMETERS).exists()
     previous = _previous_config(context)
+    location = template.parameters.get("location")
     scope_request = ScopeRequest(
         subscription=request.subscription, resource_group=request.resource_group, location=request.location,
         always_pick=request.always_pick, preview=request.preview,
         preferred_subscription=previous.get("SUBSCRIPTION_ID") or finetuning.subscription_id,
         preferred_group=previous.get("RESOURCE_GROUP_NAME") or finetuning.resource_group,
-        preferred_location=params.location or finetuning.location)
+        preferred_location=location if isinstance(location, str) else finetuning.location)
 
     async with open_session(context.target) as session:
         scope: Scope = await choose_scope(session, scope_request, reporter)
         same_place = (finetuning.subscription_id in (None, scope.subscription_id)
                       and (finetuning.resource_group or "").lower() in ("", scope.resource_group.lower()))
-        names, named = resolve_names(params, finetuning, scope.resource_group_id, same_place_as_finetuning=same_place)
-        desired = DesiredState(subscription_id=scope.subscription_id, resource_group=scope.resource_group,
-                               resource_group_id=scope.resource_group_id,
-                               location=params.location or scope.location, names=names, parameters=params,
-                               named=named)
-        logs, environment = LogAnalyticsWorkspace(session, desired), ManagedEnvironment(session, desired)
-        storage, share = StorageAccount(session, desired), FileShare(session, desired)
-        environment_storage, app = EnvironmentStorage(session, desired), ContainerApp(session, desired)
-        resources: list[Resource] = [storage, share, logs, environment, environment_storage, app]
+        deployment = Deployment(scope.subscription_id, scope.resource_group, scope.location,
+                                subscription_name=scope.subscription_name)
+        evaluated = evaluate(template, deployment, defaults=parameter_defaults(finetuning, same_place))
+        shared = shared_resources(finetuning, has_finetuning, deployment.resource_group_id, same_place)
 
-        reporter.log(f"Planning in subscription {scope.subscription_name} ({scope.subscription_id}), "
-                     f"resource group {scope.resource_group}, location {desired.location}.")
-        if getattr(scope, "created_group", False) and request.preview:
+        source = "the built-in template" if template.builtin else template.display
+        reporter.log(f"Planning {source} in subscription {scope.subscription_name} ({scope.subscription_id}), "
+                     f"resource group {scope.resource_group} ({scope.location}).")
+        if scope.created_group and request.preview:
             reporter.log(f"create  resource group {scope.resource_group}")
-        await _read_all(resources)
-        for resource in resources:
-            reporter.log(resource.change.describe())
-        pending = [r for r in resources if r.change.action != "reuse"]
+        async with reporter.progress("Reading what exists") as reading:
+            planned = await _plan(evaluated, session, shared, reading)
+        for item in planned:
+            for line in item.describe():
+                reporter.log(line)
+        costs = gpu_costs(evaluated, planned)
+        for cost in costs:
+            for line in cost.lines():
+                reporter.log(line)
+        pending = [p for p in planned if p.changing]
+        cost_rows = [{"profile": c.profile_name, "type": c.profile_type, "min_replicas": c.min_replicas,
+                      "max_replicas": c.max_replicas, "max_nodes": c.max_nodes, "per_node_hour": c.per_node_hour,
+                      "scales_to_zero": c.scales_to_zero} for c in costs]
 
         if request.preview:
-            summary = (f"Preview: {len(pending)} change(s), {len(resources) - len(pending)} resource(s) reused. "
+            summary = (f"Preview: {len(pending)} change(s), {len(planned) - len(pending)} resource(s) unchanged. "
                        "Nothing was changed.")
             await reporter.notify(summary)
-            return {"preview": True, "plan": _plan_rows(resources), "summary": summary}
+            return {"preview": True, "plan": [p.row() for p in planned], "cost": cost_rows, "summary": summary}
+        always_on = next((c for c in costs if not c.scales_to_zero), None)
+        extra = (f" The GPU stays on: about ${always_on.per_node_hour * 730 * always_on.min_replicas:,.0f} a month."
+                 if always_on and always_on.per_node_hour else "")
         if pending and not await reporter.confirm(
                 f"Provision will create or update {len(pending)} resource(s) in {scope.resource_group} "
-                "(see the output for the plan).", action="Provision"):
+                f"(see the output for the plan and the GPU cost).{extra}", action="Provision"):
             raise Cancelled("Provision cancelled; nothing was changed.")
 
+        arm = session.arm(scope.subscription_id)
         async with reporter.progress("Provisioning Azure Container Apps for inference") as progress:
-            runner = PlanRunner(reporter, progress, total=len(pending))
-            await runner.run(branches=[[logs, environment], [storage, share]], then=[environment_storage, app])
+            runner = PlanRunner(evaluated, arm, reporter, progress, planned)
+            await runner.run()
+            done = [p.name for p in pending if p.status == "done"]
             if runner.errors:
-                done = [r.change.name for r in pending if r.change.status == "done"]
                 what = f" Done before the failure: {', '.join(done)}." if done else ""
                 raise type(runner.errors[0])(f"{runner.errors[0]}\n  Run provision again to finish: it reuses what "
                                              f"exists.{what}")
             if progress.cancelled:
-                done = [r.change.name for r in pending if r.change.status == "done"]
-                left = [r.change.name for r in pending if r.change.status != "done"]
+                left = [p.name for p in pending if p.status != "done"]
                 raise Cancelled(f"Provision cancelled. Created or updated: {', '.join(done) or 'nothing'}; not done: "
                                 f"{', '.join(left)}. Run provision again to finish.")
-            current = app.change.current or await app.read() or {}
-            fqdn = ((current.get("properties") or {}).get("configuration") or {}).get("ingress", {}).get("fqdn")
+            try:
+                outputs = await runner.outputs()
+            except UserFacingError:
+                raise
+            except Exception as error:  # noqa: BLE001
+                raise azure_error(error, "reading the template's outputs") from None
             progress.report("Writing infra/inference.config.json", 100)
 
-        values = {"SUBSCRIPTION_ID": scope.subscription_id, "RESOURCE_GROUP_NAME": scope.resource_group,
-                  "STORAGE_ACCOUNT_NAME": names.storage_account, "FILE_SHARE_NAME": names.file_share,
-                  "ACA_APP_NAME": names.container_app, "ACA_APP_ENDPOINT": app_url(fqdn) if fqdn else None}
-        update_config(context.root, INFERENCE_CONFIG, values)
+        values = _config_values(evaluated, outputs, scope, planned)
+        update_config(context.root, INFERENCE_CONFIG, {k: values.get(k) for k in CONFIG_KEYS})
         reporter.log(f"Wrote {INFERENCE_CONFIG}.")
-        if not fqdn:
-            raise InputError(f"The container app {names.container_app} has no ingress FQDN; check its ingress settings.")
-        summary = (f"Provisioned {names.container_app} in {scope.resource_group}: {len(pending)} change(s), "
-                   f"{len(resources) - len(pending)} reused. Endpoint {values['ACA_APP_ENDPOINT']} "
+        if not values.get("ACA_APP_ENDPOINT"):
+            raise InputError(f"The container app {values.get('ACA_APP_NAME')} has no ingress FQDN: enable external "
+                             f"ingress in {template.display}.")
+        summary = (f"Provisioned {values.get('ACA_APP_NAME')} in {scope.resource_group}: {len(pending)} change(s), "
+                   f"{len(planned) - len(pending)} unchanged. Endpoint {values['ACA_APP_ENDPOINT']} "
                    "(run Deploy for inference next).")
         await reporter.notify(summary)
-        return {"config": values, "plan": _plan_rows(resources), "summary": summary}
+        return {"config": values, "plan": [p.row() for p in planned], "cost": cost_rows, "summary": summary}
