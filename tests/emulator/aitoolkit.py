@@ -5,9 +5,15 @@ each resource at the api-version the bicep declares, nulls and all."""
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from azure.core.rest import HttpRequest
+
+if TYPE_CHECKING:
+    from .conftest import Azure
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "aitoolkit_project"
 APP_VERSION, STORAGE_VERSION, LOGS_VERSION = "2023-11-02-preview", "2023-01-01", "2022-10-01"
@@ -153,3 +159,48 @@ def assert_echoes(sent: Any, got: Any, path: str = "$") -> None:
             assert_echoes(item, found, f"{path}[{index}]")
     else:
         assert got == sent, f"{path}: sent {sent!r}, found {got!r}"
+
+
+class Deployment:
+    """What a template deployment does, resource by resource, with the generic resources client."""
+
+    def __init__(self, azure: Azure) -> None:
+        self.azure = azure
+        self.client = azure.resources()
+        self.names = Names(azure.sub, azure.new_group(), uuid.uuid4().hex[:5])
+
+    def put(self, resource_id: str, version: str, body: dict[str, Any]) -> dict[str, Any]:
+        self.client.resources.begin_create_or_update_by_id(resource_id, body, api_version=version).result()
+        return self.get(resource_id, version)
+
+    def get(self, resource_id: str, version: str) -> dict[str, Any]:
+        response = self.client.send_request(HttpRequest("GET", f"{resource_id}?api-version={version}"))
+        assert response.status_code == 200, response.text()
+        return dict(response.json())
+
+    def post(self, path: str, version: str) -> dict[str, Any]:
+        response = self.client.send_request(HttpRequest("POST", f"{path}?api-version={version}"))
+        assert response.status_code == 200, response.text()
+        return dict(response.json())
+
+    def deploy(self, *, command: str | None = None) -> dict[str, Any]:
+        """Every resource of the bicep in its dependency order; (resource id -> (version, sent body))."""
+        n, where = self.names, "westus3"
+        sent: dict[str, Any] = {}
+
+        def put(resource_id: str, version: str, body: dict[str, Any]) -> dict[str, Any]:
+            sent[resource_id] = (version, body)
+            got = self.put(resource_id, version, body)
+            assert_echoes(body, got)
+            return got
+
+        put(n.account_id(), STORAGE_VERSION, storage_account(where))
+        put(n.file_service_id(), STORAGE_VERSION, file_service())
+        put(n.share_id(), STORAGE_VERSION, share())
+        logs = put(n.workspace_id(), LOGS_VERSION, workspace(where))
+        keys = self.post(f"{n.workspace_id()}/listKeys", LOGS_VERSION)  # bicep: workspace.listKeys()
+        account_key = self.post(f"{n.account_id()}/listKeys", STORAGE_VERSION)["keys"][0]["value"]
+        put(n.env_id(), APP_VERSION, environment(where, logs["properties"]["customerId"], keys["primarySharedKey"]))
+        put(n.env_storage_id(), APP_VERSION, environment_storage(n, account_key))
+        put(n.app_id(), APP_VERSION, container_app(n, where, command=command))
+        return sent
