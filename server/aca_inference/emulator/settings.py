@@ -48,6 +48,9 @@ class EmulatorSettings:
     subscriptions: list[Subscription] = field(default_factory=list)
     # False: container apps are recorded but no process is started (ARM-only tests).
     run_apps: bool = True
+    # How long (real seconds) an app's ingress holds a new connection while a replica is starting, before
+    # answering 503 as ACA's ingress does (runtime/ingress.py).
+    ingress_hold: float = 5.0
 
     @property
     def shares_root(self) -> Path:

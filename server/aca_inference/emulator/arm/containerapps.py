@@ -56,6 +56,48 @@ def _bad(message: str, code: str = "ContainerAppInvalidSchema") -> ArmError:
     return ArmError(400, code, message)
 
 
+# ACA's limits on probe values: field -> (minimum, maximum), per probe type where they differ. Sources: the
+# Microsoft.App spec (ContainerAppProbe, 2026-07-01: initialDelaySeconds 1-60, periodSeconds 1-240, timeoutSeconds
+# 1-240, successThreshold 1-10 and "must be 1 for liveness and startup"); for failureThreshold the spec still says
+# 1-10 while the service answers wider ranges: ContainerAppProbeFailureThresholdOutOfRange "... must be in the
+# range of ['1', '30']" (microsoft/azure-container-apps#1100), and readiness up to 48 (ACA's own default), startup
+# up to 240 (its default), liveness 30 (hashicorp/terraform-provider-azurerm#31980, #31989, "match Azure API
+# actual limits"). Only the FailureThreshold code is confirmed; the others follow its pattern.
+PROBE_LIMITS: dict[str, dict[str, tuple[int, int]]] = {
+    "initialDelaySeconds": {"*": (1, 60)},
+    "periodSeconds": {"*": (1, 240)},
+    "timeoutSeconds": {"*": (1, 240)},
+    "successThreshold": {"Readiness": (1, 10), "*": (1, 1)},
+    "failureThreshold": {"Liveness": (1, 30), "Readiness": (1, 48), "Startup": (1, 240)},
+}
+
+
+def _check_probes(container: str, probes: Any) -> None:
+    """ACA's checks of a container's probes: known types, one of each, an action, values within the limits."""
+    if not isinstance(probes, list):
+        raise _bad(f"Container '{container}': probes must be an array.")
+    seen: set[str] = set()
+    for probe in probes:
+        ptype = probe.get("type") if isinstance(probe, dict) else None
+        # "Only one of each probe type per container" (ACA docs, health probes, restrictions); code unconfirmed.
+        if ptype not in PROBE_TYPES or ptype in seen:
+            raise _bad(f"Container '{container}': probe type {ptype!r} is not one of Liveness, Readiness, Startup "
+                       "or appears twice.", "ContainerAppInvalidProbe")
+        seen.add(ptype)
+        if not (probe.get("httpGet") or probe.get("tcpSocket")):
+            raise _bad(f"Container '{container}': the {ptype} probe needs httpGet or tcpSocket.",
+                       "ContainerAppInvalidProbe")
+        for field_name, ranges in PROBE_LIMITS.items():
+            value = probe.get(field_name)
+            if value is None:
+                continue
+            low, high = ranges.get(ptype, ranges.get("*", (1, 1)))
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                pascal = field_name[0].upper() + field_name[1:]
+                raise _bad(f"Container '{container}' '{ptype}' probe's {pascal} must be in the range of "
+                           f"['{low}', '{high}'].", f"ContainerAppProbe{pascal}OutOfRange")
+
+
 class AppSpec:
     """A validated container app request: what the record and the runtime need."""
 
@@ -183,16 +225,7 @@ def register(router: Router, ctx: ArmContext) -> None:
                     raise _bad(f"Container '{cname}': volume mount '{mount.get('volumeName')}' has no volume.")
                 if not str(mount.get("mountPath", "")).startswith("/"):
                     raise _bad(f"Container '{cname}': mountPath must be an absolute path.")
-            seen = set()
-            for probe in container.get("probes") or []:
-                ptype = probe.get("type")
-                if ptype not in PROBE_TYPES or ptype in seen:
-                    raise _bad(f"Container '{cname}': probe type {ptype!r} is not one of Liveness, Readiness, Startup "
-                               "or appears twice.", "ContainerAppInvalidProbe")
-                seen.add(ptype)
-                if not (probe.get("httpGet") or probe.get("tcpSocket")):
-                    raise _bad(f"Container '{cname}': the {ptype} probe needs httpGet or tcpSocket.",
-                               "ContainerAppInvalidProbe")
+            _check_probes(cname, container.get("probes") or [])
         scale = template.get("scale") or {}
         low, high = scale.get("minReplicas", 0), scale.get("maxReplicas", 10)
         if not isinstance(low, int) or not isinstance(high, int) or low < 0 or high < 1 or low > high or high > 1000:

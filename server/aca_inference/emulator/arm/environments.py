@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ...workspace.naming import ResourceKind
 from ..store import Operation, Record
+from .bodies import merged, without_nulls
 from .context import ArmContext, group_id
 from .errors import ArmError, not_found, parent_not_found
 from .operations import json_response
@@ -18,6 +19,8 @@ from .routing import ArmRequest, Router
 ENV_TYPE = "Microsoft.App/managedEnvironments"
 STORAGE_TYPE = "Microsoft.App/managedEnvironments/storages"
 APP_TYPE = "Microsoft.App/containerApps"
+ENV_READ_ONLY = ("provisioningState", "defaultDomain", "staticIp", "workloadProfiles", "eventStreamEndpoint",
+                 "appLogsConfiguration")
 
 # workloadProfileType -> (category, cores, memoryGiB, gpus, display name)
 PROFILE_TYPES: dict[str, tuple[str, int, int, int, str]] = {
@@ -116,7 +119,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         ctx.check_name(ResourceKind.managed_environment, name, "ManagedEnvironmentInvalidName")
         body = await req.json()
         location = ctx.location(body)
-        properties = body.get("properties") or {}
+        properties = without_nulls(body.get("properties") or {})
         profiles = _validate_profiles(properties.get("workloadProfiles"))
         logs = logs_config(sub, properties.get("appLogsConfiguration"))
         record_id = env_id(sub, group.name, name)
@@ -144,6 +147,12 @@ def register(router: Router, ctx: ArmContext) -> None:
         }
         if logs:
             record_body["properties"]["appLogsConfiguration"] = logs
+        # The rest of what was sent (vnetConfiguration, daprAIInstrumentationKey, ...) comes back as sent; the
+        # read-only fields, profiles and logs (its sharedKey is never returned) stay as computed above.
+        computed = record_body["properties"]
+        sent = {k: v for k, v in properties.items() if k != "appLogsConfiguration"}
+        record_body["properties"] = {**merged(computed, sent),
+                                     **{k: computed[k] for k in ENV_READ_ONLY if k in computed}}
         ctx.store.put(Record(id=record_id, type=ENV_TYPE, body=record_body, parent=group.id,
                              internal={"consumption_only": not profiles}))
         op = await ctx.operations.start(ENV_TYPE, record_id, "create", ctx.settings.scaled("managed_environment"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
+from typing import Any
 
 from aiohttp import web
 
 from ...workspace.naming import ResourceKind
 from ..store import Operation, Record
+from .bodies import merged, without_nulls
 from .context import ArmContext, group_id
 from .errors import ArmError, not_found
 from .operations import iso, json_response
@@ -18,6 +20,9 @@ from .routing import ArmRequest, Router
 WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
 SKUS = {"Free", "Standard", "Premium", "PerNode", "PerGB2018", "Standalone", "CapacityReservation",
         "LACluster"}
+
+
+READ_ONLY = ("provisioningState", "customerId", "createdDate", "modifiedDate")
 
 
 def _key() -> str:
@@ -41,7 +46,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         ctx.check_name(ResourceKind.log_analytics_workspace, name, "InvalidWorkspaceName")
         body = await req.json()
         location = ctx.location(body)
-        properties = body.get("properties") or {}
+        properties = without_nulls(body.get("properties") or {})
         sku = ((properties.get("sku") or {}).get("name")) or "PerGB2018"
         if sku not in SKUS:
             raise ArmError(400, "InvalidParameter", f"The SKU '{sku}' is not valid. Valid SKUs: {', '.join(sorted(SKUS))}.")
@@ -54,12 +59,14 @@ def register(router: Router, ctx: ArmContext) -> None:
         if existing is not None:
             if existing.body["properties"]["provisioningState"] != "Succeeded":
                 raise ArmError(409, "Conflict", f"The workspace '{name}' is being provisioned; try again later.")
-            existing.body["properties"].update({"retentionInDays": retention, "modifiedDate": iso()})
-            existing.body["properties"]["sku"]["name"] = sku
+            kept = {k: existing.body["properties"][k] for k in READ_ONLY if k in existing.body["properties"]}
+            existing.body["properties"] = {**merged(existing.body["properties"], properties), **kept,
+                                           "retentionInDays": retention, "modifiedDate": iso()}
+            existing.body["properties"]["sku"] = {**existing.body["properties"]["sku"], "name": sku}
             existing.body["tags"] = body.get("tags") or existing.body.get("tags") or {}
             ctx.store.put(existing)
             return json_response(existing.body, 200)
-        record_body = {
+        record_body: dict[str, Any] = {
             "id": record_id, "name": name, "type": WORKSPACE_TYPE, "location": location, "tags": body.get("tags") or {},
             "etag": f'"{uuid.uuid4()}"',
             "properties": {
@@ -72,6 +79,9 @@ def register(router: Router, ctx: ArmContext) -> None:
                 "features": {"legacy": 0, "searchVersion": 1, "enableLogAccessUsingOnlyResourcePermissions": True},
             },
         }
+        fresh = record_body["properties"]
+        record_body["properties"] = {**merged(fresh, properties), **{k: fresh[k] for k in READ_ONLY},
+                                     "sku": {"name": sku, "lastSkuUpdate": iso()}}
         ctx.store.put(Record(id=record_id, type=WORKSPACE_TYPE, body=record_body,
                              internal={"primarySharedKey": _key(), "secondarySharedKey": _key()}, parent=group.id))
         op = await ctx.operations.start(WORKSPACE_TYPE, record_id, "create",
@@ -115,5 +125,5 @@ def register(router: Router, ctx: ArmContext) -> None:
     router.add("GET", base + "/{name}", get_workspace, "microsoft.operationalinsights")
     router.add("DELETE", base + "/{name}", delete_workspace, "microsoft.operationalinsights")
     router.add("POST", base + "/{name}/sharedKeys", shared_keys, "microsoft.operationalinsights")
-    # What bicep's `workspace.listKeys()` calls: ARM answers it like sharedKeys.
+    # What bicep's `workspace.listKeys()` calls (the older name of the same action): the same answer.
     router.add("POST", base + "/{name}/listKeys", shared_keys, "microsoft.operationalinsights")

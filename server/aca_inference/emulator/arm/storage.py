@@ -14,6 +14,7 @@ from aiohttp import web
 
 from ...workspace.naming import ResourceKind
 from ..store import Operation, Record
+from .bodies import merged, without_nulls
 from .context import ArmContext, group_id
 from .errors import ArmError, not_found, parent_not_found
 from .operations import iso, json_response
@@ -21,12 +22,20 @@ from .routing import ArmRequest, Router
 
 ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
 SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares"
+FILE_SERVICE_TYPE = "Microsoft.Storage/storageAccounts/fileServices"
+# A file service nobody configured, as the service answers it (soft delete of shares is on by default, 7 days).
+FILE_SERVICE_DEFAULTS: dict[str, Any] = {"protocolSettings": {"smb": {}}, "cors": {"corsRules": []},
+                                         "shareDeleteRetentionPolicy": {"enabled": True, "days": 7}}
 SKUS = {"Standard_LRS", "Standard_GRS", "Standard_RAGRS", "Standard_ZRS", "Premium_LRS", "Premium_ZRS",
         "Standard_GZRS", "Standard_RAGZRS", "StandardV2_LRS", "StandardV2_GRS", "StandardV2_ZRS", "StandardV2_GZRS",
         "PremiumV2_LRS", "PremiumV2_ZRS"}
 KINDS = {"Storage", "StorageV2", "BlobStorage", "FileStorage", "BlockBlobStorage"}
 PROTOCOLS = {"SMB", "NFS"}
 ACCESS_TIERS = {"TransactionOptimized", "Hot", "Cool", "Premium"}
+
+
+READ_ONLY_ACCOUNT = ("provisioningState", "creationTime", "primaryLocation", "statusOfPrimary", "keyCreationTime",
+                     "primaryEndpoints")
 
 
 def _account_id(sub: str, rg: str, name: str) -> str:
@@ -80,19 +89,20 @@ def register(router: Router, ctx: ArmContext) -> None:
         for other in ctx.store.of_type(ACCOUNT_TYPE):
             if other.name.lower() == name.lower() and other.id.lower() != record_id.lower():
                 raise ArmError(409, "StorageAccountAlreadyTaken", f"The storage account named {name} is already taken.")
-        properties = dict(body.get("properties") or {})
+        properties = without_nulls(dict(body.get("properties") or {}))
         existing = ctx.store.get(record_id)
         if existing is not None:
             if existing.body["properties"]["provisioningState"] != "Succeeded":
                 raise ArmError(409, "StorageAccountOperationInProgress",
                                f"An operation is currently performing on this storage account '{name}' that requires "
                                "exclusive access.")
-            existing.body["properties"].update({k: v for k, v in properties.items() if not isinstance(v, dict)})
+            read_only = {k: existing.body["properties"][k] for k in READ_ONLY_ACCOUNT if k in existing.body["properties"]}
+            existing.body["properties"] = {**merged(existing.body["properties"], properties), **read_only}
             existing.body["tags"] = body.get("tags") or existing.body.get("tags") or {}
             ctx.store.put(existing)
             return json_response(existing.body, 200)
         files_url = f"{ctx.emulator.files_endpoint}/{name}/"
-        record_body = {
+        record_body: dict[str, Any] = {
             "id": record_id, "name": name, "type": ACCOUNT_TYPE, "location": location,
             "sku": {"name": sku, "tier": "Premium" if sku.startswith("Premium") else "Standard"}, "kind": kind,
             "tags": body.get("tags") or {},
@@ -113,6 +123,10 @@ def register(router: Router, ctx: ArmContext) -> None:
                 "primaryEndpoints": {"file": files_url},
             },
         }
+        # What was sent comes back (largeFileSharesState, ...), the read-only fields stay the service's.
+        record_body["properties"] = {**merged(record_body["properties"], properties),
+                                     **{k: v for k, v in record_body["properties"].items()
+                                        if k in READ_ONLY_ACCOUNT}}
         ctx.store.put(Record(id=record_id, type=ACCOUNT_TYPE, body=record_body,
                              internal={"keys": [_new_key("key1"), _new_key("key2")]}, parent=group.id))
         op = await ctx.operations.start(ACCOUNT_TYPE, record_id, "create", ctx.settings.scaled("storage_account"))
@@ -191,18 +205,56 @@ def register(router: Router, ctx: ArmContext) -> None:
         return {k: properties[k] for k in allowed if k in properties}
 
     async def create_share(req: ArmRequest) -> web.Response:
+        """PUT creates the share, or updates the one there (a template deployed twice converges)."""
         record = account(req, action="write", child_type=SHARE_TYPE.split("/", 1)[1])
         share = req.params["share"]
         ctx.check_name(ResourceKind.file_share, share, "InvalidResourceName")
-        properties = share_properties(await req.json_or_empty())
+        properties = share_properties(without_nulls(await req.json_or_empty()))
         directory = share_dir(record, share)
-        if directory.exists():
-            raise ArmError(409, "ShareAlreadyExists", "The specified share already exists.")
-        directory.mkdir(parents=True)
         share_id = f"{record.id}/fileServices/default/shares/{share}"
+        stored = ctx.store.get(share_id)
+        if directory.is_dir():
+            if stored is not None:
+                properties = {**stored.body["properties"], **properties}
+            ctx.store.put(Record(id=share_id, type=SHARE_TYPE, parent=record.id,
+                                 body={"etag": stored.body.get("etag") if stored else _etag(),
+                                       "properties": properties}))
+            return json_response(share_body(record, share), 200)
+        directory.mkdir(parents=True)
         ctx.store.put(Record(id=share_id, type=SHARE_TYPE, body={"etag": _etag(), "properties": properties},
                              parent=record.id))
         return json_response(share_body(record, share), 201)
+
+    # The file service (one per account, named "default"): soft delete, CORS, SMB settings.
+    def file_service_body(record: Record) -> dict[str, Any]:
+        stored = ctx.store.get(f"{record.id}/fileServices/default")
+        properties = merged(FILE_SERVICE_DEFAULTS, stored.body["properties"] if stored else {})
+        return {"id": f"{record.id}/fileServices/default", "name": "default", "type": FILE_SERVICE_TYPE,
+                "sku": record.body["sku"], "properties": properties}
+
+    async def put_file_service(req: ArmRequest) -> web.Response:
+        record = account(req, action="write", child_type="storageAccounts/fileServices")
+        body = without_nulls(await req.json())
+        properties = body.get("properties") or {}
+        if not isinstance(properties, dict):
+            raise ArmError(400, "InvalidRequestContent", "properties must be an object")
+        retention = properties.get("shareDeleteRetentionPolicy") or {}
+        days = retention.get("days")
+        if retention.get("enabled") and days is not None and (not isinstance(days, int) or not 1 <= days <= 365):
+            raise ArmError(400, "InvalidValuesForRequestParameters",
+                           f"Values for request parameters are invalid: shareDeleteRetentionPolicy.days must be "
+                           f"between 1 and 365, got {days!r}.")
+        service_id = f"{record.id}/fileServices/default"
+        stored = ctx.store.get(service_id)
+        kept = merged(stored.body["properties"] if stored else {}, properties)
+        ctx.store.put(Record(id=service_id, type=FILE_SERVICE_TYPE, parent=record.id, body={"properties": kept}))
+        return json_response(file_service_body(record), 200)
+
+    async def get_file_service(req: ArmRequest) -> web.Response:
+        return json_response(file_service_body(account(req)))
+
+    async def list_file_services(req: ArmRequest) -> web.Response:
+        return json_response({"value": [file_service_body(account(req))]})
 
     async def get_share(req: ArmRequest) -> web.Response:
         record = account(req)
@@ -232,6 +284,9 @@ def register(router: Router, ctx: ArmContext) -> None:
     router.add("GET", base + "/{account}", get_account, "microsoft.storage")
     router.add("DELETE", base + "/{account}", delete_account, "microsoft.storage")
     router.add("POST", base + "/{account}/listKeys", list_keys, "microsoft.storage")
+    router.add("GET", base + "/{account}/fileServices", list_file_services, "microsoft.storage")
+    router.add("PUT", base + "/{account}/fileServices/default", put_file_service, "microsoft.storage")
+    router.add("GET", base + "/{account}/fileServices/default", get_file_service, "microsoft.storage")
     router.add("GET", base + "/{account}/fileServices/default/shares", list_shares, "microsoft.storage")
     router.add("PUT", base + "/{account}/fileServices/default/shares/{share}", create_share, "microsoft.storage")
     router.add("GET", base + "/{account}/fileServices/default/shares/{share}", get_share, "microsoft.storage")

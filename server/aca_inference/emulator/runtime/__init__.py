@@ -1,7 +1,8 @@
 """Container runtime: the active revision of each container app runs as local processes.
 
-Per app: one local port (persisted, so the endpoint survives restarts and new revisions), one Python venv,
-a work dir, console logs. Per active revision: one replica (scale-to-zero is not emulated: a replica runs
+Per app: one local port for its endpoint (persisted, so the endpoint survives restarts and new revisions),
+served by the app's ingress (ingress.py), one Python venv, a work dir, console logs. Each container runs in
+its own network namespace where available (sandbox.py), so every app binds its targetPort as in ACA. Per active revision: one replica (scale-to-zero is not emulated: a replica runs
 while the app is up, whatever minReplicas says; maxReplicas > 1 still runs one). Each container of the
 replica is a supervised process (see replica.py); the container image is not pulled - its command runs on
 this machine, and the app log says so.
@@ -18,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .console import Console
+from .ingress import Ingress, Route, Upstream
+from .network import HostNetwork, NamespaceNetwork, ReplicaNetwork, free_port
 from .replica import ContainerRun, LaunchSpec, Replica
-from .sandbox import Mount
+from .sandbox import Mount, network_namespaces_available
 from .venv import ensure_venv
 
 if TYPE_CHECKING:
@@ -58,6 +61,7 @@ class Runtime:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.apps: dict[str, AppState] = {}
+        self.ingresses: dict[str, Ingress] = {}
 
     @property
     def store(self) -> Any:
@@ -81,6 +85,9 @@ class Runtime:
                     await self._start_replica(app, revision)
 
     async def stop(self) -> None:
+        for ingress in list(self.ingresses.values()):
+            await ingress.close()
+        self.ingresses.clear()
         for state in self.apps.values():
             for revision in state.revisions.values():
                 if revision.replica is not None:
@@ -101,6 +108,34 @@ class Runtime:
                 break
         self.store.set_app_port(app_id, port)
         return port
+
+    # ingress
+    async def _ensure_ingress(self, app: Record) -> None:
+        """The app's endpoint listens while the app has ingress (and is closed when ingress is removed)."""
+        key = app.id.lower()
+        has_ingress = (app.body["properties"].get("configuration") or {}).get("ingress") is not None
+        current = self.ingresses.get(key)
+        if has_ingress and current is None:
+            ingress = Ingress(self.port_for(app.id), lambda: self.route(app.id),
+                              hold=lambda: self.emulator.settings.ingress_hold)
+            await ingress.start()
+            self.ingresses[key] = ingress
+        elif not has_ingress and current is not None:
+            await self.ingresses.pop(key).close()
+
+    def route(self, app_id: str) -> Route:
+        """Where the ingress sends a new connection: the newest ready replica's targetPort."""
+        state = self.apps.get(app_id.lower())
+        app = self.store.get(app_id)
+        ingress = ((app.body["properties"].get("configuration") or {}).get("ingress") if app else None) or {}
+        live = [r.replica for r in state.revisions.values() if r.replica is not None] if state else []
+        ready = [r for r in live if r.ready and r.network is not None]
+        port = ingress.get("targetPort") or 80
+        if ready:
+            newest = max(ready, key=lambda r: r.created)
+            assert newest.network is not None
+            return Route(Upstream(newest.network, int(port)), starting=False)
+        return Route(None, starting=bool(live))
 
     # revisions
     async def activate(self, app_id: str, revision_name: str) -> None:
@@ -140,12 +175,17 @@ class Runtime:
         app = self.store.get(app_id)
         if app is None:
             return
+        if self.emulator.settings.run_apps:
+            await self._ensure_ingress(app)
         for revision in self.store.children(app.id, REVISION_TYPE):
             state = self._state(app_id).revision(revision.name)
             if revision.body["properties"].get("active") and state.replica is None:
                 await self._start_replica(app, revision)
 
     async def remove_app(self, app_id: str) -> None:
+        ingress = self.ingresses.pop(app_id.lower(), None)
+        if ingress is not None:
+            await ingress.close()
         state = self.apps.pop(app_id.lower(), None)
         if state is not None:
             for revision in state.revisions.values():
@@ -165,6 +205,8 @@ class Runtime:
         state.last_active = time.time()
         if not self.emulator.settings.run_apps:
             return
+        await self._ensure_ingress(app)
+        own_network = await network_namespaces_available()
         runs = []
         template = revision.body["properties"]["template"]
         replica_dir_name = None
@@ -177,7 +219,8 @@ class Runtime:
         replica = Replica(revision.name, [], time_scale=lambda: self.emulator.settings.time_scale)
         replica_dir_name = replica.name
         for container in template["containers"]:
-            spec = self._launch_spec(app, revision.name, replica.name, template, container, venv_bin)
+            spec = self._launch_spec(app, revision.name, replica.name, template, container, venv_bin,
+                                     own_network=own_network)
             if venv_problem:
                 spec.problem = venv_problem
             console = Console(self.app_dir(app.id) / "logs" / revision.name / replica_dir_name / f"{container['name']}.log")
@@ -187,12 +230,20 @@ class Runtime:
         replica.start()
 
     def _launch_spec(self, app: Record, revision: str, replica: str, template: dict[str, Any],
-                     container: dict[str, Any], venv_bin: Path | None) -> LaunchSpec:
+                     container: dict[str, Any], venv_bin: Path | None, *, own_network: bool) -> LaunchSpec:
         app_dir = self.app_dir(app.id)
         configuration = app.body["properties"].get("configuration") or {}
         ingress = configuration.get("ingress")
         target_port = ingress.get("targetPort") if ingress else None
-        local_port = self.port_for(app.id)
+        endpoint_port = self.port_for(app.id)
+        network: ReplicaNetwork
+        if own_network:
+            network = NamespaceNetwork.for_container(self.emulator.settings.data_dir,
+                                                     f"{app.id}|{replica}|{container['name']}")
+            port = target_port
+        else:  # the host's network: the container listens on a free host port that stands for its targetPort
+            port = free_port(self.store.used_ports())
+            network = HostNetwork({target_port: port} if target_port else {})
         secrets: dict[str, str] = app.internal.get("secrets", {})
         notices = [f"image '{container.get('image')}' is not pulled: the local emulator runs the container's command "
                    f"on this machine, in the app's own Python environment ({app_dir / 'venv'})"]
@@ -206,8 +257,8 @@ class Runtime:
             path = f"{venv_bin}:{path}"
         env.update({"PATH": path, "PYTHONUNBUFFERED": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
                     "CONTAINER_APP_NAME": app.name, "CONTAINER_APP_REVISION": revision,
-                    "CONTAINER_APP_REPLICA_NAME": replica, "CONTAINER_APP_HOSTNAME": f"127.0.0.1:{local_port}",
-                    "CONTAINER_APP_ENV_DNS_SUFFIX": "local", "CONTAINER_APP_PORT": str(local_port),
+                    "CONTAINER_APP_REPLICA_NAME": replica, "CONTAINER_APP_HOSTNAME": f"127.0.0.1:{endpoint_port}",
+                    "CONTAINER_APP_ENV_DNS_SUFFIX": "local",
                     # Apps run on the user's machine: loopback only, never all interfaces.
                     "HOST": "127.0.0.1"})
         for variable in container.get("env") or []:
@@ -216,7 +267,11 @@ class Runtime:
                     env[variable["name"]] = secrets[variable["secretRef"]]
             else:
                 env[variable["name"]] = str(variable.get("value", ""))
-        env["PORT"] = str(local_port)
+        if port is not None:
+            # ACA sets CONTAINER_APP_PORT (the targetPort) but not PORT; PORT is ours, for apps (like our own
+            # inference app) that read it. In their own namespace both are the targetPort; on the host's
+            # network (fallback) they are the host port the app must listen on instead.
+            env["PORT"] = env["CONTAINER_APP_PORT"] = str(port)
         mounts, mount_problem = self._mounts(app, template, container, app_dir, replica, secrets)
         problem = problem or mount_problem
         command, args = container.get("command") or [], container.get("args") or []
@@ -225,7 +280,7 @@ class Runtime:
             problem = problem or (f"container '{container['name']}' has no command or args: the image's own "
                                   "entrypoint cannot run locally; set command/args in the template")
         return LaunchSpec(argv=argv, env=env, mounts=mounts, workdir=app_dir / "work", root_dir=app_dir / "root",
-                          target_port=target_port, local_port=local_port, problem=problem, notices=notices)
+                          target_port=target_port, network=network, problem=problem, notices=notices)
 
     def _mounts(self, app: Record, template: dict[str, Any], container: dict[str, Any], app_dir: Path,
                 replica: str, secrets: dict[str, str]) -> tuple[list[Mount], str | None]:

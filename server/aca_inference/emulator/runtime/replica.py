@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
 from .console import Console, pump
+from .network import NamespaceNetwork, ReplicaNetwork
 from .probes import Probe, check, parse_probes
 from .sandbox import Mount, namespaces_available, wrap
 
@@ -46,7 +45,7 @@ class LaunchSpec:
     workdir: Path
     root_dir: Path
     target_port: int | None
-    local_port: int
+    network: ReplicaNetwork  # how the ingress and the probes reach the container's ports
     problem: str | None = None  # set when the container cannot start (bad mount, no command)
     notices: list[str] = field(default_factory=list)
 
@@ -94,6 +93,12 @@ class Replica:
         return all(run.ever_ready for run in self.containers)
 
     @property
+    def network(self) -> ReplicaNetwork | None:
+        """Where the ingress sends traffic: the first container's network (ACA's containers of a replica share
+        one; here each container has its own, so sidecars cannot reach each other over localhost)."""
+        return self.containers[0].spec.network if self.containers else None
+
+    @property
     def restarts(self) -> int:
         return sum(run.restart_count for run in self.containers)
 
@@ -117,32 +122,36 @@ class Replica:
         for run in self.containers:
             run.running_state, run.details, run.ready = "Terminated", "Stopped", False
             run.console.close()
+            run.spec.network.close()
 
     async def _supervise(self, run: ContainerRun) -> None:
-        async with aiohttp.ClientSession() as http:
-            for notice in run.spec.notices:
-                run.console.notice(notice)
-            while not self._stopping:
-                reason = await self._run_once(run, http)
-                if self._stopping:
-                    return
-                run.restart_count += 1
-                delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(run.restart_count - 1, 10))
-                delay = max(0.2, delay * self._time_scale())
-                run.running_state, run.ready, run.started = "Waiting", False, False
-                run.details = f"CrashLoopBackOff: {reason}; restart {run.restart_count} in {delay:.1f}s"
-                run.console.notice(f"{reason}; restarting in {delay:.1f}s (restart {run.restart_count})")
-                await asyncio.sleep(delay)
+        for notice in run.spec.notices:
+            run.console.notice(notice)
+        while not self._stopping:
+            reason = await self._run_once(run)
+            if self._stopping:
+                return
+            run.restart_count += 1
+            delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(run.restart_count - 1, 10))
+            delay = max(0.2, delay * self._time_scale())
+            run.running_state, run.ready, run.started = "Waiting", False, False
+            run.details = f"CrashLoopBackOff: {reason}; restart {run.restart_count} in {delay:.1f}s"
+            run.console.notice(f"{reason}; restarting in {delay:.1f}s (restart {run.restart_count})")
+            await asyncio.sleep(delay)
 
-    async def _run_once(self, run: ContainerRun, http: aiohttp.ClientSession) -> str:
+    async def _run_once(self, run: ContainerRun) -> str:
         """Runs the container until it exits or a probe gives up; returns why it ended."""
         spec = run.spec
         if spec.problem:
             run.console.notice(spec.problem)
             return spec.problem
         assert spec.argv is not None
+        relay_socket = None
+        if isinstance(spec.network, NamespaceNetwork):
+            spec.network.prepare()
+            relay_socket = spec.network.socket_path
         argv, env, mode = wrap(spec.argv, spec.env, spec.mounts, workdir=spec.workdir, root_dir=spec.root_dir,
-                               namespaces=await namespaces_available())
+                               namespaces=await namespaces_available(), relay_socket=relay_socket)
         if mode.startswith("rewrite") or mode.endswith("rewrite"):
             run.console.notice("volume mounts are provided by rewriting the mount path in the command and env "
                                f"({env.get('ACA_EMULATOR_MOUNTS')}): user namespaces are not available here")
@@ -158,8 +167,8 @@ class Replica:
         run.running_state, run.details = "Running", "Started"
         assert process.stdout is not None
         output = asyncio.get_running_loop().create_task(pump(process.stdout, run.console))
-        probes = parse_probes(run.container, target_port=spec.target_port, local_port=spec.local_port)
-        watcher = asyncio.get_running_loop().create_task(self._probe(run, probes, http))
+        probes = parse_probes(run.container, target_port=spec.target_port)
+        watcher = asyncio.get_running_loop().create_task(self._probe(run, probes))
         exited = asyncio.get_running_loop().create_task(process.wait())
         done, _ = await asyncio.wait({watcher, exited}, return_when=asyncio.FIRST_COMPLETED)
         if exited in done:
@@ -178,7 +187,7 @@ class Replica:
         run.ready = False
         return reason
 
-    async def _probe(self, run: ContainerRun, probes: dict[str, Probe], http: aiohttp.ClientSession) -> str:
+    async def _probe(self, run: ContainerRun, probes: dict[str, Probe]) -> str:
         """Drives started/ready; returns (ending the run) when startup or liveness gives up."""
         scale = self._time_scale
         began = time.monotonic()
@@ -194,7 +203,7 @@ class Replica:
         await asyncio.sleep(first.initial_delay * scale())
         if startup is not None:
             budget = startup.initial_delay * scale() + startup.period * startup.failure_threshold
-            while not await check(startup, http):
+            while not await check(startup, run.spec.network):
                 if time.monotonic() - began > budget:
                     return (f"startup probe failed for {budget:.0f}s "
                             f"({_describe(startup)}); the container is restarted")
@@ -209,7 +218,7 @@ class Replica:
                 if probe is None or now < next_due[probe.kind]:
                     continue
                 next_due[probe.kind] = now + probe.cadence(scale())
-                ok = await check(probe, http)
+                ok = await check(probe, run.spec.network)
                 failures[probe.kind] = 0 if ok else failures[probe.kind] + 1
                 if probe.kind == "Readiness":
                     if ok:

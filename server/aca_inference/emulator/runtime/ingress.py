@@ -1,0 +1,113 @@
+"""An app's ingress: the endpoint (the FQDN's port, persisted per app) is a listener in the emulator that relays
+each connection, byte for byte, to the targetPort of a ready replica (an L4 relay: HTTP/1.1 keep-alive,
+streamed responses such as SSE, and websocket upgrades pass through untouched, nothing is buffered).
+
+While no replica is ready but one is starting (or restarting), a new connection is held for up to
+`ingress_hold` seconds, as ACA holds requests while a revision activates; then, or at once when nothing runs,
+it gets the answer of ACA's Envoy ingress: 503 "no healthy upstream" (or, when the replica refuses the
+connection, 503 "upstream connect error ..."). ACA does not document the hold time; 5 s is our choice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .network import ReplicaNetwork, Unreachable
+
+CHUNK = 65536
+NO_HEALTHY_UPSTREAM = "no healthy upstream"
+CONNECT_FAILURE = "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
+
+
+@dataclass(frozen=True)
+class Upstream:
+    network: ReplicaNetwork
+    port: int
+
+
+@dataclass(frozen=True)
+class Route:
+    upstream: Upstream | None  # a ready replica
+    starting: bool  # no ready replica, but one is on its way
+
+
+class Ingress:
+    def __init__(self, port: int, route: Callable[[], Route], *, hold: Callable[[], float]) -> None:
+        self.port = port
+        self._route = route
+        self._hold = hold
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for task in list(self._connections):
+            task.cancel()
+        for task in list(self._connections):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await self._serve(reader, writer)
+        finally:
+            self._connections.discard(task)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        deadline = time.monotonic() + self._hold()
+        failure = NO_HEALTHY_UPSTREAM
+        while True:
+            route = self._route()
+            if route.upstream is not None:
+                try:
+                    upstream = await route.upstream.network.open(route.upstream.port)
+                    break
+                except Unreachable:
+                    failure = CONNECT_FAILURE
+            if not route.starting or time.monotonic() >= deadline:
+                await _refuse(reader, writer, failure)
+                return
+            await asyncio.sleep(0.05)
+        up_reader, up_writer = upstream
+        try:
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        finally:
+            with contextlib.suppress(Exception):
+                up_writer.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(CHUNK):
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+    except (ConnectionError, OSError):
+        writer.transport.abort()
+
+
+async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, message: str) -> None:
+    """Envoy's local reply. The request head is read first, so the client is not reset while still sending."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 1.0)
+    body = message.encode()
+    head = (f"HTTP/1.1 503 Service Unavailable\r\ncontent-length: {len(body)}\r\ncontent-type: text/plain\r\n"
+            f"date: {time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}\r\nconnection: close\r\n\r\n")
+    with contextlib.suppress(Exception):
+        writer.write(head.encode() + body)
+        await writer.drain()
