@@ -70,8 +70,26 @@ def load_template(root: Path) -> WorkspaceTemplate:
     """Parse the bicep and bind the parameters file; every problem is reported at once."""
     template, problems = read_template(root)
     if problems:
-        raise WorkspaceInvalid(problems)
+        raise WorkspaceInvalid([*problems, *_other_problems(template, problems)])
     return template
+
+
+# Names are checked without a resource group: defaults (uniqueString of the group) are valid by construction,
+# so only names the files state can be wrong, and those do not depend on it.
+NAMES_ONLY = Deployment("00000000-0000-0000-0000-000000000000", "validate", "westus3")
+
+
+def _other_problems(template: WorkspaceTemplate, problems: list[Problem]) -> list[Problem]:
+    """With some parameters wrong, the rest can still be checked: one run reports every problem."""
+    if any("without a default" in p.expected for p in problems):
+        return []
+    try:
+        evaluate(template, NAMES_ONLY)
+    except WorkspaceInvalid as exc:
+        return exc.problems
+    except BicepError:
+        return []
+    return []
 
 
 def read_template(root: Path) -> tuple[WorkspaceTemplate, list[Problem]]:

@@ -5,18 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from .bicep import BicepError, Deployment
+from .bicep import BicepError
 from .finetuning import read_finetuning
 from .inference_config import check_config
 from .json_file import read_json_object
 from .naming import ResourceKind, check_name
 from .paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFERENCE_BICEP, INFERENCE_CONFIG, INFERENCE_PARAMETERS
 from .problems import Problem, WorkspaceInvalid, describe
-from .template import evaluate, read_template
-
-# Names are checked without a resource group: defaults (uniqueString of the group) are valid by construction,
-# so only names the files state can be wrong, and those do not depend on it.
-_PLACEHOLDER = Deployment("00000000-0000-0000-0000-000000000000", "validate", "westus3")
+from .template import NAMES_ONLY, evaluate, load_template
 
 _FINETUNING_NAMES: tuple[tuple[str, ResourceKind, str, str], ...] = (
     ("storage_account", ResourceKind.storage_account, FINETUNING_CONFIG, "STORAGE_ACCOUNT_NAME"),
@@ -35,17 +31,14 @@ _PARAMETER_OF = {"storage_account": "storageAccountName", "file_share": "fileSha
 
 def _template_problems(root: Path) -> list[Problem]:
     try:
-        template, problems = read_template(root)
-        if any("without a default" in p.expected for p in problems):
-            return problems  # nothing to evaluate the names with
-        evaluate(template, _PLACEHOLDER)
+        evaluate(load_template(root), NAMES_ONLY)
     except WorkspaceInvalid as exc:
-        return [*problems, *exc.problems]
+        return exc.problems
     except BicepError as exc:
         return [Problem(exc.span.file, exc.construct, exc.fix, line=exc.span.line, column=exc.span.column)]
     except InputError as exc:
         return [Problem("infra/provision", "", str(exc))]
-    return problems
+    return []
 
 
 def _finetuning_problems(root: Path) -> list[Problem]:

@@ -84,7 +84,7 @@ class PlanRunner:
         """The resource's body with everything its dependencies now report."""
         evaluator = Evaluator(self.evaluated.template.file, self.evaluated.deployment, self.evaluated.parameters,
                               self.runtime)
-        body = next(r.body for r in evaluator.resources() if r.symbol == item.resource.symbol)
+        body = evaluator.resource(item.resource.symbol).body
         if not contains_unknown(body):
             return body
         if self.runtime.missing:

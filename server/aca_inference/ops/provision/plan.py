@@ -83,6 +83,21 @@ def _gpu_profile_change(planned: PlannedResource) -> list[dict[str, Any]] | None
     return [*have, *missing] if missing else None
 
 
+def _refuse_consumption_only(planned: PlannedResource) -> None:
+    """Azure cannot turn a Consumption-only environment into a workload-profiles one: say so before any change."""
+    resource = planned.resource
+    if resource.type.lower() != "microsoft.app/managedenvironments":
+        return
+    wanted = (resource.body.get("properties") or {}).get("workloadProfiles")
+    have = ((planned.current or {}).get("properties") or {}).get("workloadProfiles")
+    if wanted and not have:
+        raise InputError(
+            f"The Container Apps environment '{resource.short_name}' is a Consumption-only environment: Azure cannot "
+            "add a dedicated GPU workload profile to it after creation. Set `acaEnvironmentName` in "
+            "infra/provision/inference.parameters.json to a new name so provision creates a workload-profiles "
+            "environment, or use an environment that has workload profiles.")
+
+
 def decide(planned: PlannedResource, shared: SharedResources) -> None:
     resource, current = planned.resource, planned.current
     if not resource.deployed:
@@ -98,6 +113,7 @@ def decide(planned: PlannedResource, shared: SharedResources) -> None:
     if current is None:
         planned.action = "create"
         return
+    _refuse_consumption_only(planned)
     changes = differences(resource.body, current)
     if shared.owns(resource):
         planned.action = "shared"

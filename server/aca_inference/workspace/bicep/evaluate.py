@@ -393,25 +393,27 @@ class Evaluator:
     # --- the whole template
 
     def resources(self) -> list[EvaluatedResource]:
-        result = []
-        for decl in self.file.resources.values():
-            handle = self.handle(decl.symbol, decl.span)
-            deployed = True
-            if decl.condition is not None:
-                condition = self.eval(decl.condition)
-                if condition is UNKNOWN:
-                    raise BicepError(decl.condition.span, f"condition of resource '{decl.symbol}'",
-                                     "a condition must be computable before deployment")
-                deployed = self._bool(condition, decl.condition.span, "if")
-            for key, _, span in decl.body.properties:
-                if key == "scope":
-                    raise BicepError(span, f"scope of resource '{decl.symbol}'",
-                                     "deploy every resource to the chosen resource group: remove `scope`")
-            body = {key: self.eval(value) for key, value, _ in decl.body.properties
-                    if key not in _DECLARATION_ONLY} if deployed else {}
-            result.append(EvaluatedResource(decl.symbol, handle, decl.existing, deployed, body,
-                                            self.dependencies(decl), decl.span))
-        return result
+        return [self.resource(symbol) for symbol in self.file.resources]
+
+    def resource(self, symbol: str) -> EvaluatedResource:
+        """One resource: only what it reads is evaluated (and asked of the Runtime)."""
+        decl = self.file.resources[symbol]
+        handle = self.handle(decl.symbol, decl.span)
+        deployed = True
+        if decl.condition is not None:
+            condition = self.eval(decl.condition)
+            if condition is UNKNOWN:
+                raise BicepError(decl.condition.span, f"condition of resource '{decl.symbol}'",
+                                 "a condition must be computable before deployment")
+            deployed = self._bool(condition, decl.condition.span, "if")
+        for key, _, span in decl.body.properties:
+            if key == "scope":
+                raise BicepError(span, f"scope of resource '{decl.symbol}'",
+                                 "deploy every resource to the chosen resource group: remove `scope`")
+        body = {key: self.eval(value) for key, value, _ in decl.body.properties
+                if key not in _DECLARATION_ONLY} if deployed else {}
+        return EvaluatedResource(decl.symbol, handle, decl.existing, deployed, body, self.dependencies(decl),
+                                 decl.span)
 
     def outputs(self) -> dict[str, Any]:
         return {name: self.eval(decl.value) for name, decl in self.file.outputs.items()}
