@@ -7,7 +7,7 @@ import binascii
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from .context import DEFAULT_PERMISSION_KEY
+from .context import DEFAULT_PERMISSION_KEY, change_time
 from .errors import StorageError
 from .store import Node
 from .wire import file_time, rfc1123
@@ -62,7 +62,7 @@ def _entry_xml(node: Node, include: set[str]) -> str:
         props += [f"<CreationTime>{file_time(node.creation_ns)}</CreationTime>",
                   f"<LastAccessTime>{file_time(node.mtime_ns)}</LastAccessTime>",
                   f"<LastWriteTime>{file_time(node.mtime_ns)}</LastWriteTime>",
-                  f"<ChangeTime>{file_time(max(node.ctime_ns, node.changed_ns))}</ChangeTime>",
+                  f"<ChangeTime>{file_time(change_time(node))}</ChangeTime>",
                   f"<Last-Modified>{rfc1123(node.last_modified_ns)}</Last-Modified>"]
     if "etag" in include:
         props.append(f"<Etag>{escape(node.etag)}</Etag>")
