@@ -87,10 +87,10 @@ async def test_a_file_sas_url_works_from_aiohttp(files: FilesEndpoint, share: Sh
     import aiohttp
 
     context = ssl.create_default_context(cafile=files.ca_path)
-    async with aiohttp.ClientSession() as session:
-        async with session.get(_file_url(share, _file_sas(files, share)), ssl=context) as response:
-            assert response.status == 200
-            assert await response.read() == b"quarterly numbers"
+    async with aiohttp.ClientSession() as session, \
+            session.get(_file_url(share, _file_sas(files, share)), ssl=context) as response:
+        assert response.status == 200
+        assert await response.read() == b"quarterly numbers"
 
 
 def test_an_expired_sas_answers_403_authentication_failed(files: FilesEndpoint, share: ShareClient) -> None:

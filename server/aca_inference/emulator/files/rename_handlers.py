@@ -15,6 +15,7 @@ from .context import FileServiceRequest, metadata_of, node_headers, smb_properti
 from .errors import StorageError
 from .moves import rename
 from .sources import authorize_source, parse_source
+from .store import Node
 
 
 async def _rename(req: FileServiceRequest, *, directory: bool) -> web.Response:
@@ -32,7 +33,7 @@ async def _rename(req: FileServiceRequest, *, directory: bool) -> web.Response:
     if not directory and req.headers.get("x-ms-content-type"):
         updates["content_type"] = req.headers["x-ms-content-type"]
 
-    def move():  # type: ignore[no-untyped-def]
+    def move() -> Node:
         node = rename(req.store, req.account, req.share, source.path, req.path, directory=directory,
                       replace=req.flag("x-ms-file-rename-replace-if-exists"),
                       ignore_read_only=req.flag("x-ms-file-rename-ignore-readonly"))

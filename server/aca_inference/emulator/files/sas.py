@@ -131,8 +131,9 @@ def _check_ip_and_protocol(q: Mapping[str, str], remote: str | None, scheme: str
     if signed_ip:
         low, _, high = signed_ip.partition("-")
         try:
-            client = ipaddress.ip_address(remote or "")
-            inside = ipaddress.ip_address(low) <= client <= ipaddress.ip_address(high or low)
+            # Compared as integers: an IPv4 range never holds an IPv6 client (and the reverse).
+            client, first, last = (ipaddress.ip_address(value) for value in (remote or "", low, high or low))
+            inside = client.version == first.version == last.version and int(first) <= int(client) <= int(last)
         except ValueError:
             inside = False
         if not inside:
