@@ -6,6 +6,9 @@ with the sync client and again with the async one (`.aio`). A call counts as wor
 without raising; every failure is listed with the service's error code (or the exception) so the figure can be
 read, not just counted.
 
+Abort Copy counts as working when it answers 409 NoPendingCopyOperation: the emulator's copies finish before
+Copy File answers (as the service's same-account copies do), and that is the service's answer for a finished one.
+
 Methods left out of the list: `close`, `from_*` and `get_*_client` (no request); `get_user_delegation_key`
 (needs an Entra ID token credential, not an account key).
 
@@ -201,6 +204,8 @@ async def measure(files: Any) -> dict[str, dict[str, str | None]]:
                 reason = None
             except Exception as error:  # noqa: BLE001 - every failure is a figure, listed with its cause
                 reason = _reason(error)
+                if name.endswith("abort_copy") and reason == "409 NoPendingCopyOperation":
+                    reason = None
             finally:
                 for client in ("service", "share", "dir", "file"):
                     closed = context[client].close()

@@ -78,7 +78,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
 
 async def _service_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))  # errors set theirs (it is in the body too)
-    response.headers.setdefault("x-ms-version", request.headers.get("x-ms-version", NEWEST_VERSION))
+    # A SAS request may leave x-ms-version out: it is served at the SAS's signed version.
+    version = request.headers.get("x-ms-version") or request.query.get("sv") or NEWEST_VERSION
+    response.headers.setdefault("x-ms-version", version)
     response.headers["Server"] = "Windows-Azure-File/1.0 Microsoft-HTTPAPI/2.0"
 
 

@@ -106,7 +106,7 @@ def _check_signature(q: Mapping[str, str], string_to_sign: str, keys: list[str])
         if hmac.compare_digest(_sign(secret, string_to_sign), sent):
             return
     raise StorageError(403, "AuthenticationFailed",
-                       detail=f"Signature did not match. String to sign used was {string_to_sign!r}")
+                       detail=f"Signature did not match. String to sign used was {string_to_sign}")
 
 
 def _check_window(start: str | None, expiry: str | None) -> None:
@@ -120,10 +120,8 @@ def _check_window(start: str | None, expiry: str | None) -> None:
                            detail=f"Signed expiry time [{expiry}] must be after signed start time [{start}]")
     if now > ends or (begins is not None and now < begins):
         raise StorageError(403, "AuthenticationFailed",
-                           detail=f"Signed expiry time [{expiry}] has to be after signed start time "
-                                  f"[{start or ''}] and the current time [{now:%a, %d %b %Y %H:%M:%S GMT}]"
-                           if now > ends else "Signature not valid in the specified time frame: "
-                                              f"Start [{start}] - Expiry [{expiry}] - Current [{now:%a, %d %b %Y %H:%M:%S GMT}]")
+                           detail=f"Signature not valid in the specified time frame: Start [{start or ''}] - "
+                                  f"Expiry [{expiry}] - Current [{now:%a, %d %b %Y %H:%M:%S GMT}]")
 
 
 def _check_ip_and_protocol(q: Mapping[str, str], remote: str | None, scheme: str) -> None:
@@ -143,7 +141,8 @@ def _check_ip_and_protocol(q: Mapping[str, str], remote: str | None, scheme: str
     if protocols:
         allowed = {part.strip() for part in protocols.split(",")}
         if not allowed <= {"https", "http"} or "https" not in allowed:
-            raise StorageError(400, "InvalidQueryParameterValue", f"spr '{protocols}' must be https or https,http.")
+            # http alone is not a permitted value: the SAS is malformed, so it does not authenticate.
+            raise StorageError(403, "AuthenticationFailed", detail=f"spr '{protocols}' must be https or https,http.")
         if scheme not in allowed:
             raise StorageError(403, "AuthorizationProtocolMismatch",
                                "This request is not authorized to perform this operation using this protocol.")
