@@ -1,8 +1,14 @@
 """Azure Files data plane of the local emulator (one folder per emulated service, as Azurite does).
 
 `create_files_app(account_keys=..., shares_root=...)` returns the aiohttp application the emulator serves on
-its files port. Layout: `app` (URLs, SharedKey, dispatch, error XML) -> `*_handlers` (one module per resource
-kind, the wire format) -> `store` (shares as plain directories) + `properties` (SQLite beside them).
+its files port. Layout: `app` (URLs, dispatch, error XML) -> `auth` + `sas` (SharedKey, SAS: who may ask) ->
+`routes` (which handler, what a SAS must grant) -> `*_handlers` and the small feature modules (one per
+concern: shares, directories, files, rename, copy, range list, permissions, share policies, service
+properties, handles; the wire format) -> `store` (shares as plain directories), `moves` (rename/copy on
+disk), `extents` (data ranges of sparse files) + `properties` (SQLite beside them).
+
+Not emulated: share snapshots (and range diffs against them), leases, soft delete (undelete), NFS-only
+operations (hard/symbolic links), user delegation SAS, CORS enforcement and metrics collection.
 """
 
 from .app import create_files_app

@@ -1,4 +1,4 @@
-"""SharedKey / SharedKeyLite verification, per the documented canonicalization for the File service.
+"""Who may make a request: SharedKey / SharedKeyLite (documented canonicalization) or a SAS (`sas.py`).
 
 With IP-style URLs (`https://127.0.0.1:PORT/<account>/<share>/...`) the canonicalized resource is
 `/<account>` followed by the raw URL path, i.e. `/<account>/<account>/<share>/...` (what the SDKs and the
@@ -19,6 +19,11 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from .errors import StorageError
+from .sas import Grant, PolicyLookup, has_sas, verify_sas
+
+# What the service sends with 401 NoAuthenticationInformation: where to get a bearer token for storage.
+_CHALLENGE = ("Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize "
+              "resource_id=https://storage.azure.com")
 
 # The standard headers of the SharedKey string-to-sign, in order.
 _SIGNED_HEADERS = ("Content-Encoding", "Content-Language", "Content-Length", "Content-MD5", "Content-Type", "Date",
@@ -88,11 +93,27 @@ def _check_date(request: web.Request) -> None:
                            detail=f"Request date header too old or too far in the future: '{value}'.")
 
 
-def authenticate(request: web.Request, account: str, account_keys: Callable[[str], list[str] | None]) -> None:
-    """Raise the service's 401/403 unless the request is signed with one of the account's keys."""
+def authenticate(request: web.Request, account: str, account_keys: Callable[[str], list[str] | None], *,
+                 share: str, path: str, policy_of: PolicyLookup) -> Grant:
+    """The request's grant, or the service's 401/403: SharedKey with one of the account's keys, or a SAS.
+
+    Anonymous requests get 401 NoAuthenticationInformation with the bearer challenge, as the storage services
+    answer since version 2019-12-12 (Azure Files has no anonymous access at all)."""
     header = request.headers.get("Authorization")
+    if not header and has_sas(request.query):
+        keys = account_keys(account)
+        if not keys:
+            raise StorageError(403, "AuthenticationFailed", detail=f"The storage account '{account}' does not exist.")
+        return verify_sas(request.query, account=account, share=share, path=path, keys=keys, remote=request.remote,
+                          scheme=request.scheme, policy_of=policy_of)
     if not header:
-        raise StorageError(401, "NoAuthenticationInformation")
+        raise StorageError(401, "NoAuthenticationInformation", headers={"WWW-Authenticate": _CHALLENGE})
+    _check_shared_key(request, account, account_keys, header)
+    return Grant("key")
+
+
+def _check_shared_key(request: web.Request, account: str, account_keys: Callable[[str], list[str] | None],
+                      header: str) -> None:
     scheme, _, credential = header.partition(" ")
     signer, _, signature = credential.strip().rpartition(":")
     if scheme not in ("SharedKey", "SharedKeyLite") or not signer or not signature:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from .errors import StorageError
+from .sas import Grant
 from .store import Node, ShareStore
 from .wire import file_time, metadata_from, metadata_headers, parse_file_time, rfc1123
 
@@ -35,6 +37,15 @@ class FileServiceRequest:
     account: str
     share: str
     path: str  # decoded, '/'-separated, '' for the share's root directory
+    grant: Grant = field(default_factory=lambda: Grant("key"))
+    account_keys: Callable[[str], list[str] | None] = lambda account: None
+
+    def policy_of(self, account: str) -> Callable[[str, str], Mapping[str, str] | None]:
+        """The stored access policies of `account`'s shares, for SAS `si=` (Set Share ACL keeps them)."""
+        return lambda share, identifier: stored_policy(self.store, account, share, identifier)
+
+    def flag(self, header: str) -> bool:
+        return (self.headers.get(header) or "").lower() == "true"
 
     @property
     def headers(self) -> Any:
@@ -45,20 +56,38 @@ class FileServiceRequest:
         return self.request.query
 
 
-def smb_properties(req: FileServiceRequest, *, directory: bool) -> dict[str, Any]:
-    """The SMB properties of a Create / Set Properties request that differ from the defaults."""
+def stored_policy(store: ShareStore, account: str, share: str, identifier: str) -> Mapping[str, str] | None:
+    try:
+        acl = store.share_node(account, share).props.get("acl", {})
+    except StorageError:
+        return None
+    policy = acl.get(identifier)
+    return policy if isinstance(policy, dict) else None
+
+
+def smb_properties(req: FileServiceRequest, *, directory: bool, headers: Mapping[str, str] | None = None
+                   ) -> dict[str, Any]:
+    """The SMB properties a Create / Set Properties / Rename / Copy request sets, kept as sent ('now',
+    'preserve', 'inherit', 'source' and absent headers leave the current or default value)."""
+    from .permissions import inline_permission
+
+    headers = req.headers if headers is None else headers
     props: dict[str, Any] = {}
-    attributes = req.headers.get("x-ms-file-attributes")
-    if attributes and attributes.lower() not in ("none", "preserve"):
+    attributes = headers.get("x-ms-file-attributes")
+    if attributes and attributes.lower() not in ("none", "preserve", "source"):
         props["attributes"] = attributes
-    created = req.headers.get("x-ms-file-creation-time")
-    if created:
-        when = parse_file_time(created, header="x-ms-file-creation-time")
-        if when is not None:
-            props["creation_ns"] = when
-    for header in ("x-ms-file-permission-key",):
-        if req.headers.get(header):
-            props["permission_key"] = req.headers[header]
+    for header, prop in (("x-ms-file-creation-time", "creation_ns"), ("x-ms-file-change-time", "change_ns")):
+        value = headers.get(header)
+        if value and value.lower() != "source":
+            when = parse_file_time(value, header=header)
+            if when is not None:
+                props[prop] = when
+    key = headers.get("x-ms-file-permission-key")
+    if key and key.lower() != "source":
+        props["permission_key"] = key
+    inline = inline_permission(req.store, req.account, req.share, headers)
+    if inline is not None:
+        props["permission_key"] = inline
     return props
 
 
@@ -79,6 +108,11 @@ def metadata_of(req: FileServiceRequest) -> dict[str, str]:
     return metadata_from(req.headers)
 
 
+def change_time(node: Node) -> int:
+    """The change time set by a request, else the later of the inode's and the properties' last change."""
+    return int(node.props.get("change_ns") or max(node.ctime_ns, node.changed_ns))
+
+
 def node_headers(node: Node, *, kind: str) -> dict[str, str]:
     """What Get Properties answers. kind: "share"; "smb" (directories, and the echo of file writes: ETag,
     times, attributes, ids); "file" (smb plus the content headers of a file)."""
@@ -94,7 +128,7 @@ def node_headers(node: Node, *, kind: str) -> dict[str, str]:
         "x-ms-file-attributes": node.props.get("attributes") or ("Directory" if node.is_dir else "Archive"),
         "x-ms-file-creation-time": file_time(node.creation_ns),
         "x-ms-file-last-write-time": file_time(node.mtime_ns),
-        "x-ms-file-change-time": file_time(max(node.ctime_ns, node.changed_ns)),
+        "x-ms-file-change-time": file_time(change_time(node)),
         "x-ms-file-permission-key": node.props.get("permission_key", DEFAULT_PERMISSION_KEY),
         "x-ms-file-id": str(node.inode),
         "x-ms-file-parent-id": str(node.parent_inode),

@@ -23,6 +23,7 @@ from .context import (
     node_headers,
     smb_properties,
 )
+from .copy_handlers import copy_headers
 from .errors import StorageError
 from .store import Node
 from .wire import MAX_RANGE_BYTES, decode_md5, encode_md5, file_time, int_header, parse_file_time, parse_range, rfc1123
@@ -164,6 +165,8 @@ async def get_file(req: FileServiceRequest, *, head: bool = False) -> web.Stream
     node = req.store.node(req.account, req.share, req.path, directory=False)
     headers = node_headers(node, kind="file")
     headers["Accept-Ranges"] = "bytes"
+    headers.update(copy_headers(node))
+    headers.update(req.grant.overrides)  # a service SAS may fix the content headers of the answer
     stored_md5 = node.props.get("content_md5")
     value = None if head else (req.headers.get("x-ms-range") or req.headers.get("Range"))
     start, end, status = 0, node.size - 1, 200

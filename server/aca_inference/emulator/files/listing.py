@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Sequence
+from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
-from .context import DEFAULT_PERMISSION_KEY
+from .context import DEFAULT_PERMISSION_KEY, change_time
 from .errors import StorageError
 from .store import Node
 from .wire import file_time, rfc1123
 
 MAX_RESULTS = 5000
+# Characters XML 1.0 cannot carry, even escaped; a name holding one is sent percent-encoded with Encoded="true".
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def needs_encoding(text: str) -> bool:
+    return bool(_NOT_XML.search(text))
+
+
+def encoded(text: str) -> str:
+    """Percent-encoded UTF-8 (names from the disk that are not UTF-8 keep their bytes)."""
+    return quote(text.encode("utf-8", "surrogateescape"), safe="")
+
+
+def string_encoded(tag: str, text: str) -> str:
+    """A StringEncoded element of the listings: the text, or its percent-encoding with Encoded="true"."""
+    if needs_encoding(text):
+        return f'<{tag} Encoded="true">{encoded(text)}</{tag}>'
+    return f"<{tag}>{escape(text)}</{tag}>"
 _INCLUDE = {"timestamps", "etag", "attributes", "permissionkey"}
 
 
@@ -29,14 +49,14 @@ def page_size(value: str | None) -> int:
 
 
 def encode_marker(name: str) -> str:
-    return "2!" + base64.urlsafe_b64encode(name.encode()).decode()
+    return "2!" + base64.urlsafe_b64encode(name.encode("utf-8", "surrogateescape")).decode()
 
 
 def decode_marker(marker: str) -> str:
     try:
         if not marker.startswith("2!"):
             raise ValueError(marker)
-        return base64.urlsafe_b64decode(marker[2:].encode()).decode()
+        return base64.urlsafe_b64decode(marker[2:].encode()).decode("utf-8", "surrogateescape")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise StorageError(400, "InvalidQueryParameterValue", f"The marker '{marker}' is not valid.") from None
 
@@ -62,12 +82,12 @@ def _entry_xml(node: Node, include: set[str]) -> str:
         props += [f"<CreationTime>{file_time(node.creation_ns)}</CreationTime>",
                   f"<LastAccessTime>{file_time(node.mtime_ns)}</LastAccessTime>",
                   f"<LastWriteTime>{file_time(node.mtime_ns)}</LastWriteTime>",
-                  f"<ChangeTime>{file_time(max(node.ctime_ns, node.changed_ns))}</ChangeTime>",
+                  f"<ChangeTime>{file_time(change_time(node))}</ChangeTime>",
                   f"<Last-Modified>{rfc1123(node.last_modified_ns)}</Last-Modified>"]
     if "etag" in include:
         props.append(f"<Etag>{escape(node.etag)}</Etag>")
     tag = "Directory" if node.is_dir else "File"
-    xml = f"<{tag}><Name>{escape(node.name)}</Name><FileId>{node.inode}</FileId><Properties>{''.join(props)}</Properties>"
+    xml = f"<{tag}>{string_encoded('Name', node.name)}<FileId>{node.inode}</FileId><Properties>{''.join(props)}</Properties>"
     if "attributes" in include:
         xml += f"<Attributes>{escape(node.props.get('attributes') or ('Directory' if node.is_dir else 'Archive'))}</Attributes>"
     if "permissionkey" in include:
@@ -77,11 +97,14 @@ def _entry_xml(node: Node, include: set[str]) -> str:
 
 def directory_listing_xml(*, endpoint: str, share: str, directory: Node, entries: Sequence[Node], prefix: str,
                           marker: str | None, max_results: str | None, next_marker: str, include: set[str]) -> bytes:
+    path = directory.path
+    path_attributes = (f'DirectoryPath={quoteattr(encoded(path))} Encoded="true"' if needs_encoding(path)
+                       else f"DirectoryPath={quoteattr(path)}")
     head = (f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint={quoteattr(endpoint)} '
-            f"ShareName={quoteattr(share)} DirectoryPath={quoteattr(directory.path)}>")
+            f"ShareName={quoteattr(share)} {path_attributes}>")
     parts = [head]
     if prefix:
-        parts.append(f"<Prefix>{escape(prefix)}</Prefix>")
+        parts.append(string_encoded("Prefix", prefix))
     if marker:
         parts.append(f"<Marker>{escape(marker)}</Marker>")
     if max_results:

@@ -37,6 +37,11 @@ def parent_of(path: str) -> str:
     return path.rpartition("/")[0]
 
 
+def _below(path: str) -> str:
+    """A LIKE pattern for everything under `path` (names may hold '%' and '_'; '\\' is not a valid name char)."""
+    return path.replace("%", "\\%").replace("_", "\\_") + "/%"
+
+
 class PropertyStore:
     """Small synchronous SQLite access: rows are tiny and WAL without fsync keeps each call in microseconds."""
 
@@ -78,6 +83,19 @@ class PropertyStore:
     def delete(self, account: str, share: str, path: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM properties WHERE account=? AND share=? AND path=?", (account, share, path))
+
+    def move(self, account: str, share: str, source: str, destination: str) -> None:
+        """A rename: the rows of `source` and of everything below it now describe `destination` (the inodes
+        stay: a rename keeps them)."""
+        tree = "account=? AND share=? AND (path=? OR path LIKE ? ESCAPE '\\')"
+        with self._lock:
+            self._db.execute(f"DELETE FROM properties WHERE {tree}", (account, share, destination, _below(destination)))
+            rows = self._db.execute(f"SELECT path FROM properties WHERE {tree}",
+                                    (account, share, source, _below(source))).fetchall()
+            for (path,) in rows:
+                moved = destination + path[len(source):]
+                self._db.execute("UPDATE properties SET path=?, parent=? WHERE account=? AND share=? AND path=?",
+                                 (moved, parent_of(moved), account, share, path))
 
     def delete_share(self, account: str, share: str) -> None:
         with self._lock:

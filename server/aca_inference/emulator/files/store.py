@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ...workspace.naming import ResourceKind, check_name
+from . import extents
 from .errors import StorageError
 from .properties import PropertyStore, StoredProperties, parent_of
 from .wire import etag
@@ -74,13 +75,18 @@ def _write_all(fd: int, chunks: list[bytes], offset: int) -> None:
             written, rest = written + done, rest[done:]
 
 
-def check_path(path: str) -> str:
-    """A directory or file path as the URL gave it (decoded), checked against the service's naming rules."""
+def check_path(path: str, *, allow_trailing_dot: bool = False) -> str:
+    """A directory or file path as the URL gave it (decoded), checked against the service's naming rules.
+
+    Without `x-ms-allow-trailing-dot: true` the service trims the trailing dots of every name, as SMB does
+    ('file.' is 'file'); with it, they are part of the name."""
     parts = [part for part in path.split("/") if part != ""]
+    if not allow_trailing_dot:
+        parts = [part.rstrip(".") or part for part in parts]
     if len(path.encode()) > 2048:
         raise StorageError(400, "InvalidResourceName", "The path is longer than 2,048 bytes.")
     for part in parts:
-        if part in (".", "..") or _INVALID_NAME_CHARS.search(part) or len(part) > 255:
+        if set(part) <= {"."} or _INVALID_NAME_CHARS.search(part) or len(part) > 255:
             raise StorageError(400, "InvalidResourceName",
                                f"The name '{part}' is not a valid directory or file name.")
     return "/".join(parts)
@@ -293,10 +299,7 @@ class ShareStore:
             size = os.fstat(fd).st_size
             if offset + length > size:
                 raise StorageError(416, "InvalidRange", headers={"Content-Range": f"bytes */{size}"})
-            zeros = bytes(min(length, 4 * 1024 * 1024))
-            done = 0
-            while done < length:
-                done += os.pwrite(fd, zeros[: length - done], offset + done)
+            extents.clear(fd, offset, length)
             st = os.fstat(fd)
         finally:
             os.close(fd)
