@@ -131,13 +131,18 @@ def _add_file(out: Selection, path: str, full: str, st: os.stat_result) -> None:
         out.files.append(LocalFile(path, st.st_size, st.st_mtime_ns))
 
 
-def _walk(root: Path, directory: str, rules: IgnoreRules, out: Selection) -> None:
+def _walk(root: Path, directory: str, parent_rules: IgnoreRules, out: Selection) -> None:
     try:
         entries = list(os.scandir(root / directory))
     except (FileNotFoundError, NotADirectoryError):
         return  # removed while we walked: positively gone
     except OSError as error:
         out.unreadable[directory + "/"] = _why(error)
+        return
+    try:  # the folder's own ignore files, read once we know the folder itself can be read
+        rules = parent_rules.child(directory)
+    except UnreadableIgnoreFile as error:
+        out.unreadable[error.relative] = error.why
         return
     for entry in entries:
         path = f"{directory}/{entry.name}" if directory else entry.name
@@ -148,12 +153,7 @@ def _walk(root: Path, directory: str, rules: IgnoreRules, out: Selection) -> Non
                     continue
                 if os.path.exists(os.path.join(entry.path, "pyvenv.cfg")):
                     continue  # a virtual environment under another name
-                try:
-                    child = rules.child(path)
-                except UnreadableIgnoreFile as error:
-                    out.unreadable[error.relative] = error.why
-                    continue
-                _walk(root, path, child, out)
+                _walk(root, path, rules, out)
                 continue
             if rules.ignores(path, is_dir=False):
                 continue
@@ -210,7 +210,7 @@ def _scan_entry(root: Path, entry: str, out: Selection) -> None:
     if ignored or rules.ignores(entry, is_dir=target.is_dir()):
         return
     if target.is_dir():
-        _walk(root, entry, rules.child(entry), out)
+        _walk(root, entry, rules, out)
         return
     try:
         st = target.stat()
