@@ -67,3 +67,16 @@ def flat(text: str) -> str:
 
 def restore_permissions(root: Path) -> None:
     subprocess.run(["chmod", "-R", "u+rwX", str(root)], check=False)
+
+
+def inject(emulator: Any, **spec: Any) -> dict[str, Any]:
+    """Add one fault through the emulator's admin route, exactly as given (`status: None` = no error status)."""
+    import json
+    import ssl
+    import urllib.request
+
+    request = urllib.request.Request(f"{emulator.management_endpoint}/_emulator/faults", method="POST",
+                                     data=json.dumps(spec).encode(), headers={"Content-Type": "application/json"})
+    context = ssl.create_default_context(cafile=str(emulator.ca_path))
+    with urllib.request.urlopen(request, context=context, timeout=30) as response:
+        return dict(json.loads(response.read()))
