@@ -47,8 +47,10 @@ class ReadBodyPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
 
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         response = await self.next.send(request)
-        if not response.http_response.is_stream_consumed:  # not yet read (an empty body reads as consumed)
-            await response.http_response.read()
+        http = response.http_response
+        # An empty body cannot be cut, and azure-core would refuse to hand an empty one out a second time.
+        if not http.is_stream_consumed and http.headers.get("Content-Length") != "0":
+            await http.read()
         return response
 
 
