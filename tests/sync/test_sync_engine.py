@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from aca_inference.errors import Cancelled, OperationFailed
+from aca_inference.errors import Cancelled, InputError, OperationFailed
 from aca_inference.sync import sync_to_share
 from tests.sync.conftest import SentRequests, local_tree, share_tree, write_tree
 from tests.sync.files_endpoint import FilesEndpoint
@@ -334,7 +334,9 @@ async def test_missing_share_is_one_clear_error(tmp_path: Path, files: FilesEndp
     make_app(root)
     async with ShareClient(files.account_url, "no-such-share", credential=files.credential,
                            connection_verify=files.ca_path) as client:
-        with pytest.raises(OperationFailed, match="'no-such-share' does not exist .* Run provision"):
+        # A share the config names but that is not there is bad input (exit 2), like a wrong account or app name.
+        with pytest.raises(InputError, match="FILE_SHARE_NAME: the file share 'no-such-share' does not exist .* run "
+                                             "provision"):
             await sync(client, root)
 
 

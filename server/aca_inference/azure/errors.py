@@ -39,8 +39,26 @@ def _code_and_message(error: Any) -> tuple[str, str]:
     return str(code), str(message).splitlines()[0]
 
 
+def transport_failure(error: Exception) -> bool:
+    """The request or its answer was lost on the way (dropped, reset, cut mid-body): Azure said nothing."""
+    from azure.core.exceptions import IncompleteReadError, ServiceRequestError, ServiceResponseError
+
+    return isinstance(error, ServiceRequestError | ServiceResponseError | IncompleteReadError)
+
+
+def connection_error(error: Exception, doing: str, host: str | None = None) -> OperationFailed:
+    from .retry import HOST_ATTRIBUTE
+
+    where = host or getattr(error, HOST_ATTRIBUTE, None) or "Azure"
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return OperationFailed(f"The connection to {where} failed while {doing}, even after retries ({detail}).\n"
+                           "  Fix: check the network (proxy, VPN, firewall) and run the command again.")
+
+
 def azure_error(error: Exception, doing: str) -> OperationFailed:
     """`doing` says what we were doing ("creating storage account aistorageabcde")."""
+    if transport_failure(error):
+        return connection_error(error, doing)
     code, message = _code_and_message(error)
     fix = _FIXES.get(code.lower(), "")
     status = getattr(error, "status_code", None)

@@ -34,11 +34,13 @@ class AzureSession:
         return (AZURE_MANAGEMENT if not self.is_emulator else self.management_endpoint) + "/.default"
 
     def _options(self) -> dict[str, Any]:
+        from .retry import arm_client_options
         from .transport import pooled_transport
 
-        # One transport per client that keeps its TLS connections (see transport.py).
+        # One transport per client that keeps its TLS connections (see transport.py); retries in retry.py.
         options: dict[str, Any] = {"connection_verify": self.connection_verify,
-                                   "transport": pooled_transport(connection_verify=self.connection_verify)}
+                                   "transport": pooled_transport(connection_verify=self.connection_verify),
+                                   **arm_client_options()}
         if self.is_emulator:
             options["base_url"] = self.management_endpoint
             options["credential_scopes"] = [self.scope]

@@ -6,16 +6,54 @@ one JSON object with the result.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
 import traceback
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
-from ..errors import UserFacingError
+from ..errors import InputError, UserFacingError
 from .commands import COMMANDS
 from .parser import build_parser
 from .reporter import CliReporter
+
+# Commands that change the workspace's files, the share or the app: one at a time per workspace.
+CHANGING_COMMANDS = frozenset({"provision", "up", "deploy", "delete"})
+
+
+def _check_workspace(args: argparse.Namespace) -> Path | None:
+    """The workspace folder, checked once here so every command words a bad path the same way."""
+    if args.command == "init":
+        directory = Path(args.directory)
+        if directory.exists() and not directory.is_dir():
+            raise InputError(f"init: '{directory}' is a file, not a folder. Give the folder to create the workspace "
+                             "in (it may exist; existing files are kept unless --force).")
+        return None
+    workspace = getattr(args, "workspace", None)
+    if workspace is None:
+        return None
+    if not workspace.exists():
+        raise InputError(f"--workspace '{workspace}': no such folder. Pass the workspace folder (the one that holds "
+                         "infra/ and inference/), or create one with `aca-inference init <folder>`.")
+    if not workspace.is_dir():
+        raise InputError(f"--workspace '{workspace}' is a file, not a folder. Pass the workspace folder (the one "
+                         f"that holds infra/ and inference/), e.g. --workspace '{workspace.parent}'.")
+    return Path(workspace).resolve()
+
+
+def _run(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
+    workspace = _check_workspace(args)
+    with ExitStack() as stack:
+        if workspace is not None and args.command in CHANGING_COMMANDS:
+            from ..workspace.lock import workspace_lock
+
+            note = stack.enter_context(workspace_lock(workspace, args.command))
+            if note:
+                reporter.log(note, "warning")
+        return asyncio.run(COMMANDS[args.command](args, reporter))
 
 
 def _emit(result: dict[str, Any], json_mode: bool, reporter: CliReporter) -> None:
@@ -33,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     reporter = CliReporter(assume_yes=getattr(args, "yes", False), json_mode=json_mode,
                            verbose=getattr(args, "verbose", False))
     try:
-        result: dict[str, Any] = asyncio.run(COMMANDS[args.command](args, reporter))
+        result: dict[str, Any] = _run(args, reporter)
     except UserFacingError as error:
         reporter.log(str(error), "error")
         if json_mode:

@@ -3,7 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
+
+
+def _seconds(text: str) -> float:
+    """--timeout: a positive number of seconds (argparse turns the ValueError into exit 2 with this text)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds (e.g. 900)") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be a positive number of seconds (e.g. 900)")
+    return value
+
+
+def _count(text: str) -> int:
+    """--tail: a whole number of lines, zero or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of lines (e.g. 100)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be zero or more lines")
+    return value
 
 
 def _common(parser: argparse.ArgumentParser, *, target: bool = True) -> None:
@@ -17,7 +40,7 @@ def _common(parser: argparse.ArgumentParser, *, target: bool = True) -> None:
 
 
 def _deploy_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, default=None, help="seconds to wait for the endpoint (default 900)")
+    parser.add_argument("--timeout", type=_seconds, default=None, help="seconds to wait for the endpoint (default 900)")
     parser.add_argument("--include", action="append", default=None, metavar="FOLDER",
                         help="workspace folder to sync to the share (repeatable; default: inference)")
     parser.add_argument("--demo-model", action="store_true",
@@ -56,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("logs", help="the app's console log")
     _common(p)
     p.add_argument("--follow", "-f", action="store_true")
-    p.add_argument("--tail", type=int, default=100)
+    p.add_argument("--tail", type=_count, default=100)
 
     p = sub.add_parser("status", help="app, revisions, replicas, health, endpoint")
     _common(p)

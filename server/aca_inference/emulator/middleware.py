@@ -78,6 +78,11 @@ class Fault:
             return False
         return bool(self.regex.search(request.path_qs)) and random.random() < self.rate
 
+    @property
+    def kind(self) -> str:
+        """What the request log records: 'before' / 'mid-body' (dropped), the status, or 'latency'."""
+        return self.drop or (str(self.status) if self.status is not None else "latency")
+
     def public(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k != "regex"}
 
@@ -115,18 +120,47 @@ class Faults:
         return None
 
 
-def _error_body(port: str, status: int) -> web.Response:
-    reasons = {429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServerBusy",
-               504: "GatewayTimeout"}
-    code = reasons.get(status, "InternalServerError")
-    if port == "files":
-        text = (f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code>'
-                f"<Message>Injected fault: {code}.</Message></Error>")
-        return web.Response(status=status, text=text, content_type="application/xml", headers={"x-ms-error-code": code})
-    import json
+# Each service's own throttling and failure answers (code, message), as the real services send them.
+_ARM_ERRORS = {
+    429: ("TooManyRequests", "The request is being throttled as the limit has been reached for operation type."),
+    500: ("InternalServerError", "Encountered internal server error. Please try again."),
+    502: ("BadGateway", "The gateway did not receive a response from the service in time."),
+    503: ("ServiceUnavailable", "The service is temporarily unavailable. Please try again later."),
+    504: ("GatewayTimeout", "The gateway did not receive a response within the specified time period."),
+}
+_STORAGE_ERRORS = {
+    429: ("TooManyRequests", "The request is being throttled."),  # not Storage's own: sent by proxies
+    500: ("OperationTimedOut", "Operation could not be completed within the specified time."),
+    502: ("InternalError", "The server encountered an internal error. Please retry the request."),
+    503: ("ServerBusy", "The server is currently unable to receive requests. Please retry your request."),
+    504: ("OperationTimedOut", "Operation could not be completed within the specified time."),
+}
+_ARM_DEFAULT_RETRY_AFTER = 1  # ARM always says when to come back after a 429
 
-    return web.Response(status=status, content_type="application/json",
-                        text=json.dumps({"error": {"code": code, "message": f"Injected fault: {code}."}}))
+
+def _error_body(port: str, status: int, retry_after: int | None) -> web.Response:
+    import json
+    import uuid
+    from datetime import UTC, datetime
+
+    request_id = str(uuid.uuid4())
+    if port == "files":
+        code, message = _STORAGE_ERRORS.get(status, _STORAGE_ERRORS[500])
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
+        text = (f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code>'
+                f"<Message>{message}\nRequestId:{request_id}\nTime:{stamp}</Message></Error>")
+        response = web.Response(status=status, text=text, content_type="application/xml",
+                                headers={"x-ms-error-code": code, "x-ms-request-id": request_id})
+    else:
+        code, message = _ARM_ERRORS.get(status, _ARM_ERRORS[500])
+        response = web.Response(status=status, content_type="application/json",
+                                headers={"x-ms-request-id": request_id, "x-ms-failure-cause": "gateway"},
+                                text=json.dumps({"error": {"code": code, "message": message}}))
+        if status == 429 and retry_after is None:
+            retry_after = _ARM_DEFAULT_RETRY_AFTER
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def make_middleware(port: str, log: RequestLog, faults: Faults) -> Any:
@@ -146,9 +180,7 @@ def make_middleware(port: str, log: RequestLog, faults: Faults) -> Any:
                     request.transport.close()
                 raise asyncio.CancelledError()
             if fault and not fault.drop and fault.status is not None:
-                response: web.StreamResponse = _error_body(port, fault.status)
-                if fault.retry_after is not None:
-                    response.headers["Retry-After"] = str(fault.retry_after)
+                response: web.StreamResponse = _error_body(port, fault.status, fault.retry_after)
                 status = response.status
                 return response
             try:
@@ -163,7 +195,7 @@ def make_middleware(port: str, log: RequestLog, faults: Faults) -> Any:
         finally:
             log.add(port=port, method=request.method, path=request.path, query=request.query_string, status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                    fault=None if fault is None else (fault.drop or str(fault.status)))
+                    fault=None if fault is None else fault.kind)
 
     return middleware
 

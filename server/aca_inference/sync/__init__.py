@@ -12,6 +12,7 @@ Entry point (async, anyio)::
                                                           # (files_done, files_total, bytes_done, bytes_total)
         is_cancelled: Callable[[], bool] | None = None,   # polled before every request
         concurrency: int = 16,                            # requests in flight
+        on_warning: Callable[[str], None] | None = None,  # skipped paths, one message each
     ) -> SyncResult
     # SyncResult: files_uploaded, bytes_uploaded, files_deleted, files_unchanged, requests_sent,
     #             directories_created, seconds, first_sync
@@ -29,9 +30,13 @@ The share keeps `.aca-inference/manifest.json` (path -> size, sha256) listing ex
 there; only those are ever deleted (when gone locally or no longer selected). A deploy without changes costs
 one request (the manifest GET); a local hash cache keyed by (path, size, mtime_ns) spares re-reading files.
 
-Retries are azure-core's (the storage SDK's retry policy on the client). Build the ShareClient with
-`**share_client_options(connection_verify=...)`: a retry policy fit for many small parallel requests (the
-SDK's default backs off 15 s and more per retry) and a transport that reuses its TLS connections.
+Retries are azure-core's retry policy on the client (`azure/retry.py`: also 429, which the storage SDK's own
+policy skips). Build the ShareClient with `**share_client_options(connection_verify=...)`: that retry policy,
+fit for many small parallel requests, and a transport that reuses its TLS connections.
+
+A folder or file of the workspace that cannot be read stops the sync before anything is written (InputError
+naming every such path); a link loop, a link to a folder or a FIFO is skipped with `on_warning(message)` and
+its copy on the share is kept: only files positively gone locally are deleted.
 """
 
 from __future__ import annotations
@@ -49,12 +54,13 @@ def share_client_options(*, connection_verify: str | bool = True) -> dict[str, A
     """Keyword arguments for one `azure.storage.fileshare.aio.ShareClient(...)` used by deploys (call once per
     client: it holds the client's transport).
 
-    - retries: the SDK's own ExponentialRetry (5xx, 408, 429, connection errors) tuned for many small parallel
-      requests - first retry after ~2 s instead of ~18 s, 7 retries, about 50 s in all;
+    - retries: azure-core's retry policy (408, 429, 5xx, dropped connections; Retry-After honoured) tuned for
+      many small parallel requests - 7 retries, back-off from 0.3 s doubling up to 8 s;
     - transport: aiohttp with connection reuse kept working when `connection_verify` is a CA path (see
       `azure/transport.py`; azure-core otherwise makes a TLS handshake per request).
     """
+    from ..azure.retry import files_retry_policy
     from ..azure.transport import pooled_transport
 
-    return {"retry_total": 7, "initial_backoff": 0.3, "increment_base": 1.5, "random_jitter_range": 0.3,
-            "connection_verify": connection_verify, "transport": pooled_transport(connection_verify=connection_verify)}
+    return {"retry_policy": files_retry_policy(), "connection_verify": connection_verify,
+            "transport": pooled_transport(connection_verify=connection_verify)}

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 
-from ..errors import Cancelled, OperationFailed
+from ..errors import Cancelled, InputError, OperationFailed
 from .hash_cache import LocalHashCache, sha256_of
 from .manifest import MANIFEST_DIRECTORY, MANIFEST_PATH, ManifestEntry, ShareManifest, read_manifest, write_manifest
 from .progress import ProgressCallback, TransferProgress
-from .selection import PROTECTED_FOLDERS, LocalFile, select_files
+from .selection import PROTECTED_FOLDERS, LocalFile, scan, unreadable_error
 from .transfer import FileChangedError, ShareWriter, SyncStopped
 
 DEFAULT_CONCURRENCY = 16
@@ -67,6 +67,8 @@ def _describe(error: BaseException) -> str:
         return f"{error.status_code} {getattr(error, 'error_code', None) or error.reason}"
     if isinstance(error, FileNotFoundError | FileChangedError):
         return "changed or removed locally while it was uploaded"
+    if isinstance(error, OSError):
+        return f"cannot be read locally: {error.strerror or type(error).__name__}"
     return type(error).__name__ + (f": {error}" if str(error) else "")
 
 
@@ -76,19 +78,27 @@ def _protected(path: str) -> bool:
 
 async def _hash_files(root: Path, files: list[LocalFile]) -> dict[str, str]:
     hashes: dict[str, str] = {}
+    unreadable: dict[str, str] = {}
     limiter = anyio.CapacityLimiter(2)
 
     async def one(file: LocalFile) -> None:
-        with suppress(FileNotFoundError):  # gone since the scan: the upload reports it
+        try:
             hashes[file.path] = await anyio.to_thread.run_sync(sha256_of, root / file.path, limiter=limiter)
+        except FileNotFoundError:
+            pass  # gone since the scan: the upload reports it
+        except OSError as error:  # unreadable since the scan: stop before anything is written
+            unreadable[file.path] = error.strerror or type(error).__name__
 
     async with anyio.create_task_group() as group:
         for file in files:
             group.start_soon(one, file)
+    if unreadable:
+        raise unreadable_error(root, unreadable)
     return hashes
 
 
-async def _plan(root: Path, files: list[LocalFile], manifest: ShareManifest, cache: LocalHashCache) -> _Plan:
+async def _plan(root: Path, files: list[LocalFile], manifest: ShareManifest, cache: LocalHashCache,
+                keep: set[str]) -> _Plan:
     plan = _Plan()
     to_hash: list[LocalFile] = []
     for file in files:
@@ -112,7 +122,9 @@ async def _plan(root: Path, files: list[LocalFile], manifest: ShareManifest, cac
         else:
             plan.uploads.append(_Upload(file, sha))  # changed (or vanished since the scan: the upload says so)
     local = {file.path for file in files}
-    plan.deletes = sorted(path for path in manifest.files if path not in local and not _protected(path))
+    # Only what the scan positively saw gone is deleted: skipped links and the like keep their share copy.
+    plan.deletes = sorted(path for path in manifest.files
+                          if path not in local and path not in keep and not _protected(path))
     plan.uploads.sort(key=lambda upload: -upload.file.size)  # long transfers first: the tail stays short
     return plan
 
@@ -168,30 +180,46 @@ def _final_manifest(previous: ShareManifest, plan: _Plan, deleted: set[str], roo
     return ShareManifest(files=dict(sorted(files.items())))
 
 
-def _share_error(share: Any, error: BaseException) -> OperationFailed:
-    from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError, ServiceRequestError
+def _share_error(share: Any, error: BaseException) -> OperationFailed | InputError:
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        ResourceNotFoundError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
 
     name = getattr(share, "share_name", "?")
     account = getattr(share, "account_name", "?")
     if isinstance(error, ResourceNotFoundError):
-        return OperationFailed(f"The file share '{name}' does not exist in storage account '{account}'. Run provision, "
-                               "or fix FILE_SHARE_NAME in infra/inference.config.json.")
+        # The config names a share that is not there: bad input, like a wrong account or app name.
+        return InputError(f"infra/inference.config.json: FILE_SHARE_NAME: the file share '{name}' does not exist in "
+                          f"storage account '{account}'. Fix: run provision to create it, or correct FILE_SHARE_NAME "
+                          "in infra/inference.config.json.")
     if isinstance(error, ClientAuthenticationError):
         return OperationFailed(f"Storage account '{account}' refused the request ({_describe(error)}): the account key "
                                "is not valid for it. Check STORAGE_ACCOUNT_NAME in infra/inference.config.json.")
-    if isinstance(error, ServiceRequestError):
-        return OperationFailed(f"Could not reach the file share '{name}' of '{account}': {error}.")
+    if isinstance(error, ServiceRequestError | ServiceResponseError):
+        host = urlsplit(getattr(share, "url", "") or "").netloc or "the storage account"
+        return OperationFailed(f"The connection to {host} failed while reading the deploy manifest of share "
+                               f"'{name}' ({type(error).__name__}), even after retries. Check the network and run "
+                               "deploy again.")
     return OperationFailed(f"Reading the deploy manifest of share '{name}' failed: {_describe(error)}.")
 
 
 async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[str, ...] | None = None,
                         cache_dir: Path | None = None, on_progress: ProgressCallback | None = None,
                         is_cancelled: Callable[[], bool] | None = None,
-                        concurrency: int = DEFAULT_CONCURRENCY) -> SyncResult:
+                        concurrency: int = DEFAULT_CONCURRENCY,
+                        on_warning: Callable[[str], None] | None = None) -> SyncResult:
     started = time.monotonic()
     root = Path(root).resolve()
     stop = is_cancelled or (lambda: False)
-    files = await anyio.to_thread.run_sync(select_files, root, include)
+    selection = await anyio.to_thread.run_sync(scan, root, include)
+    files = selection.files
+    for path, why in sorted(selection.skipped.items()):
+        if on_warning is not None:
+            on_warning(f"Skipped {path}: {why}. Its copy on the share (if any) is kept; remove the link or add it "
+                       "to .acainferenceignore to silence this.")
     cache = LocalHashCache(cache_dir, root)
     result = SyncResult()
     writer = ShareWriter(share, root, concurrency=concurrency, is_cancelled=stop,
@@ -202,7 +230,7 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
         raise _share_error(share, error) from None
     result.first_sync = not load.found
     previous = load.manifest
-    plan = await _plan(root, files, previous, cache)
+    plan = await _plan(root, files, previous, cache, set(selection.skipped))
     cache.keep_only({file.path for file in files})
     for upload in plan.uploads:
         if upload.sha256:
@@ -260,9 +288,13 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
         failures.append(f"recording the result in {MANIFEST_PATH} ({_describe(record_error)})")
     if failures:
         shown = "; ".join(failures[:5]) + (f"; and {len(failures) - 5} more" if len(failures) > 5 else "")
+        # A re-run cannot fix a file that cannot be read: then the fix is the file's permissions.
+        local = any("cannot be read locally" in failure for failure in failures)
+        advice = (f"Fix: fix the permissions of the files that cannot be read, or add them to .acainferenceignore, "
+                  "then deploy again" if local else
+                  "Run deploy again to finish; files already uploaded are not sent again")
         raise OperationFailed(f"{len(failures)} file(s) could not be synced to share "
-                              f"'{getattr(share, 'share_name', '?')}': {shown}. Run deploy again to finish; files "
-                              "already uploaded are not sent again.")
+                              f"'{getattr(share, 'share_name', '?')}': {shown}. {advice}.")
     if stop() and (any(u.state != "done" for u in plan.uploads) or len(deleted) < len(plan.deletes)):
         raise Cancelled(f"Deploy cancelled: {result.files_uploaded} of {len(plan.uploads)} files uploaded. The share's "
                         "manifest records what is there; deploy again to finish.")

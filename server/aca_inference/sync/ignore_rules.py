@@ -25,11 +25,22 @@ class _Layer:
     spec: pathspec.GitIgnoreSpec
 
 
-def _load(path: Path) -> pathspec.GitIgnoreSpec | None:
+class UnreadableIgnoreFile(OSError):
+    """An ignore file exists but cannot be read: the rules, and so what gets uploaded, would be wrong."""
+
+    def __init__(self, relative: str, why: str) -> None:
+        super().__init__(f"{relative}: {why}")
+        self.relative = relative
+        self.why = why
+
+
+def _load(path: Path, root: Path) -> pathspec.GitIgnoreSpec | None:
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return None
+    except OSError as error:
+        raise UnreadableIgnoreFile(path.relative_to(root).as_posix(), error.strerror or type(error).__name__) from None
     return pathspec.GitIgnoreSpec.from_lines(lines) if any(line.strip() for line in lines) else None
 
 
@@ -45,7 +56,7 @@ class IgnoreRules:
     def for_root(cls, root: Path) -> IgnoreRules:
         builtin = _Layer("", pathspec.GitIgnoreSpec.from_lines(BUILTIN_EXCLUDES))
         git = [builtin]
-        exclude = _load(root / ".git" / "info" / "exclude")
+        exclude = _load(root / ".git" / "info" / "exclude", root)
         if exclude is not None:
             git.append(_Layer("", exclude))
         return cls(root, git=tuple(git)).child("")
@@ -53,10 +64,10 @@ class IgnoreRules:
     def child(self, directory: str) -> IgnoreRules:
         base = self.root / directory if directory else self.root
         git, ours = self._git, self._ours
-        gitignore = _load(base / ".gitignore")
+        gitignore = _load(base / ".gitignore", self.root)
         if gitignore is not None:
             git = (*git, _Layer(directory, gitignore))
-        own = _load(base / IGNORE_FILE)
+        own = _load(base / IGNORE_FILE, self.root)
         if own is not None:
             ours = (*ours, _Layer(directory, own))
         if git is self._git and ours is self._ours:

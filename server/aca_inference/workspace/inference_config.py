@@ -1,6 +1,9 @@
 """`infra/inference.config.json`: what provision wrote (or the user filled in by hand) and deploy reads.
 
-Values may be null. Unknown keys and the key order are kept when we write; writes are atomic.
+Values may be null. Unknown keys and the key order are kept when we write; writes are atomic and keep the
+file's form (BOM, indentation, line ends: see json_file.py). A value the user wrote is kept as written when
+the new one means the same (ACA_APP_ENDPOINT with or without scheme or trailing slash); when it really
+changes, `record_endpoint` says so, with the reason.
 """
 
 from __future__ import annotations
@@ -97,14 +100,40 @@ def load_config(root: Path, display: str, *, required_keys: tuple[str, ...] = ()
     return config
 
 
+def same_endpoint(written: str, endpoint: str) -> bool:
+    """Whether two forms of ACA_APP_ENDPOINT reach the same place (scheme optional, trailing slash, case)."""
+    def key(value: str) -> str:
+        scheme, _, rest = normalize_endpoint(value).partition("://")
+        host, slash, path = rest.partition("/")
+        return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+    return key(written) == key(endpoint)
+
+
 def update_config(root: Path, display: str, values: dict[str, str | None]) -> dict[str, Any]:
-    """Set `values` in the config file, keeping the user's other keys and the order; atomic."""
+    """Set `values` in the config file, keeping the user's other keys and the order; atomic. An endpoint the
+    file already holds in another form of the same address is left as the user wrote it."""
     path = root / display
     data: dict[str, Any] = read_json_object(path, display) if path.exists() else {}
     for key in CONFIG_KEYS:
-        if key in values:
-            data[key] = values[key]
-        else:
+        if key not in values:
             data.setdefault(key, None)
+            continue
+        value, old = values[key], data.get(key)
+        if key == "ACA_APP_ENDPOINT" and isinstance(old, str) and value and same_endpoint(old, value):
+            value = old
+        data[key] = value
     write_json_atomic(path, data)
     return data
+
+
+def record_endpoint(root: Path, display: str, endpoint: str) -> str | None:
+    """Write the endpoint deploy reached into the config; returns a note for the user when this changes a
+    value they had (a different address, not just another form of the same one), else None."""
+    path = root / display
+    before = read_json_object(path, display).get("ACA_APP_ENDPOINT") if path.exists() else None
+    update_config(root, display, {"ACA_APP_ENDPOINT": endpoint})
+    if not isinstance(before, str) or not before.strip() or same_endpoint(before, endpoint):
+        return None
+    return (f"{display}: ACA_APP_ENDPOINT changed from '{before}' to '{endpoint}': that is where the container "
+            "app's ingress answers now, and the old value does not reach it.")

@@ -34,7 +34,8 @@ async def sync_code(context: OperationContext, session: AzureSession, account: s
         include.append("setup")
     result = await sync_to_share(client, context.root, include=include,
                                  cache_dir=cache_dir(), on_progress=on_progress,
-                                 is_cancelled=lambda: progress.cancelled)
+                                 is_cancelled=lambda: progress.cancelled,
+                                 on_warning=lambda message: context.reporter.log(message, "warning"))
     context.reporter.log(f"Synced to {account}/{share}: {result.files_uploaded} uploaded "
                          f"({result.bytes_uploaded / 1e6:.1f} MB), {result.files_deleted} removed, "
                          f"{result.files_unchanged} unchanged.")

@@ -10,7 +10,7 @@ from ...azure.endpoints import app_url
 from ...azure.errors import azure_error, is_not_found
 from ...azure.session import AzureSession, open_session
 from ...errors import InputError, OperationFailed
-from ...workspace.inference_config import CONFIG_KEYS, load_config, update_config
+from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpoint
 from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
 from ...workspace.app_contract import API_KEY_SECRET
@@ -118,7 +118,8 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
                 raise OperationFailed(f"{failure}\n  The app's last log lines are in the output above."
                                       if lines else str(failure)) from None
 
-    update_config(context.root, INFERENCE_CONFIG, {"ACA_APP_ENDPOINT": endpoint})
+    if (note := record_endpoint(context.root, INFERENCE_CONFIG, endpoint)) is not None:
+        reporter.log(note, "warning")
     reporter.log(f"Inference endpoint: {endpoint}  (ready {ready.seconds:.1f}s after the {action[:-2]})")
     if not api_key:
         reporter.log(PUBLIC_ENDPOINT, "warning")

@@ -1,0 +1,166 @@
+"""Transient faults are retried where retrying is safe, and reported as what they are when retries run out.
+
+Faults come from the emulator's fault injection, shaped like each service's own answers (ARM: 429 with
+Retry-After, 500, 503; Files: 503 ServerBusy, 500 OperationTimedOut with the storage XML body; both: a
+connection dropped before the answer, an answer cut mid-body). Each test injects a fault a fixed number of
+times on one kind of request, and proves both that it was injected and that the operation still succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aca_inference.ops.context import TargetSettings
+from tests.conftest import last_json
+from tests.deploy.conftest import make_workspace
+from tests.hardening.conftest import cli, flat, inject, local_tree, no_traceback, provision, share_tree
+from tests.provision.arm import ArmProbe
+
+
+@pytest.fixture(scope="module")
+def workspace(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    root = make_workspace(tmp_path_factory.mktemp("faults-ws"))
+    return root, provision(emulator, root, f"rg-faults-{root.name[-8:].lower()}")
+
+
+@pytest.fixture
+def arm(emulator: Any) -> Iterator[ArmProbe]:
+    probe = ArmProbe(emulator)
+    probe.clear_faults()
+    yield probe
+    probe.clear_faults()
+
+
+def _injected(arm: ArmProbe, mark: int, kind: str) -> list[dict[str, Any]]:
+    return [e for e in arm.requests_since(mark) if e["fault"] == kind]
+
+
+@pytest.mark.parametrize(("path", "fault"), [
+    (r"/listKeys", {"status": None, "drop": "before"}),
+    (r"/listKeys", {"status": None, "drop": "mid-body"}),
+    (r"/listSecrets", {"status": None, "drop": "before"}),
+    (r"/listSecrets", {"status": 429, "retry_after": 0}),
+    (r"/restart", {"status": None, "drop": "before"}),
+])
+def test_a_dropped_or_throttled_read_only_post_is_retried_and_the_deploy_succeeds(
+        emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe, path: str, fault: dict[str, Any]) -> None:
+    root, _ = workspace
+    (root / "inference" / "message.txt").write_text(f"fault {path} {fault}\n")
+    mark = arm.mark()
+    inject(emulator, path=path, method="POST", count=1, port="management", **fault)
+    run = cli(emulator, "deploy", root)
+    assert run.returncode == 0, run.stderr
+    assert len(_injected(arm, mark, fault.get("drop") or str(fault["status"]))) == 1
+    assert [e for e in arm.requests_since(mark) if path.strip("/") in e["path"] and e["status"] == 200]
+
+
+@pytest.mark.parametrize("fault", [
+    {"status": 503}, {"status": 500}, {"status": 429}, {"status": None, "drop": "before"},
+    {"status": None, "drop": "mid-body"}, {"status": None, "latency_ms": 300},
+])
+def test_files_faults_are_retried_and_the_share_matches_the_workspace(
+        emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe, fault: dict[str, Any]) -> None:
+    root, config = workspace
+    for index in range(4):
+        (root / "inference" / f"part-{index}.txt").write_text(f"{fault} {index}\n")
+    mark = arm.mark()
+    # Twice on uploads, once on each manifest read and write: every step of the sync meets the fault.
+    inject(emulator, path=r"/inference/", method="PUT", count=2, port="files", **fault)
+    inject(emulator, path=r"manifest\.json", method="GET", count=1, port="files", **fault)
+    inject(emulator, path=r"manifest\.json", method="PUT", count=1, port="files", **fault)
+    run = cli(emulator, "deploy", root)
+    assert run.returncode == 0, run.stderr
+    kind = fault.get("drop") or (str(fault["status"]) if fault["status"] else "latency")
+    assert len(_injected(arm, mark, kind)) == 4
+    share = arm.share_dir(config["STORAGE_ACCOUNT_NAME"], config["FILE_SHARE_NAME"])
+    assert share_tree(share) == local_tree(root)
+
+
+def test_the_emulator_answers_files_faults_the_way_storage_does(emulator: Any, arm: ArmProbe,
+                                                                workspace: tuple[Path, dict[str, Any]]) -> None:
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    _, config = workspace
+    context = ssl.create_default_context(cafile=str(emulator.ca_path))
+    for status, code in ((503, "ServerBusy"), (500, "OperationTimedOut")):
+        # The service's `timeout` parameter makes the URL this test's own: no other client meets the fault.
+        url = (f"{emulator.files_endpoint}/{config['STORAGE_ACCOUNT_NAME']}/{config['FILE_SHARE_NAME']}"
+               f"?restype=share&timeout={status}")
+        inject(emulator, path=rf"restype=share&timeout={status}$", status=status, count=1, port="files")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(url, context=context, timeout=10)
+        assert caught.value.code == status
+        assert caught.value.headers["x-ms-error-code"] == code
+        assert f"<Code>{code}</Code>" in caught.value.read().decode()
+
+
+def test_the_emulator_throttles_arm_with_retry_after(emulator: Any, arm: ArmProbe) -> None:
+    import json
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    context = ssl.create_default_context(cafile=str(emulator.ca_path))
+    inject(emulator, path=r"^/subscriptions\?api-version=2022-12-01$", status=429, count=1, port="management")
+    request = urllib.request.Request(f"{emulator.management_endpoint}/subscriptions?api-version=2022-12-01",
+                                     headers={"Authorization": "Bearer x.y.z"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, context=context, timeout=10)
+    assert caught.value.code == 429 and caught.value.headers["Retry-After"] == "1"
+    assert json.loads(caught.value.read())["error"]["code"] == "TooManyRequests"
+
+
+async def test_an_arm_put_cut_mid_body_is_retried_also_for_long_running_operations(
+        emulator: Any, arm: ArmProbe) -> None:
+    from aca_inference.azure.session import open_session
+
+    group = "rg-cut-put"
+    async with open_session(TargetSettings(kind="local", emulator_data_dir=Path(emulator.data_dir))) as session:
+        mark = arm.mark()
+        inject(emulator, path=rf"/resourcegroups/{group}\?", method="PUT", status=None, drop="mid-body", count=1)
+        made = await session.resources(emulator.subscription_id).resource_groups.create_or_update(
+            group, {"location": "westus3"})
+        assert made.name == group
+        # The SDK's long-running PUTs stream the first answer and read it later, outside its retries.
+        inject(emulator, path=r"/storageAccounts/cutputacct\?", method="PUT", status=None, drop="mid-body", count=1)
+        poller = await session.storage(emulator.subscription_id).storage_accounts.begin_create(
+            group, "cutputacct", {"location": "westus3", "kind": "StorageV2", "sku": {"name": "Standard_LRS"}})
+        account = await poller.result()
+        assert account.name == "cutputacct"
+        assert len(_injected(arm, mark, "mid-body")) == 2
+
+
+async def test_a_connection_that_keeps_failing_is_named_as_such_not_as_azure_refusing(
+        emulator: Any, arm: ArmProbe, workspace: tuple[Path, dict[str, Any]]) -> None:
+    from aca_inference.azure.errors import azure_error
+    from aca_inference.azure.session import open_session
+
+    _, config = workspace
+    async with open_session(TargetSettings(kind="local", emulator_data_dir=Path(emulator.data_dir))) as session:
+        inject(emulator, path=r"/listKeys", method="POST", status=None, drop="before", count=3)
+        with pytest.raises(Exception) as caught:
+            await session.storage(emulator.subscription_id).storage_accounts.list_keys(
+                config["RESOURCE_GROUP_NAME"], config["STORAGE_ACCOUNT_NAME"], retry_total=2)
+    message = str(azure_error(caught.value, "reading the keys of storage account x"))
+    host = emulator.management_endpoint.split("://")[1]
+    assert message.startswith(f"The connection to {host} failed while reading the keys of storage account x")
+    assert "Azure refused" not in message and "Fix: check the network" in message
+
+
+def test_a_deploy_whose_files_connection_keeps_dropping_fails_naming_the_host(
+        emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe) -> None:
+    root, _ = workspace
+    inject(emulator, path=r"manifest\.json", method="GET", status=None, drop="before", port="files")
+    run = cli(emulator, "deploy", root)
+    output = flat(no_traceback(run))
+    assert run.returncode == 1
+    host = emulator.files_endpoint.split("://")[1]
+    assert f"The connection to {host} failed while reading the deploy manifest" in output
+    assert "refused" not in output
+    assert last_json(run.stdout)["ok"] is False
