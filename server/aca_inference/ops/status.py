@@ -6,10 +6,10 @@ from typing import Any
 
 from ..azure.endpoints import app_url, portal_link
 from ..azure.session import open_session
+from ..workspace.app_contract import API_KEY_SECRET
 from .app_target import app_ref, read_app
 from .context import OperationContext
 from .deploy.app_state import app_secrets, revision_state, wire
-from ..workspace.app_contract import API_KEY_SECRET
 
 
 async def show_status(context: OperationContext, *, show_api_key: bool = False) -> dict[str, Any]:

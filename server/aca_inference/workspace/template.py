@@ -128,8 +128,8 @@ def evaluate(template: WorkspaceTemplate, deployment: Deployment, *, defaults: d
             origin = "the fine-tuning project's value" if name in (defaults or {}) else "its default"
             problems.append(Problem(template.display, f"param {name}", f"{problem}, with {origin}",
                                     describe(value), line=decl.span.line, column=decl.span.column))
-    for name, decl in template.file.variables.items():
-        evaluator.variable(name, decl.span)  # ARM evaluates every variable: an unused one can still be wrong
+    for name, variable in template.file.variables.items():
+        evaluator.variable(name, variable.span)  # ARM evaluates every variable: an unused one can still be wrong
     resources = evaluator.resources()
     deployment_order(resources)  # refuses dependency cycles
     for resource in resources:

@@ -10,10 +10,10 @@ from ...azure.endpoints import app_url
 from ...azure.errors import azure_error, is_not_found
 from ...azure.session import AzureSession, open_session
 from ...errors import InputError, OperationFailed
+from ...workspace.app_contract import API_KEY_SECRET
 from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpoint
 from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
-from ...workspace.app_contract import API_KEY_SECRET
 from .app_state import AppRef, app_secrets, get_app, wire
 from .code_sync import sync_code
 from .failure_logs import last_log_lines

@@ -99,6 +99,10 @@ def _check_shared_storage(planned: list[PlannedResource], shared: SharedResource
                     "project's mount. Nothing was changed.")
 
 
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
 def gpu_costs(evaluated: EvaluatedTemplate, planned: list[PlannedResource]) -> list[GpuCost]:
     """What each container app's dedicated workload profile costs, from the bicep (or what exists)."""
     costs = []
@@ -112,16 +116,16 @@ def gpu_costs(evaluated: EvaluatedTemplate, planned: list[PlannedResource]) -> l
         if not isinstance(profile_name, str) or profile_name.lower() == "consumption":
             continue
         environment = environments.get(str(properties.get("environmentId", "")).lower())
-        profiles = []
+        profiles: list[Any] = []
         if environment is not None:
             profiles = ((environment.resource.body.get("properties") or {}).get("workloadProfiles") or []) + \
                 (((environment.current or {}).get("properties") or {}).get("workloadProfiles") or [])
         profile = next((p for p in profiles if isinstance(p, dict)
                         and str(p.get("name", "")).lower() == profile_name.lower()), {})
         scale = (properties.get("template") or {}).get("scale") or {}
-        min_replicas = scale.get("minReplicas") if isinstance(scale.get("minReplicas"), int) else 0
-        max_replicas = scale.get("maxReplicas") if isinstance(scale.get("maxReplicas"), int) else 10
-        max_nodes = profile.get("maximumCount") if isinstance(profile.get("maximumCount"), int) else max_replicas
+        min_replicas = _int(scale.get("minReplicas"), 0)
+        max_replicas = _int(scale.get("maxReplicas"), 10)  # ACA's default
+        max_nodes = _int(profile.get("maximumCount"), max_replicas)
         costs.append(gpu_cost(profile_name, str(profile.get("workloadProfileType") or profile_name), min_replicas,
                               max_replicas, max_nodes))
     return costs

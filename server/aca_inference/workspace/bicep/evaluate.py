@@ -17,8 +17,8 @@ from . import functions
 from .errors import BicepError, Span
 from .syntax import (
     ArrayExpr,
-    Binary,
     BicepFile,
+    Binary,
     Call,
     Expr,
     Index,
@@ -376,7 +376,9 @@ class Evaluator:
             if not ((isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool)
                      and not isinstance(b, bool)) or (isinstance(a, str) and isinstance(b, str))):
                 raise _type_error(expr.span, f"operator {op} needs two ints or two strings")
-            return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+            ordered: Any = (a, b)  # both ints or both strings, checked above
+            return {"<": ordered[0] < ordered[1], "<=": ordered[0] <= ordered[1], ">": ordered[0] > ordered[1],
+                    ">=": ordered[0] >= ordered[1]}[op]
         if op in ("+", "-", "*", "/", "%"):
             if not (isinstance(a, int) and isinstance(b, int)) or isinstance(a, bool) or isinstance(b, bool):
                 raise _type_error(expr.span, f"operator {op} needs two ints (join strings with interpolation "
