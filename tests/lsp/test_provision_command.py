@@ -56,7 +56,7 @@ async def test_provision_asks_subscription_and_group_then_writes_the_config(
     assert titles == ["Select the subscription for inference", "Select the resource group for inference"]
     assert asked["picks"][0][1][0]["value"] == emulator.subscription_id
     assert asked["inputs"] == ["Name of the new resource group", "Location of the new resource group"]
-    assert any("Provision will create or update 6 resource(s)" in m for m in asked["confirm"])
+    assert any("Provision will create or update 7 resource(s)" in m for m in asked["confirm"])
     config = json.loads((tmp_path / "infra" / "inference.config.json").read_text())
     assert config["RESOURCE_GROUP_NAME"] == "rg-from-vscode"
     assert config["ACA_APP_ENDPOINT"].startswith("http://127.0.0.1:")
