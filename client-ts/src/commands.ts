@@ -14,6 +14,7 @@ export const PALETTE_COMMANDS: Readonly<Record<string, string>> = {
   'acaInference.deleteApp': 'delete',
   'acaInference.validate': 'validate',
   'acaInference.previewProvision': 'preview',
+  'acaInference.migrateApp': 'migrate',
 };
 
 /** One message per failure, with the fix and a way to the details. */

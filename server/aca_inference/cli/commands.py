@@ -88,6 +88,12 @@ async def _delete(args: argparse.Namespace, reporter: CliReporter) -> dict[str, 
     return await delete_app(_context(args, reporter))
 
 
+async def _migrate(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
+    from ..ops.migrate import migrate
+
+    return await migrate(_context(args, reporter), preview=args.preview)
+
+
 async def _emulator(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
     from ..ops.emulator import emulator_command
 
@@ -109,6 +115,7 @@ COMMANDS: dict[str, Handler] = {
     "logs": _logs,
     "status": _status,
     "delete": _delete,
+    "migrate": _migrate,
     "emulator": _emulator,
     "make-demo-model": _make_demo_model,
 }

@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "up":
             _deploy_flags(p)
 
+    p = sub.add_parser("migrate", help="move a project with its own app (e.g. AI Toolkit's gradio_chat.py) to the ACA "
+                                       "Inference app: auth, OpenAI API, /health; your files are kept")
+    _common(p, target=False)
+    p.add_argument("--preview", action="store_true", help="list every file change and change nothing")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
     p = sub.add_parser("deploy", help="sync the code to the share, restart the app, wait until it answers")
     _common(p)
     _deploy_flags(p)

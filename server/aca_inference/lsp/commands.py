@@ -124,6 +124,12 @@ async def _delete(context: OperationContext) -> dict[str, Any]:
     return await delete_app(context)
 
 
+async def _migrate(context: OperationContext) -> dict[str, Any]:
+    from ..ops.migrate import migrate
+
+    return await migrate(context, preview=False)
+
+
 OPERATIONS: dict[str, Operation] = {
     "validate": _validate,
     "provision": _provision,
@@ -132,6 +138,7 @@ OPERATIONS: dict[str, Operation] = {
     "logs": _logs,
     "status": _status,
     "delete": _delete,
+    "migrate": _migrate,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,29 @@ def cache_dir() -> Path:
     return home / "sync-cache"
 
 
+_MOUNTED_FOLDER = re.compile(r"/mount/([A-Za-z0-9._-]+)")
+DEFAULT_INCLUDE = ("inference",)
+
+
+def app_folders(root: Path, include: tuple[str, ...], template: dict[str, Any] | None) -> list[str]:
+    """What deploy syncs. Without --include: `inference/`, plus every workspace folder the app's command runs
+    from under /mount (`cd /mount/inference-aca`), plus `setup/` when the command installs its requirements (an
+    AI Toolkit project's app does). Folders synced before stay in, so nothing of theirs looks deleted."""
+    if include != DEFAULT_INCLUDE:
+        return list(include)
+    folders = list(include)
+    containers = (template or {}).get("containers") or []
+    command = " ".join(str(part) for c in containers for part in [*(c.get("command") or []), *(c.get("args") or [])])
+    for name in _MOUNTED_FOLDER.findall(command):
+        if name not in folders and (root / name).is_dir():
+            folders.append(name)
+    if "setup" not in folders and (root / "setup" / "requirements.txt").is_file() and "setup/requirements" in command:
+        folders.append("setup")
+    return folders
+
+
 async def sync_code(context: OperationContext, session: AzureSession, account: str, account_key: str, share: str,
-                    progress: Progress) -> Any:
+                    progress: Progress, app_template: dict[str, Any] | None = None) -> Any:
     from ...sync import share_client_options, sync_to_share
 
     client = session.share(account, account_key, share,
@@ -28,10 +50,7 @@ async def sync_code(context: OperationContext, session: AzureSession, account: s
         progress.report(f"Uploading {files_done}/{files_total} files, {bytes_done / 1e6:.1f}/{bytes_total / 1e6:.1f} MB",
                         5 + int(50 * share_of_work))
 
-    include = list(context.deploy_include)
-    # An AI Toolkit project's app starts with `pip install -r ./setup/requirements.txt` from /mount.
-    if include == ["inference"] and (context.root / "setup" / "requirements.txt").is_file():
-        include.append("setup")
+    include = app_folders(context.root, tuple(context.deploy_include), app_template)
     result = await sync_to_share(client, context.root, include=include,
                                  cache_dir=cache_dir(), on_progress=on_progress,
                                  is_cancelled=lambda: progress.cancelled,

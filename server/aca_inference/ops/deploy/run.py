@@ -89,8 +89,9 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
                 await seed_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME),
                                       reporter)
             progress.report(f"Syncing code to {config.STORAGE_ACCOUNT_NAME}/{config.FILE_SHARE_NAME}", 5)
+            template = wanted or (app.get("properties") or {}).get("template")
             synced = await sync_code(context, session, str(config.STORAGE_ACCOUNT_NAME), key,
-                                     str(config.FILE_SHARE_NAME), progress)
+                                     str(config.FILE_SHARE_NAME), progress, template)
             if progress.cancelled:
                 raise OperationFailed("Deploy cancelled after the sync; the app was not restarted.")
             progress.report("Restarting the app", 60)
