@@ -91,16 +91,27 @@ def test_set_properties_keeps_the_smb_properties_it_is_given(share: ShareClient)
     share.create_directory("dir")
     directory = share.get_directory_client("dir")
     changed = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-    directory.set_http_headers(file_attributes="Directory|Hidden", file_change_time=changed, file_permission=SDDL)
+    written = datetime(2018, 2, 3, 4, 5, 6, tzinfo=UTC)
+    directory.set_http_headers(file_attributes="Directory|Hidden", file_change_time=changed, file_permission=SDDL,
+                               file_last_write_time=written)
     props = directory.get_directory_properties()
     assert "Hidden" in str(props.file_attributes)
     assert props.change_time.replace(tzinfo=UTC) == changed
+    assert props.last_write_time.replace(tzinfo=UTC) == written
     assert share.get_permission_for_share(props.permission_key).startswith("O:BAG:SY")
     file = share.get_file_client("dir/f.txt")
     file.upload_file(b"f")
-    written = datetime(2019, 5, 6, 7, 8, 9, tzinfo=UTC)
+    written = datetime(2019, 5, 6, 7, 8, 9, tzinfo=UTC)  # after the upload, which moved the directory's own time
     file.set_http_headers(ContentSettings(content_type="text/plain"), file_last_write_time=written)
     assert file.get_file_properties().last_write_time.replace(tzinfo=UTC) == written
+
+
+def test_a_directory_created_with_times_keeps_them(share: ShareClient) -> None:
+    created = datetime(2015, 1, 1, tzinfo=UTC)
+    written = datetime(2016, 1, 1, tzinfo=UTC)
+    share.get_directory_client("dated").create_directory(file_creation_time=created, file_last_write_time=written)
+    props = share.get_directory_client("dated").get_directory_properties()
+    assert (props.creation_time.replace(tzinfo=UTC), props.last_write_time.replace(tzinfo=UTC)) == (created, written)
 
 
 async def test_the_async_client_creates_and_reads_permissions(files: FilesEndpoint, share: ShareClient) -> None:

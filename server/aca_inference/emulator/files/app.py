@@ -60,6 +60,10 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         _check_version(request, sas=grant.kind != "key")
         restype = request.query.get("restype")
         comp = request.query.get("comp")
+        if request.query.get("sharesnapshot"):
+            # Share snapshots are not emulated: none exists, so none is served (never the live share instead).
+            raise StorageError(404, "ShareSnapshotNotFound", "The specified share snapshot does not exist "
+                               "(the emulator keeps no share snapshots).")
         found = route(request.method, share, path, restype, comp)
         grant.allow(level=found.level, permission=found.permission)
         if share and restype != "share":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,15 @@ def smb_properties(req: FileServiceRequest, *, directory: bool, headers: Mapping
     if inline is not None:
         props["permission_key"] = inline
     return props
+
+
+def set_write_time(path: Any, value: str | None, *, before_ns: int | None = None) -> None:
+    """Honour x-ms-file-last-write-time: an explicit time, or 'preserve' (put back what it was before)."""
+    if not value:
+        return
+    when = before_ns if value.lower() == "preserve" else parse_file_time(value, header="x-ms-file-last-write-time")
+    if when is not None:
+        os.utime(path, ns=(when, when))
 
 
 def content_settings(req: FileServiceRequest) -> dict[str, Any]:

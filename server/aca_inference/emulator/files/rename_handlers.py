@@ -11,7 +11,7 @@ from __future__ import annotations
 import anyio
 from aiohttp import web
 
-from .context import FileServiceRequest, metadata_of, node_headers, smb_properties
+from .context import FileServiceRequest, metadata_of, node_headers, set_write_time, smb_properties
 from .errors import StorageError
 from .moves import rename
 from .sources import authorize_source, parse_source
@@ -37,7 +37,12 @@ async def _rename(req: FileServiceRequest, *, directory: bool) -> web.Response:
         node = rename(req.store, req.account, req.share, source.path, req.path, directory=directory,
                       replace=req.flag("x-ms-file-rename-replace-if-exists"),
                       ignore_read_only=req.flag("x-ms-file-rename-ignore-readonly"))
-        return req.store.set_properties(req.account, req.share, node, updates) if updates else node
+        node = req.store.set_properties(req.account, req.share, node, updates) if updates else node
+        written = req.headers.get("x-ms-file-last-write-time")
+        if written and written.lower() not in ("now", "preserve"):
+            set_write_time(req.store.locate(req.account, req.share, req.path), written)
+            node = req.store.refresh(req.account, req.share, node)
+        return node
 
     node = await anyio.to_thread.run_sync(move)
     return web.Response(status=200, headers={**node_headers(node, kind="smb"), "x-ms-request-server-encrypted": "true"})
