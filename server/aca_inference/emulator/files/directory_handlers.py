@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from .context import FileServiceRequest, metadata_of, node_headers, set_write_time, smb_properties
-from .store import Node
 from .listing import directory_listing_xml, page, page_size, parse_include
+from .store import Node
 
 
 def _write_headers(headers: dict[str, str]) -> dict[str, str]:

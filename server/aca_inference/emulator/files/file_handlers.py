@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from typing import Any
 
 import anyio
 from aiohttp import web
@@ -27,7 +26,7 @@ from .context import (
 from .copy_handlers import copy_headers
 from .errors import StorageError
 from .store import Node
-from .wire import MAX_RANGE_BYTES, decode_md5, encode_md5, file_time, int_header, parse_file_time, parse_range, rfc1123
+from .wire import MAX_RANGE_BYTES, decode_md5, encode_md5, file_time, int_header, parse_range, rfc1123
 
 _READ_CHUNK = 1024 * 1024
 
