@@ -1,4 +1,5 @@
-"""The File service's HTTP front: IP-style URLs, SharedKey, dispatch by method + restype/comp, error XML."""
+"""The File service's HTTP front: IP-style URLs, who is asking (SharedKey or SAS), dispatch by method +
+restype/comp (`routes`), error XML."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ NEWEST_VERSION = "2026-10-06"
 _VERSION = re.compile(r"^\d{4}-\d\d-\d\d$")
 STORE_KEY: web.AppKey[ShareStore] = web.AppKey("files_store", ShareStore)
 _KEYS: web.AppKey[Callable[[str], list[str] | None]] = web.AppKey("files_account_keys", object)  # type: ignore[arg-type]
+
 
 def _split(request: web.Request) -> tuple[str, str, str]:
     """account, share, decoded path from the raw URL path (`%2F` inside a segment separates directories too)."""
