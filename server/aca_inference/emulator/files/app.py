@@ -16,6 +16,7 @@ from aiohttp import web
 from .auth import authenticate
 from .context import FileServiceRequest, stored_policy
 from .errors import StorageError, error_response
+from .leases import guard_write
 from .routes import route
 from .store import ShareStore, check_path
 
@@ -72,6 +73,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
             trailing_dot = (request.headers.get("x-ms-allow-trailing-dot") or "").lower() == "true"
             path = check_path(path, allow_trailing_dot=trailing_dot)
         req = FileServiceRequest(request, store, account, share, path, grant, account_keys)
+        if found.guarded:
+            guard_write(req)
         return await found.handler(req)
     except StorageError as error:
         return error_response(error, method=request.method)

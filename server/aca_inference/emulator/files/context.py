@@ -126,6 +126,8 @@ def change_time(node: Node) -> int:
 def node_headers(node: Node, *, kind: str) -> dict[str, str]:
     """What Get Properties answers. kind: "share"; "smb" (directories, and the echo of file writes: ETag,
     times, attributes, ids); "file" (smb plus the content headers of a file)."""
+    from .leases import lease_headers
+
     headers = {
         "ETag": node.etag,
         "Last-Modified": rfc1123(node.last_modified_ns),
@@ -147,9 +149,8 @@ def node_headers(node: Node, *, kind: str) -> dict[str, str]:
         headers.update({
             "x-ms-type": "File",
             "Content-Type": node.props.get("content_type") or "application/octet-stream",
-            "x-ms-lease-state": "available",
-            "x-ms-lease-status": "unlocked",
         })
+        headers.update(lease_headers(node))
         for prop, header in RESPONSE_CONTENT_HEADERS.items():
             if node.props.get(prop):
                 headers[header] = node.props[prop]

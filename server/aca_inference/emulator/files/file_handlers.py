@@ -95,6 +95,8 @@ async def create_file(req: FileServiceRequest) -> web.Response:
 
     def create() -> tuple[Node, bytes | None]:
         digest = _check_md5(req, data) if data else None
+        if req.headers.get("x-ms-lease-id"):  # only a leased file is replaced with a lease id: it keeps the lease
+            props["lease"] = req.store.node(req.account, req.share, req.path, directory=False).props.get("lease")
         node = req.store.create_file(req.account, req.share, req.path, size, props, data)
         if write_time and write_time.lower() not in ("now", "preserve"):
             set_write_time(req.store.locate(req.account, req.share, req.path), write_time)
