@@ -212,7 +212,11 @@ async def measure(files: Any, credential: str = "key") -> dict[str, dict[str, st
     results: dict[str, dict[str, str | None]] = {}
     for flavour, mod in (("sync", sync_mod), ("async", async_mod)):
         for index, (name, call) in enumerate(_ops()):
-            context = await _setup(mod, files, f"{flavour[0]}{index}", credential)
+            try:
+                context = await _setup(mod, files, f"{flavour[0]}{index}", credential)
+            except Exception as error:  # noqa: BLE001 - a credential the server refuses fails every call
+                results.setdefault(name, {})[flavour] = f"setup: {_reason(error)}"
+                continue
             try:
                 # Sync calls block this loop; the emulator serves from its own thread, so that is fine.
                 await _settle(call(context))
