@@ -33,7 +33,7 @@ def share(files: FilesEndpoint, request: pytest.FixtureRequest) -> ShareClient:
 def test_a_created_permission_reads_back_by_its_key(share: ShareClient) -> None:
     key = share.create_permission_for_share(SDDL)
     assert "*" in key
-    assert share.get_permission_for_share(key) == SDDL.replace("FA", "0x1f01ff")
+    assert share.get_permission_for_share(key) == SDDL
     assert share.create_permission_for_share(SDDL) == key  # the same descriptor keeps its key
 
 
@@ -45,6 +45,16 @@ def test_a_permission_reads_back_in_binary_and_creates_from_binary(share: ShareC
     # create_permission_for_share cannot send the format (the SDK passes it to the transport); Create File can.
     file = share.get_file_client("from-binary.txt")
     file.create_file(1, file_permission=binary, file_permission_format="binary")
+    assert file.get_file_properties().permission_key == key
+
+
+def test_the_services_own_sddl_and_binary_name_one_permission(share: ShareClient) -> None:
+    from tests.emulator.test_files_sddl import SERVICE_BINARY, SERVICE_SDDL
+
+    key = share.create_permission_for_share(SERVICE_SDDL)
+    assert share.get_permission_for_share(key, file_permission_format="binary") == SERVICE_BINARY
+    file = share.get_file_client("service-pair.txt")
+    file.create_file(1, file_permission=SERVICE_BINARY, file_permission_format="binary")
     assert file.get_file_properties().permission_key == key
 
 
