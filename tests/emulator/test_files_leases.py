@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError
-from azure.storage.fileshare import ShareClient, ShareLeaseClient
+from azure.storage.fileshare import ShareClient, ShareLeaseClient, ShareServiceClient
 
 from tests.sync.files_endpoint import FilesEndpoint, create_account
 
@@ -78,11 +78,14 @@ def test_renaming_a_leased_file_needs_its_lease(share: ShareClient) -> None:
     assert renamed.download_file().readall() == b"s"
 
 
-def test_a_leased_share_can_be_deleted_only_by_its_holder(share: ShareClient) -> None:
+def test_a_leased_share_can_be_deleted_only_by_its_holder(files: FilesEndpoint, share: ShareClient) -> None:
     lease = share.acquire_lease(lease_duration=15)
     assert share.get_share_properties().lease.state == "leased"
     assert _refused(share.delete_share) == (412, "LeaseIdMissing")
     lease.renew()
+    service = ShareServiceClient(files.account_url, credential=files.credential, connection_verify=files.ca_path)
+    listed = next(item for item in service.list_shares() if item.name == share.share_name)
+    assert (listed.lease.state, listed.lease.duration) == ("leased", "fixed")
     share.set_share_metadata({"still": "writable"})  # other share writes need no lease id
     share.delete_share(lease=lease)
 

@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from .errors import StorageError
+from .leases import lease_headers
 from .sas import Grant
 from .store import Node, ShareStore
 from .wire import file_time, metadata_from, metadata_headers, parse_file_time, rfc1123
@@ -126,8 +127,6 @@ def change_time(node: Node) -> int:
 def node_headers(node: Node, *, kind: str) -> dict[str, str]:
     """What Get Properties answers. kind: "share"; "smb" (directories, and the echo of file writes: ETag,
     times, attributes, ids); "file" (smb plus the content headers of a file)."""
-    from .leases import lease_headers
-
     headers = {
         "ETag": node.etag,
         "Last-Modified": rfc1123(node.last_modified_ns),

@@ -11,14 +11,16 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .context import FileServiceRequest
 from .errors import StorageError
 from .store import Node
 from .wire import rfc1123
+
+if TYPE_CHECKING:  # context reports lease headers, so it imports this module; annotations only here
+    from .context import FileServiceRequest
 
 _ACTIONS = ("acquire", "release", "change", "renew", "break")
 
