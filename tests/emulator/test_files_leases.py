@@ -104,3 +104,30 @@ async def test_the_async_client_leases_files(files: FilesEndpoint, share: ShareC
         await file.upload_range(b"b", offset=0, length=1, lease=lease)
         await lease.release()
         assert (await file.get_file_properties()).lease.state == "available"
+
+
+def test_a_leased_file_stays_guarded_when_its_directory_is_renamed(share: ShareClient) -> None:
+    share.create_directory("old")
+    file = share.get_file_client("old/held.txt")
+    file.upload_file(b"h")
+    file.acquire_lease()
+    share.get_directory_client("old").rename_directory("new")
+    moved = share.get_file_client("new/held.txt")
+    assert moved.get_file_properties().lease.state == "leased"
+    assert _refused(lambda: moved.upload_range(b"x", offset=0, length=1)) == (412, "LeaseIdMissing")
+
+
+def test_a_lease_outlives_an_emulator_restart(tmp_path: Any) -> None:
+    from aca_inference.emulator.testing import running_emulator
+
+    with running_emulator(tmp_path, time_scale=0.001) as info:
+        files = create_account(info)
+        file = ShareClient(files.account_url, "kept", credential=files.credential, connection_verify=files.ca_path,
+                           retry_total=0)
+        file.create_share()
+        file.get_file_client("f.txt").upload_file(b"f")
+        file.get_file_client("f.txt").acquire_lease()
+    with running_emulator(tmp_path, time_scale=0.001) as info:
+        client = ShareClient(f"{info.files_endpoint}/{files.account}", "kept", credential=files.credential,
+                             connection_verify=info.ca_path, retry_total=0).get_file_client("f.txt")
+        assert _refused(client.delete_file) == (412, "LeaseIdMissing")

@@ -135,7 +135,10 @@ def _apply(req: FileServiceRequest, node: Node, *, share: bool) -> tuple[int, di
 def guard_write(req: FileServiceRequest) -> None:
     """The lease check of a write or delete, before its handler runs: a share's lease guards deleting the share
     (and any share write that names a lease id); a file's lease guards every change to the file."""
-    if req.query.get("restype") == "share":
+    share_level = req.query.get("restype") == "share"
+    if (req.account, req.share, "" if share_level else req.path) not in req.store.lease_hints:
+        return  # never leased: the common case costs one set lookup
+    if share_level:
         node = req.store.share_node(req.account, req.share)
         if req.request.method == "DELETE" or req.headers.get("x-ms-lease-id"):
             check_lease(node, req.headers, kind="Share")
@@ -151,6 +154,7 @@ def guard_write(req: FileServiceRequest) -> None:
 async def lease_file(req: FileServiceRequest) -> web.Response:
     node = req.store.node(req.account, req.share, req.path, directory=False)
     status, record, extra = _apply(req, node, share=False)
+    req.store.lease_hints.add((req.account, req.share, req.path))
     node = req.store.set_properties(req.account, req.share, node, {"lease": record})
     return web.Response(status=status, headers={"ETag": node.etag, "Last-Modified": rfc1123(node.last_modified_ns),
                                                 **extra})
@@ -159,6 +163,7 @@ async def lease_file(req: FileServiceRequest) -> web.Response:
 async def lease_share(req: FileServiceRequest) -> web.Response:
     node = req.store.share_node(req.account, req.share)
     status, record, extra = _apply(req, node, share=True)
+    req.store.lease_hints.add((req.account, req.share, ""))
     node = req.store.set_share_properties(req.account, req.share, {"lease": record})
     return web.Response(status=status, headers={"ETag": node.etag, "Last-Modified": rfc1123(node.last_modified_ns),
                                                 **extra})
