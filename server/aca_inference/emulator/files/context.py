@@ -11,6 +11,7 @@ from aiohttp import web
 
 from .errors import StorageError
 from .leases import lease_headers
+from .permissions import inline_permission
 from .sas import Grant
 from .store import Node, ShareStore
 from .wire import file_time, metadata_from, metadata_headers, parse_file_time, rfc1123
@@ -71,8 +72,6 @@ def smb_properties(req: FileServiceRequest, *, directory: bool, headers: Mapping
                    ) -> dict[str, Any]:
     """The SMB properties a Create / Set Properties / Rename / Copy request sets, kept as sent ('now',
     'preserve', 'inherit', 'source' and absent headers leave the current or default value)."""
-    from .permissions import inline_permission
-
     headers = req.headers if headers is None else headers
     props: dict[str, Any] = {}
     attributes = headers.get("x-ms-file-attributes")
