@@ -131,3 +131,14 @@ def test_a_lease_outlives_an_emulator_restart(tmp_path: Any) -> None:
         client = ShareClient(f"{info.files_endpoint}/{files.account}", "kept", credential=files.credential,
                              connection_verify=info.ca_path, retry_total=0).get_file_client("f.txt")
         assert _refused(client.delete_file) == (412, "LeaseIdMissing")
+
+
+def test_a_share_lease_broken_with_a_period_keeps_guarding_until_it_ends(share: ShareClient) -> None:
+    lease = share.acquire_lease(lease_duration=-1)
+    lease.break_lease(lease_break_period=30)
+    assert share.get_share_properties().lease.state == "breaking"
+    assert _refused(share.delete_share) == (412, "LeaseIdMissing")
+    assert _refused(lambda: lease.change(str(uuid.uuid4())))[1] == "LeaseIsBreakingAndCannotBeChanged"
+    lease.break_lease(lease_break_period=0)
+    assert share.get_share_properties().lease.state == "broken"
+    share.delete_share()

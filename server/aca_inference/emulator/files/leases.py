@@ -77,6 +77,15 @@ def _duration(req: FileServiceRequest, *, share: bool) -> float | None:
     return float(seconds)
 
 
+def _break_period(req: FileServiceRequest) -> float | None:
+    value = req.headers.get("x-ms-lease-break-period")
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) > 60:
+        raise StorageError(400, "InvalidHeaderValue", f"x-ms-lease-break-period '{value}' must be 0-60 seconds.")
+    return float(value)
+
+
 def _proposed(req: FileServiceRequest) -> str:
     value = req.headers.get("x-ms-proposed-lease-id") or str(uuid.uuid4())
     try:
@@ -106,12 +115,13 @@ def _apply(req: FileServiceRequest, node: Node, *, share: bool) -> tuple[int, di
     if action == "break":
         if lease is None or state in ("available", "expired"):
             raise StorageError(409, "LeaseNotPresentWithLeaseOperation", f"There is currently no lease on the {kind.lower()}.")
-        period = req.headers.get("x-ms-lease-break-period") if share else "0"
         remaining = 0.0 if lease.get("expires") is None else max(0.0, lease["expires"] - time.time())
-        wait = float(period) if period not in (None, "") else remaining
+        # Files break at once; a share waits the break period asked for, else what its lease has left.
+        wait = _break_period(req) if share else 0.0
+        wait = remaining if wait is None else wait
         record = {**lease, "state": "breaking" if wait > 0 else "broken", "breaks_at": time.time() + wait}
         return 202, record, {"x-ms-lease-time": str(int(wait))}
-    if lease is None or state in ("available", "expired") and action != "renew":
+    if lease is None or (state in ("available", "expired") and action != "renew"):
         raise StorageError(409, "LeaseNotPresentWithLeaseOperation", f"There is currently no lease on the {kind.lower()}.")
     if sent != lease["id"]:
         raise StorageError(409, "LeaseIdMismatchWithLeaseOperation",
