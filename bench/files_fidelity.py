@@ -12,7 +12,7 @@ Copy File answers (as the service's same-account copies do), and that is the ser
 Methods left out of the list: `close`, `from_*` and `get_*_client` (no request); `get_user_delegation_key`
 (needs an Entra ID token credential, not an account key).
 
-    python bench/files_fidelity.py
+    python bench/files_fidelity.py [--credential key|sas]
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "server"), str(REPO), str(REPO / "bench")]
 
 Op = Callable[[dict[str, Any]], Any]
+
+
+def _bare(url: str) -> str:
+    """A client's URL without the SAS it may carry, to put another SAS on it."""
+    return url.split("?", 1)[0]
 
 
 def _ops() -> list[tuple[str, Op]]:
@@ -122,7 +127,7 @@ def _ops() -> list[tuple[str, Op]]:
          lambda c: c["dir"].get_file_client(c["name"]).start_copy_from_url(c["file"].url)),
         ("ShareFileClient.abort_copy", lambda c: c["file"].abort_copy("00000000-0000-0000-0000-000000000000")),
         ("ShareFileClient.upload_range_from_url", lambda c: c["file"].upload_range_from_url(
-            c["file"].url + "?" + file_sas(c), offset=0, length=512, source_offset=0)),
+            _bare(c["file"].url) + "?" + file_sas(c), offset=0, length=512, source_offset=0)),
         ("ShareFileClient.acquire_lease", lambda c: c["file"].acquire_lease()),
         ("ShareFileClient.list_handles", lambda c: c["file"].list_handles()),
         ("ShareFileClient.close_all_handles", lambda c: c["file"].close_all_handles()),
@@ -134,9 +139,9 @@ def _ops() -> list[tuple[str, Op]]:
                                                         credential=c["cred"], connection_verify=c["ca"],
                                                         allow_trailing_dot=True).upload_file(b"dot")),
         ("file SAS: ShareFileClient.download_file",
-         lambda c: sas_client(c, "ShareFileClient", c["file"].url, file_sas(c)).download_file()),
+         lambda c: sas_client(c, "ShareFileClient", _bare(c["file"].url), file_sas(c)).download_file()),
         ("share SAS: ShareClient.list_directories_and_files", lambda c: c["mod"].ShareClient.from_share_url(
-            f"{c['share'].url}?" + generate_share_sas(c["account"], c["share"].share_name, account_key=c["key"],
+            f"{_bare(c['share'].url)}?" + generate_share_sas(c["account"], c["share"].share_name, account_key=c["key"],
                                                      permission=ShareSasPermissions(list=True), expiry=soon),
             connection_verify=c["ca"]).list_directories_and_files()),
         ("account SAS: ShareServiceClient.list_shares", lambda c: sas_client(
@@ -160,10 +165,20 @@ async def _settle(value: Any) -> Any:
     return value
 
 
-async def _setup(mod: Any, files: Any, tag: str) -> dict[str, Any]:
-    """A fresh share with `d/f.bin` (1 KiB), an empty directory `empty`, a permission key and a snapshot name."""
-    service = mod.ShareServiceClient(files.account_url, credential=files.credential, connection_verify=files.ca_path,
-                                     retry_total=0)
+def _account_sas(files: Any) -> str:
+    """An account SAS allowing everything an account key allows on the File service."""
+    from azure.storage.fileshare import AccountSasPermissions, ResourceTypes, generate_account_sas
+
+    return generate_account_sas(files.account, files.key, ResourceTypes(service=True, container=True, object=True),
+                                AccountSasPermissions(read=True, write=True, delete=True, list=True, create=True),
+                                datetime.now(UTC) + timedelta(hours=1))
+
+
+async def _setup(mod: Any, files: Any, tag: str, credential: str) -> dict[str, Any]:
+    """A fresh share with `d/f.bin` (1 KiB), an empty directory `empty`, a permission key and a snapshot name;
+    the clients use the account key, or an all-allowing account SAS (`credential="sas"`)."""
+    service = mod.ShareServiceClient(files.account_url, connection_verify=files.ca_path, retry_total=0,
+                                     credential=files.credential if credential == "key" else _account_sas(files))
     share = service.get_share_client(f"fid-{tag}-{uuid.uuid4().hex[:8]}")
     await _settle(share.create_share())
     directory = share.get_directory_client("d")
@@ -189,7 +204,7 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error).splitlines()[0][:90] if str(error) else ''}"
 
 
-async def measure(files: Any) -> dict[str, dict[str, str | None]]:
+async def measure(files: Any, credential: str = "key") -> dict[str, dict[str, str | None]]:
     """{op name: {"sync": None | reason, "async": None | reason}}."""
     import azure.storage.fileshare as sync_mod
     import azure.storage.fileshare.aio as async_mod
@@ -197,7 +212,11 @@ async def measure(files: Any) -> dict[str, dict[str, str | None]]:
     results: dict[str, dict[str, str | None]] = {}
     for flavour, mod in (("sync", sync_mod), ("async", async_mod)):
         for index, (name, call) in enumerate(_ops()):
-            context = await _setup(mod, files, f"{flavour[0]}{index}")
+            try:
+                context = await _setup(mod, files, f"{flavour[0]}{index}", credential)
+            except Exception as error:  # noqa: BLE001 - a credential the server refuses fails every call
+                results.setdefault(name, {})[flavour] = f"setup: {_reason(error)}"
+                continue
             try:
                 # Sync calls block this loop; the emulator serves from its own thread, so that is fine.
                 await _settle(call(context))
@@ -216,13 +235,19 @@ async def measure(files: Any) -> dict[str, dict[str, str | None]]:
 
 
 def main() -> None:
+    import argparse
+
     from tests.sync.files_endpoint import create_account
 
     from aca_inference.emulator.testing import running_emulator
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--credential", choices=("key", "sas"), default="key",
+                        help="account key (default) or an all-allowing account SAS")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, running_emulator(Path(tmp), time_scale=0.001) as info:
         files = create_account(info)
-        results = asyncio.run(measure(files))
+        results = asyncio.run(measure(files, args.credential))
     total = len(results) * 2
     working = sum(reason is None for row in results.values() for reason in row.values())
     print(f"{'operation':60} {'sync':24} {'async':24}")
@@ -232,7 +257,7 @@ def main() -> None:
     try:
         from results_file import save_result
 
-        save_result("files_fidelity", {"working": working, "total": total, "results": results})
+        save_result(f"files_fidelity_{args.credential}", {"working": working, "total": total, "results": results})
     except ImportError:
         pass
 

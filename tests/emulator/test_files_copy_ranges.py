@@ -61,6 +61,13 @@ def test_cleared_ranges_leave_the_range_list(share: ShareClient) -> None:
     assert client.download_file(offset=16 * KiB, length=16 * KiB).readall() == bytes(16 * KiB)
 
 
+def test_written_zeros_are_a_range_like_any_data(share: ShareClient) -> None:
+    client = share.get_file_client("zeros.bin")
+    client.create_file(64 * KiB)
+    client.upload_range(bytes(8 * KiB), offset=8 * KiB, length=8 * KiB)
+    assert [(r["start"], r["end"]) for r in client.list_ranges()] == [(8 * KiB, 16 * KiB - 1)]
+
+
 def test_range_list_of_a_window_is_clipped_to_it(share: ShareClient) -> None:
     client = share.get_file_client("window.bin")
     client.upload_file(b"w" * (8 * KiB))

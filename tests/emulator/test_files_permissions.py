@@ -33,7 +33,7 @@ def share(files: FilesEndpoint, request: pytest.FixtureRequest) -> ShareClient:
 def test_a_created_permission_reads_back_by_its_key(share: ShareClient) -> None:
     key = share.create_permission_for_share(SDDL)
     assert "*" in key
-    assert share.get_permission_for_share(key) == SDDL.replace("FA", "0x1f01ff")
+    assert share.get_permission_for_share(key) == SDDL
     assert share.create_permission_for_share(SDDL) == key  # the same descriptor keeps its key
 
 
@@ -45,6 +45,16 @@ def test_a_permission_reads_back_in_binary_and_creates_from_binary(share: ShareC
     # create_permission_for_share cannot send the format (the SDK passes it to the transport); Create File can.
     file = share.get_file_client("from-binary.txt")
     file.create_file(1, file_permission=binary, file_permission_format="binary")
+    assert file.get_file_properties().permission_key == key
+
+
+def test_the_services_own_sddl_and_binary_name_one_permission(share: ShareClient) -> None:
+    from tests.emulator.test_files_sddl import SERVICE_BINARY, SERVICE_SDDL
+
+    key = share.create_permission_for_share(SERVICE_SDDL)
+    assert share.get_permission_for_share(key, file_permission_format="binary") == SERVICE_BINARY
+    file = share.get_file_client("service-pair.txt")
+    file.create_file(1, file_permission=SERVICE_BINARY, file_permission_format="binary")
     assert file.get_file_properties().permission_key == key
 
 
@@ -91,16 +101,27 @@ def test_set_properties_keeps_the_smb_properties_it_is_given(share: ShareClient)
     share.create_directory("dir")
     directory = share.get_directory_client("dir")
     changed = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-    directory.set_http_headers(file_attributes="Directory|Hidden", file_change_time=changed, file_permission=SDDL)
+    written = datetime(2018, 2, 3, 4, 5, 6, tzinfo=UTC)
+    directory.set_http_headers(file_attributes="Directory|Hidden", file_change_time=changed, file_permission=SDDL,
+                               file_last_write_time=written)
     props = directory.get_directory_properties()
     assert "Hidden" in str(props.file_attributes)
     assert props.change_time.replace(tzinfo=UTC) == changed
+    assert props.last_write_time.replace(tzinfo=UTC) == written
     assert share.get_permission_for_share(props.permission_key).startswith("O:BAG:SY")
     file = share.get_file_client("dir/f.txt")
     file.upload_file(b"f")
-    written = datetime(2019, 5, 6, 7, 8, 9, tzinfo=UTC)
+    written = datetime(2019, 5, 6, 7, 8, 9, tzinfo=UTC)  # after the upload, which moved the directory's own time
     file.set_http_headers(ContentSettings(content_type="text/plain"), file_last_write_time=written)
     assert file.get_file_properties().last_write_time.replace(tzinfo=UTC) == written
+
+
+def test_a_directory_created_with_times_keeps_them(share: ShareClient) -> None:
+    created = datetime(2015, 1, 1, tzinfo=UTC)
+    written = datetime(2016, 1, 1, tzinfo=UTC)
+    share.get_directory_client("dated").create_directory(file_creation_time=created, file_last_write_time=written)
+    props = share.get_directory_client("dated").get_directory_properties()
+    assert (props.creation_time.replace(tzinfo=UTC), props.last_write_time.replace(tzinfo=UTC)) == (created, written)
 
 
 async def test_the_async_client_creates_and_reads_permissions(files: FilesEndpoint, share: ShareClient) -> None:

@@ -100,9 +100,10 @@ def test_rename_sets_the_smb_properties_it_is_given(share: ShareClient) -> None:
     share.get_file_client("plain.txt").upload_file(b"p")
     renamed = share.get_file_client("plain.txt").rename_file(
         "stamped.txt", file_attributes="ReadOnly|Archive", file_creation_time="2020-01-02T03:04:05.1234567Z",
-        metadata={"renamed": "yes"})
+        file_last_write_time="2021-01-02T03:04:05.0000000Z", metadata={"renamed": "yes"})
     props = renamed.get_file_properties()
     assert props.creation_time.year == 2020
+    assert props.last_write_time.year == 2021
     assert "ReadOnly" in str(props.file_attributes)
     assert props.metadata == {"renamed": "yes"}
 

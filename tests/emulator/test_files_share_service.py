@@ -150,3 +150,12 @@ def test_a_bad_access_policy_document_answers_400(files: FilesEndpoint, share: S
     with pytest.raises(HttpResponseError):
         ShareClient(files.account_url, "no-such-share", credential=files.credential,
                     connection_verify=files.ca_path, retry_total=0).get_share_access_policy()
+
+
+def test_a_share_snapshot_is_never_answered_with_the_live_share(files: FilesEndpoint, share: ShareClient) -> None:
+    share.get_file_client("live.txt").upload_file(b"now")
+    snapshot = ShareClient(files.account_url, share.share_name, snapshot="2026-01-01T00:00:00.0000000Z",
+                           credential=files.credential, connection_verify=files.ca_path, retry_total=0)
+    with pytest.raises(HttpResponseError) as raised:
+        snapshot.get_file_client("live.txt").download_file().readall()
+    assert raised.value.status_code == 404

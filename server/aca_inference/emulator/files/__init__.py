@@ -4,10 +4,10 @@
 its files port. Layout: `app` (URLs, dispatch, error XML) -> `auth` + `sas` (SharedKey, SAS: who may ask) ->
 `routes` (which handler, what a SAS must grant) -> `*_handlers` and the small feature modules (one per
 concern: shares, directories, files, rename, copy, range list, permissions, share policies, service
-properties, handles; the wire format) -> `store` (shares as plain directories), `moves` (rename/copy on
+properties, handles, leases; the wire format) -> `store` (shares as plain directories), `moves` (rename/copy on
 disk), `extents` (data ranges of sparse files) + `properties` (SQLite beside them).
 
-Not emulated: share snapshots (and range diffs against them), leases, soft delete (undelete), NFS-only
+Not emulated: share snapshots (and range diffs against them), soft delete (undelete), NFS-only
 operations (hard/symbolic links), user delegation SAS, CORS enforcement and metrics collection.
 """
 

@@ -1,4 +1,5 @@
-"""The File service's HTTP front: IP-style URLs, SharedKey, dispatch by method + restype/comp, error XML."""
+"""The File service's HTTP front: IP-style URLs, who is asking (SharedKey or SAS), dispatch by method +
+restype/comp (`routes`), error XML."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from aiohttp import web
 from .auth import authenticate
 from .context import FileServiceRequest, stored_policy
 from .errors import StorageError, error_response
+from .leases import guard_write
 from .routes import route
 from .store import ShareStore, check_path
 
@@ -25,6 +27,7 @@ NEWEST_VERSION = "2026-10-06"
 _VERSION = re.compile(r"^\d{4}-\d\d-\d\d$")
 STORE_KEY: web.AppKey[ShareStore] = web.AppKey("files_store", ShareStore)
 _KEYS: web.AppKey[Callable[[str], list[str] | None]] = web.AppKey("files_account_keys", object)  # type: ignore[arg-type]
+
 
 def _split(request: web.Request) -> tuple[str, str, str]:
     """account, share, decoded path from the raw URL path (`%2F` inside a segment separates directories too)."""
@@ -60,12 +63,18 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         _check_version(request, sas=grant.kind != "key")
         restype = request.query.get("restype")
         comp = request.query.get("comp")
+        if request.query.get("sharesnapshot"):
+            # Share snapshots are not emulated: none exists, so none is served (never the live share instead).
+            raise StorageError(404, "ShareSnapshotNotFound", "The specified share snapshot does not exist "
+                               "(the emulator keeps no share snapshots).")
         found = route(request.method, share, path, restype, comp)
         grant.allow(level=found.level, permission=found.permission)
         if share and restype != "share":
             trailing_dot = (request.headers.get("x-ms-allow-trailing-dot") or "").lower() == "true"
             path = check_path(path, allow_trailing_dot=trailing_dot)
         req = FileServiceRequest(request, store, account, share, path, grant, account_keys)
+        if found.guarded:
+            guard_write(req)
         return await found.handler(req)
     except StorageError as error:
         return error_response(error, method=request.method)

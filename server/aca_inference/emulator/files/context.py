@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from .errors import StorageError
+from .leases import lease_headers
+from .permissions import inline_permission
 from .sas import Grant
 from .store import Node, ShareStore
 from .wire import file_time, metadata_from, metadata_headers, parse_file_time, rfc1123
@@ -69,8 +72,6 @@ def smb_properties(req: FileServiceRequest, *, directory: bool, headers: Mapping
                    ) -> dict[str, Any]:
     """The SMB properties a Create / Set Properties / Rename / Copy request sets, kept as sent ('now',
     'preserve', 'inherit', 'source' and absent headers leave the current or default value)."""
-    from .permissions import inline_permission
-
     headers = req.headers if headers is None else headers
     props: dict[str, Any] = {}
     attributes = headers.get("x-ms-file-attributes")
@@ -89,6 +90,15 @@ def smb_properties(req: FileServiceRequest, *, directory: bool, headers: Mapping
     if inline is not None:
         props["permission_key"] = inline
     return props
+
+
+def set_write_time(path: Any, value: str | None, *, before_ns: int | None = None) -> None:
+    """Honour x-ms-file-last-write-time: an explicit time, or 'preserve' (put back what it was before)."""
+    if not value:
+        return
+    when = before_ns if value.lower() == "preserve" else parse_file_time(value, header="x-ms-file-last-write-time")
+    if when is not None:
+        os.utime(path, ns=(when, when))
 
 
 def content_settings(req: FileServiceRequest) -> dict[str, Any]:
@@ -137,9 +147,8 @@ def node_headers(node: Node, *, kind: str) -> dict[str, str]:
         headers.update({
             "x-ms-type": "File",
             "Content-Type": node.props.get("content_type") or "application/octet-stream",
-            "x-ms-lease-state": "available",
-            "x-ms-lease-status": "unlocked",
         })
+        headers.update(lease_headers(node))
         for prop, header in RESPONSE_CONTENT_HEADERS.items():
             if node.props.get(prop):
                 headers[header] = node.props[prop]

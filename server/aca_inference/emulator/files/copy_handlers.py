@@ -80,6 +80,8 @@ async def copy_file_from_url(req: FileServiceRequest) -> web.Response:
         if existing is not None and is_read_only(existing) and not req.flag("x-ms-file-copy-ignore-readonly"):
             raise StorageError(409, "ReadOnlyAttribute",
                                "The specified resource is read-only and cannot be modified at this time.")
+        if existing is not None and existing.props.get("lease"):
+            props["lease"] = existing.props["lease"]  # the copy replaces the bytes, not the lease on the file
         node = copy_file(req.store, req.account, req.share, req.path, source_node, source_path, props)
         write_ns = props.get("last_write_ns")
         if write_ns:

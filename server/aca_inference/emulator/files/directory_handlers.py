@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .context import FileServiceRequest, metadata_of, node_headers, smb_properties
+from .context import FileServiceRequest, metadata_of, node_headers, set_write_time, smb_properties
 from .listing import directory_listing_xml, page, page_size, parse_include
+from .store import Node
 
 
 def _write_headers(headers: dict[str, str]) -> dict[str, str]:
     return {**headers, "x-ms-request-server-encrypted": "true"}
+
+
+def _keep_write_time(req: FileServiceRequest, node: Node) -> Node:
+    """x-ms-file-last-write-time as sent (the directory's mtime holds it, as a file's does)."""
+    value = req.headers.get("x-ms-file-last-write-time")
+    if not value or value.lower() in ("now", "preserve"):
+        return node
+    set_write_time(req.store.locate(req.account, req.share, req.path), value)
+    return req.store.refresh(req.account, req.share, node)
 
 
 async def create_directory(req: FileServiceRequest) -> web.Response:
@@ -17,7 +27,7 @@ async def create_directory(req: FileServiceRequest) -> web.Response:
     metadata = metadata_of(req)
     if metadata:
         props["metadata"] = metadata
-    node = req.store.create_directory(req.account, req.share, req.path, props)
+    node = _keep_write_time(req, req.store.create_directory(req.account, req.share, req.path, props))
     return web.Response(status=201, headers=_write_headers(node_headers(node, kind="smb")))
 
 
@@ -35,6 +45,7 @@ async def set_directory_metadata(req: FileServiceRequest) -> web.Response:
 async def set_directory_properties(req: FileServiceRequest) -> web.Response:
     node = req.store.node(req.account, req.share, req.path, directory=True)
     node = req.store.set_properties(req.account, req.share, node, smb_properties(req, directory=True))
+    node = _keep_write_time(req, node)
     return web.Response(status=200, headers=_write_headers(node_headers(node, kind="smb")))
 
 

@@ -2,9 +2,9 @@
 
 The files are sparse files on disk, so the filesystem already knows: `SEEK_DATA`/`SEEK_HOLE` give the data
 extents (block-aligned) and Clear Range punches holes (`fallocate(PUNCH_HOLE)`). The service reports ranges
-in 512-byte units, so each extent's zero-filled 512-byte edges inside a block are trimmed off; bytes an app
-writes through the mount show up like those written over REST. Where the filesystem cannot punch holes, the
-range is zeroed and, being zeros, reported as cleared at its edges only.
+in 512-byte units, so the zero sectors that only pad a partly written block are trimmed off each extent's
+edges; bytes an app writes through the mount show up like those written over REST. Where the filesystem
+cannot punch holes (or the cleared range is smaller than a block), the bytes are zeroed and stay listed.
 """
 
 from __future__ import annotations
@@ -43,24 +43,24 @@ def clear(fd: int, offset: int, length: int) -> None:
 
 
 def _trim(fd: int, start: int, end: int) -> tuple[int, int] | None:
-    """[start, end) without its all-zero 512-byte sectors at either edge (at most a block's worth each side)."""
+    """[start, end) without the all-zero 512-byte sectors at its edges that only pad a partly written block.
+
+    A block that is zero throughout is kept whole: zeros written on purpose look the same, and the service
+    reports written zeros as a range."""
     block = os.fstatvfs(fd).f_bsize or 4096
     head = os.pread(fd, min(block, end - start), start)
-    skip = 0
-    while skip < len(head) and not any(head[skip:skip + SECTOR]):
-        skip += SECTOR
-    start = min(start + skip, end)
-    if start >= end:
-        return None
+    if any(head):
+        skip = 0
+        while not any(head[skip:skip + SECTOR]):
+            skip += SECTOR
+        start += skip
     tail_start = max(start, end - block)
     tail = os.pread(fd, end - tail_start, tail_start)
-    keep = len(tail)
-    while keep > 0:
-        sector_start = ((keep - 1) // SECTOR) * SECTOR
-        if any(tail[sector_start:keep]):
-            break
-        keep = sector_start
-    end = tail_start + keep
+    if any(tail):
+        keep = len(tail)
+        while not any(tail[((keep - 1) // SECTOR) * SECTOR:keep]):
+            keep = ((keep - 1) // SECTOR) * SECTOR
+        end = tail_start + keep
     return (start, end) if end > start else None
 
 

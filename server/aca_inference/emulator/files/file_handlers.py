@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from typing import Any
 
 import anyio
 from aiohttp import web
@@ -21,12 +20,13 @@ from .context import (
     content_settings,
     metadata_of,
     node_headers,
+    set_write_time,
     smb_properties,
 )
 from .copy_handlers import copy_headers
 from .errors import StorageError
 from .store import Node
-from .wire import MAX_RANGE_BYTES, decode_md5, encode_md5, file_time, int_header, parse_file_time, parse_range, rfc1123
+from .wire import MAX_RANGE_BYTES, decode_md5, encode_md5, file_time, int_header, parse_range, rfc1123
 
 _READ_CHUNK = 1024 * 1024
 
@@ -74,15 +74,6 @@ def _write_headers(node: Node) -> dict[str, str]:
             "x-ms-request-server-encrypted": "true", "x-ms-file-last-write-time": file_time(node.mtime_ns)}
 
 
-def _set_write_time(path: Any, value: str | None, *, before_ns: int | None = None) -> None:
-    """Honour x-ms-file-last-write-time: an explicit time, or 'preserve' (put back what it was before)."""
-    if not value:
-        return
-    when = before_ns if value.lower() == "preserve" else parse_file_time(value, header="x-ms-file-last-write-time")
-    if when is not None:
-        os.utime(path, ns=(when, when))
-
-
 async def create_file(req: FileServiceRequest) -> web.Response:
     kind = req.headers.get("x-ms-type")
     if kind is None:
@@ -104,9 +95,11 @@ async def create_file(req: FileServiceRequest) -> web.Response:
 
     def create() -> tuple[Node, bytes | None]:
         digest = _check_md5(req, data) if data else None
+        if req.headers.get("x-ms-lease-id"):  # only a leased file is replaced with a lease id: it keeps the lease
+            props["lease"] = req.store.node(req.account, req.share, req.path, directory=False).props.get("lease")
         node = req.store.create_file(req.account, req.share, req.path, size, props, data)
         if write_time and write_time.lower() not in ("now", "preserve"):
-            _set_write_time(req.store.locate(req.account, req.share, req.path), write_time)
+            set_write_time(req.store.locate(req.account, req.share, req.path), write_time)
             node = req.store.refresh(req.account, req.share, node)
         return node, digest
 
@@ -150,7 +143,7 @@ async def put_range(req: FileServiceRequest) -> web.Response:
         else:
             node = req.store.clear_range(req.account, req.share, req.path, start, length)
         if before is not None:
-            _set_write_time(req.store.locate(req.account, req.share, req.path), write_time, before_ns=before.mtime_ns)
+            set_write_time(req.store.locate(req.account, req.share, req.path), write_time, before_ns=before.mtime_ns)
             node = req.store.refresh(req.account, req.share, node)
         return node, digest
 
@@ -229,7 +222,7 @@ async def set_file_properties(req: FileServiceRequest) -> web.Response:
     data = {key: value for key, value in node.props.items() if key not in CONTENT_SETTINGS.values()}
     data.update(content_settings(req))
     data.update(smb_properties(req, directory=False))
-    _set_write_time(req.store.locate(req.account, req.share, req.path), req.headers.get("x-ms-file-last-write-time"),
+    set_write_time(req.store.locate(req.account, req.share, req.path), req.headers.get("x-ms-file-last-write-time"),
                     before_ns=node.mtime_ns)
     node = req.store.refresh(req.account, req.share, node)
     node = req.store.replace_properties(req.account, req.share, node, data)

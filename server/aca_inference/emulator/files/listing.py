@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .context import DEFAULT_PERMISSION_KEY, change_time
 from .errors import StorageError
+from .leases import lease_headers
 from .store import Node
 from .wire import file_time, rfc1123
 
@@ -115,6 +116,14 @@ def directory_listing_xml(*, endpoint: str, share: str, directory: Node, entries
     return "".join(parts).encode()
 
 
+def _lease_xml(share: Node) -> str:
+    lease = lease_headers(share)
+    xml = f"<LeaseStatus>{lease['x-ms-lease-status']}</LeaseStatus><LeaseState>{lease['x-ms-lease-state']}</LeaseState>"
+    if "x-ms-lease-duration" in lease:
+        xml += f"<LeaseDuration>{lease['x-ms-lease-duration']}</LeaseDuration>"
+    return xml
+
+
 def share_listing_xml(*, endpoint: str, shares: Sequence[Node], prefix: str, marker: str | None,
                       max_results: str | None, next_marker: str, with_metadata: bool) -> bytes:
     parts = [f'<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint={quoteattr(endpoint)}>']
@@ -128,7 +137,7 @@ def share_listing_xml(*, endpoint: str, shares: Sequence[Node], prefix: str, mar
     for share in shares:
         parts.append(f"<Share><Name>{escape(share.path)}</Name><Properties>"
                      f"<Last-Modified>{rfc1123(share.last_modified_ns)}</Last-Modified><Etag>{escape(share.etag)}</Etag>"
-                     f"<Quota>{share.props.get('quota', 102400)}</Quota></Properties>")
+                     f"<Quota>{share.props.get('quota', 102400)}</Quota>{_lease_xml(share)}</Properties>")
         if with_metadata:
             metadata = share.props.get("metadata", {})
             parts.append("<Metadata>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in metadata.items()) + "</Metadata>")

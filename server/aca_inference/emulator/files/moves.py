@@ -56,6 +56,7 @@ def rename(store: ShareStore, account: str, share: str, source: str, destination
             target.unlink()  # a directory replaces a file only by removing it: rename(2) will not
     os.rename(store.locate(account, share, source), target)
     store.properties.move(account, share, source, destination)
+    store.lease_hints.update(store.properties.leased(account, share, destination))  # leases move with the items
     return store.node(account, share, destination, directory=directory)
 
 

@@ -97,6 +97,17 @@ class PropertyStore:
                 self._db.execute("UPDATE properties SET path=?, parent=? WHERE account=? AND share=? AND path=?",
                                  (moved, parent_of(moved), account, share, path))
 
+    def leased(self, account: str | None = None, share: str | None = None, under: str | None = None
+               ) -> list[tuple[str, str, str]]:
+        """(account, share, path) of the rows holding a lease record, all or those at/below `under`."""
+        sql = "SELECT account, share, path FROM properties WHERE json_extract(data, '$.lease') IS NOT NULL"
+        args: list[str] = []
+        if account is not None and share is not None and under is not None:
+            sql += " AND account=? AND share=? AND (path=? OR path LIKE ? ESCAPE '\\')"
+            args = [account, share, under, _below(under)]
+        with self._lock:
+            return [(row[0], row[1], row[2]) for row in self._db.execute(sql, args).fetchall()]
+
     def delete_share(self, account: str, share: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM properties WHERE account=? AND share=?", (account, share))

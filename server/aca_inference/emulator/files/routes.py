@@ -11,7 +11,7 @@ from aiohttp import web
 from . import copy_handlers as copies
 from . import directory_handlers as directories
 from . import file_handlers as files
-from . import handles, permissions, range_list
+from . import handles, leases, permissions, range_list
 from . import rename_handlers as renames
 from . import service_handlers as service
 from . import share_handlers as shares
@@ -27,6 +27,7 @@ class Route:
     handler: Handler
     level: str  # "service" | "share" | "object": the account-SAS resource type (s, c, o)
     permission: str  # SAS permission letters, any of which allows the operation
+    guarded: bool = False  # a write or delete a lease can refuse (leases.guard_write)
 
 
 async def _head_file(req: FileServiceRequest) -> web.StreamResponse:
@@ -58,13 +59,14 @@ SHARE: Table = {
     ("PUT", "share", None): Route(shares.create_share, "share", "c"),
     ("GET", "share", None): Route(shares.share_properties, "share", "r"),
     ("HEAD", "share", None): Route(shares.share_properties, "share", "r"),
-    ("DELETE", "share", None): Route(shares.delete_share, "share", "d"),
-    ("PUT", "share", "metadata"): Route(shares.set_share_metadata, "share", "w"),
-    ("PUT", "share", "properties"): Route(shares.set_share_properties, "share", "w"),
+    ("DELETE", "share", None): Route(shares.delete_share, "share", "d", guarded=True),
+    ("PUT", "share", "metadata"): Route(shares.set_share_metadata, "share", "w", guarded=True),
+    ("PUT", "share", "properties"): Route(shares.set_share_properties, "share", "w", guarded=True),
     ("GET", "share", "acl"): Route(share_policies.get_share_acl, "share", "r"),
     ("HEAD", "share", "acl"): Route(share_policies.get_share_acl, "share", "r"),
-    ("PUT", "share", "acl"): Route(share_policies.set_share_acl, "share", "w"),
+    ("PUT", "share", "acl"): Route(share_policies.set_share_acl, "share", "w", guarded=True),
     ("GET", "share", "stats"): Route(share_policies.share_stats, "share", "r"),
+    ("PUT", "share", "lease"): Route(leases.lease_share, "share", "w"),
     ("PUT", "share", "filepermission"): Route(permissions.create_permission, "share", "cw"),
     ("GET", "share", "filepermission"): Route(permissions.get_permission, "share", "r"),
 }
@@ -81,16 +83,17 @@ DIRECTORY: Table = {
     ("PUT", "directory", "forceclosehandles"): Route(handles.force_close_handles, "object", "w"),
 }
 FILE: Table = {
-    ("PUT", None, None): Route(_put_file, "object", "cw"),
-    ("PUT", None, "range"): Route(_put_range, "object", "w"),
+    ("PUT", None, None): Route(_put_file, "object", "cw", guarded=True),
+    ("PUT", None, "range"): Route(_put_range, "object", "w", guarded=True),
     ("GET", None, None): Route(files.get_file, "object", "r"),
     ("HEAD", None, None): Route(_head_file, "object", "r"),
-    ("DELETE", None, None): Route(files.delete_file, "object", "d"),
-    ("PUT", None, "properties"): Route(files.set_file_properties, "object", "w"),
-    ("PUT", None, "metadata"): Route(files.set_file_metadata, "object", "w"),
+    ("DELETE", None, None): Route(files.delete_file, "object", "d", guarded=True),
+    ("PUT", None, "properties"): Route(files.set_file_properties, "object", "w", guarded=True),
+    ("PUT", None, "metadata"): Route(files.set_file_metadata, "object", "w", guarded=True),
     ("GET", None, "rangelist"): Route(range_list.list_ranges, "object", "r"),
-    ("PUT", None, "rename"): Route(renames.rename_file, "object", "w"),
-    ("PUT", None, "copy"): Route(copies.abort_copy, "object", "w"),
+    ("PUT", None, "rename"): Route(renames.rename_file, "object", "w", guarded=True),
+    ("PUT", None, "copy"): Route(copies.abort_copy, "object", "w", guarded=True),
+    ("PUT", None, "lease"): Route(leases.lease_file, "object", "w"),
     ("GET", None, "listhandles"): Route(handles.list_handles, "object", "l"),
     ("PUT", None, "forceclosehandles"): Route(handles.force_close_handles, "object", "w"),
 }

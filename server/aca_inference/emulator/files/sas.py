@@ -57,7 +57,7 @@ class Grant:
             if wanted not in self.resource_types:
                 raise StorageError(403, "AuthorizationResourceTypeMismatch",
                                    "This request is not authorized to perform this operation using this resource type.")
-        elif level != "object" and not (level == "share" and self.signed_resource == "s" and permission in "rl"):
+        elif level != "object" and not (level == "share" and self.signed_resource == "s" and permission in ("r", "l")):
             raise StorageError(403, "AuthorizationResourceTypeMismatch",
                                "This request is not authorized to perform this operation using this resource type.")
         if not any(letter in self.permissions for letter in permission):

@@ -1,9 +1,11 @@
 """Security descriptors as Create/Get Permission carry them: SDDL text and the self-relative binary form.
 
 Both are parsed into one model (owner, group, DACL, SACL) so a permission created in one format can be read
-in the other, and a malformed one is refused (400 FileInvalidPermission... see `permissions.py`). Covered:
+in the other, and a malformed one is refused (400 FileInvalidPermission, see `permissions.py`). Covered:
 SIDs in S-1-... form and the well-known two-letter aliases, ACE types A/D/AU/AL, ACE flags, rights as hex or
-the generic/standard/file letters, ACL flags P/AI/AR. Object ACEs (with GUIDs) and conditional ACEs are refused.
+the generic/standard/file letters, ACL flags P/AI/AR, null ACLs (NO_ACCESS_CONTROL). Object ACEs (with GUIDs)
+and conditional ACEs are refused. The text and the bytes come out as Windows writes them (aliases for
+well-known SIDs, FA/FR/FW/FX for those exact rights, SACL-DACL-owner-group layout).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Descriptor:
     dacl: list[Ace] | None = None
     sacl: list[Ace] | None = None
     control: int = 0  # the ACL flags (P, AI, AR) as control bits
-    extra: dict[str, str] = field(default_factory=dict)
+    null_acls: set[str] = field(default_factory=set)  # "D"/"S" present but NO_ACCESS_CONTROL (a null ACL)
 
 
 def _sid(text: str) -> str:
@@ -79,6 +81,9 @@ def _mask(text: str) -> int:
 def _acl(kind: str, text: str, descriptor: Descriptor) -> list[Ace]:
     flags, _, aces = text.partition("(")
     aces = "(" + aces if aces else ""
+    if flags.upper().endswith("NO_ACCESS_CONTROL") and not aces:
+        descriptor.null_acls.add(kind)
+        flags = flags[: -len("NO_ACCESS_CONTROL")]
     if not re.fullmatch(r"(?:P|AI|AR)*", flags.upper()):
         raise InvalidDescriptor(f"'{flags}' are not ACL flags")
     for token in re.findall(r"P|AI|AR", flags.upper()):
@@ -119,6 +124,14 @@ def _sid_text(sid: str) -> str:
     return reverse.get(sid, sid)
 
 
+def _mask_text(mask: int) -> str:
+    """The file-rights letters for the exact combinations Windows names (FA, FR, FW, FX), else hex."""
+    for name in ("FA", "FR", "FW", "FX"):
+        if mask == _RIGHTS[name]:
+            return name
+    return f"0x{mask:x}"
+
+
 def to_sddl(descriptor: Descriptor) -> str:
     out = ""
     if descriptor.owner:
@@ -126,12 +139,15 @@ def to_sddl(descriptor: Descriptor) -> str:
     if descriptor.group:
         out += f"G:{_sid_text(descriptor.group)}"
     for kind, acl in (("D", descriptor.dacl), ("S", descriptor.sacl)):
-        if acl is None:
+        if acl is None and kind not in descriptor.null_acls:
             continue
         flags = "".join(name for name, bit in _ACL_CONTROL[kind].items() if descriptor.control & bit)
+        if kind in descriptor.null_acls:
+            out += f"{kind}:{flags}NO_ACCESS_CONTROL"
+            continue
         types = {value: name for name, value in _ACE_TYPES.items()}
         aces = "".join(f"({types[a.type]};{''.join(n for n, b in _ACE_FLAGS.items() if a.flags & b)};"
-                       f"0x{a.mask:x};;;{_sid_text(a.sid)})" for a in acl)
+                       f"{_mask_text(a.mask)};;;{_sid_text(a.sid)})" for a in acl or [])
         out += f"{kind}:{flags}{aces}"
     return out
 
@@ -151,18 +167,22 @@ def _acl_bytes(acl: list[Ace]) -> bytes:
 
 
 def to_binary(descriptor: Descriptor) -> bytes:
-    """Self-relative layout: the 20-byte header, then owner, group, SACL, DACL (absent parts: offset 0)."""
+    """Self-relative layout as Windows writes it: the 20-byte header, then SACL, DACL, owner, group (an absent
+    part, or a null ACL, has offset 0; a null ACL still sets its "present" bit)."""
     control = 0x8000 | descriptor.control
-    parts = [_sid_bytes(descriptor.owner) if descriptor.owner else None,
-             _sid_bytes(descriptor.group) if descriptor.group else None,
-             _acl_bytes(descriptor.sacl) if descriptor.sacl is not None else None,
-             _acl_bytes(descriptor.dacl) if descriptor.dacl is not None else None]
-    control |= (0x10 if parts[2] is not None else 0) | (0x04 if parts[3] is not None else 0)
+    parts: list[bytes | None] = []
+    for kind, acl, present_bit in (("S", descriptor.sacl, 0x10), ("D", descriptor.dacl, 0x04)):
+        if acl is not None or kind in descriptor.null_acls:
+            control |= present_bit
+        parts.append(_acl_bytes(acl) if acl is not None and kind not in descriptor.null_acls else None)
+    parts += [_sid_bytes(descriptor.owner) if descriptor.owner else None,
+              _sid_bytes(descriptor.group) if descriptor.group else None]
     offsets, position = [], 20
     for part in parts:
         offsets.append(position if part is not None else 0)
         position += len(part or b"")
-    return struct.pack("<BBHIIII", 1, 0, control, *offsets) + b"".join(part or b"" for part in parts)
+    sacl, dacl, owner, group = offsets
+    return struct.pack("<BBHIIII", 1, 0, control, owner, group, sacl, dacl) + b"".join(part or b"" for part in parts)
 
 
 def _read_sid(data: bytes, offset: int) -> tuple[str, int]:
@@ -192,10 +212,14 @@ def parse_binary(data: bytes) -> Descriptor:
         revision, _, control, owner, group, sacl, dacl = struct.unpack_from("<BBHIIII", data, 0)
         if revision != 1 or not control & 0x8000:
             raise InvalidDescriptor("not a self-relative security descriptor")
-        return Descriptor(owner=_read_sid(data, owner)[0] if owner else None,
-                          group=_read_sid(data, group)[0] if group else None,
-                          dacl=_read_acl(data, dacl) if control & 0x04 and dacl else None,
-                          sacl=_read_acl(data, sacl) if control & 0x10 and sacl else None,
-                          control=control & 0x3F00)
+        descriptor = Descriptor(owner=_read_sid(data, owner)[0] if owner else None,
+                                group=_read_sid(data, group)[0] if group else None,
+                                dacl=_read_acl(data, dacl) if control & 0x04 and dacl else None,
+                                sacl=_read_acl(data, sacl) if control & 0x10 and sacl else None,
+                                control=control & 0x3F00)
     except (struct.error, IndexError) as error:
         raise InvalidDescriptor(str(error)) from None
+    for kind, bit, offset in (("D", 0x04, dacl), ("S", 0x10, sacl)):
+        if control & bit and not offset:
+            descriptor.null_acls.add(kind)
+    return descriptor

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from .context import FileServiceRequest, metadata_of, node_headers
 from .errors import StorageError
+from .leases import lease_headers
 from .listing import page, page_size, share_listing_xml
 from .wire import int_header
 
@@ -34,7 +35,7 @@ async def share_properties(req: FileServiceRequest) -> web.Response:
     node = req.store.share_node(req.account, req.share)
     headers = {**node_headers(node, kind="share"), **_quota_headers(node.props),
                "x-ms-access-tier": node.props.get("access_tier", "TransactionOptimized"),
-               "x-ms-enabled-protocols": "SMB", "x-ms-lease-state": "available", "x-ms-lease-status": "unlocked"}
+               "x-ms-enabled-protocols": "SMB", **lease_headers(node)}
     return web.Response(status=200, headers=headers)
 
 

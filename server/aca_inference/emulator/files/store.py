@@ -98,6 +98,9 @@ class ShareStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._root_real = os.path.realpath(self.root)
         self.properties = PropertyStore(self.root / ".files-meta.sqlite")
+        # Where a lease may be held: writes elsewhere skip the lease check's lookup (it costs a stat and a query
+        # on every write). A hint may outlive its lease (the check then finds none); it never misses one.
+        self.lease_hints: set[tuple[str, str, str]] = set(self.properties.leased())
 
     def close(self) -> None:
         self.properties.close()
