@@ -1,5 +1,6 @@
-"""The parameters file: good files load with the template's defaults; every bad input gets one message
-naming the file, the JSON path, what was expected and what was found."""
+"""The parameters file, bound to our bicep's declarations by ARM's rules: good files evaluate with the
+template's defaults; every bad input gets one message naming the file, the JSON path, what was expected and
+what was found. (What only Azure checks - e.g. a memory size ACA does not offer - Azure refuses at provision.)"""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ from typing import Any
 
 import pytest
 
-from aca_inference.workspace.parameters import DEFAULT_COMMANDS, load_parameters
 from aca_inference.workspace.paths import INFERENCE_PARAMETERS
 from aca_inference.workspace.problems import WorkspaceInvalid
 from aca_inference.workspace.validate import validate_workspace
+from aca_inference.workspace.template import NAMES_ONLY, evaluate, load_template
 from tests.conftest import write_parameters
+
+DEFAULT_COMMANDS = ["cd /mount/inference", "pip install -r requirements.txt", "python3 app.py"]
+
+
+def load_parameters(root: Path, display: str) -> dict[str, Any]:
+    assert display == INFERENCE_PARAMETERS
+    return evaluate(load_template(root), NAMES_ONLY).parameters
 
 NULL_NAMES = {name: None for name in ("location", "storageAccountName", "fileShareName", "acaEnvironmentName",
                                       "acaEnvironmentStorageName", "acaAppName", "acaLogAnalyticsName")}
@@ -21,13 +29,13 @@ NULL_NAMES = {name: None for name in ("location", "storageAccountName", "fileSha
 def test_nulls_mean_the_template_defaults(tmp_path: Path) -> None:
     write_parameters(tmp_path, {**NULL_NAMES, "defaultCommands": None, "maximumInstanceCount": None})
     params = load_parameters(tmp_path, INFERENCE_PARAMETERS)
-    assert params.defaultCommands == DEFAULT_COMMANDS
-    assert params.maximumInstanceCount == 1
-    assert params.workloadProfileType == "NC24-A100"
-    assert params.targetPort == 7860
-    assert params.endpointAuth == "apiKey"
-    assert params.minReplicas == 0 and params.effective_max_replicas == 1
-    assert params.acaAppName is None
+    assert params["defaultCommands"] == DEFAULT_COMMANDS
+    assert params["maximumInstanceCount"] == 1
+    assert params["workloadProfileType"] == "NC24-A100"
+    assert params["targetPort"] == 7860
+    assert params["endpointAuth"] == "apiKey"
+    assert params["minReplicas"] == 0 and params["maxReplicas"] == 1
+    assert params["acaAppName"].startswith("aiacaapp")
 
 
 def test_named_values_are_kept(tmp_path: Path) -> None:
@@ -35,18 +43,18 @@ def test_named_values_are_kept(tmp_path: Path) -> None:
                                 "maximumInstanceCount": 3, "endpointAuth": "none",
                                 "environmentVariables": [{"name": "HF_HOME", "value": "/mount/hf"}]})
     params = load_parameters(tmp_path, INFERENCE_PARAMETERS)
-    assert params.acaAppName == "my-inference"
-    assert params.effective_max_replicas == 3
-    assert params.environmentVariables[0].name == "HF_HOME"
+    assert params["acaAppName"] == "my-inference"
+    assert params["maxReplicas"] == 3
+    assert params["environmentVariables"][0]["name"] == "HF_HOME"
 
 
 BAD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
-    ("count as string", {"maximumInstanceCount": "2"}, "parameters.maximumInstanceCount.value", "integer"),
-    ("count zero", {"maximumInstanceCount": 0}, "parameters.maximumInstanceCount.value", "greater than or equal to 1"),
-    ("count float", {"maximumInstanceCount": 1.5}, "parameters.maximumInstanceCount.value", "integer"),
-    ("commands not a list", {"defaultCommands": "python app.py"}, "parameters.defaultCommands.value", "list"),
-    ("commands empty", {"defaultCommands": []}, "parameters.defaultCommands.value", "at least 1 item"),
-    ("command not a string", {"defaultCommands": ["cd /mount", 3]}, "parameters.defaultCommands.value[1]", "string"),
+    ("count as string", {"maximumInstanceCount": "2"}, "parameters.maximumInstanceCount.value", "expected an int"),
+    ("count zero", {"maximumInstanceCount": 0}, "parameters.maximumInstanceCount.value", "at least 1 (@minValue)"),
+    ("count float", {"maximumInstanceCount": 1.5}, "parameters.maximumInstanceCount.value", "expected an int"),
+    ("count bool", {"maximumInstanceCount": True}, "parameters.maximumInstanceCount.value", "expected an int"),
+    ("commands not a list", {"defaultCommands": "python app.py"}, "parameters.defaultCommands.value",
+     "expected an array"),
     ("storage upper case", {"storageAccountName": "MyStorage"}, "parameters.storageAccountName.value", "lower-case"),
     ("storage too short", {"storageAccountName": "ab"}, "parameters.storageAccountName.value", "3"),
     ("storage too long", {"storageAccountName": "a" * 25}, "parameters.storageAccountName.value", "24"),
@@ -57,15 +65,12 @@ BAD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("app too long", {"acaAppName": "a" * 33}, "parameters.acaAppName.value", "32"),
     ("app starts with digit", {"acaAppName": "1app"}, "parameters.acaAppName.value", "letter"),
     ("log analytics too short", {"acaLogAnalyticsName": "ab"}, "parameters.acaLogAnalyticsName.value", "4"),
-    ("port out of range", {"targetPort": 70000}, "parameters.targetPort.value", "less than or equal to 65535"),
-    ("auth unknown", {"endpointAuth": "oauth"}, "parameters.endpointAuth.value", "'apiKey' or 'none'"),
-    ("memory without unit", {"containerMemory": "220"}, "parameters.containerMemory.value", "Gi"),
-    ("env var bad name", {"environmentVariables": [{"name": "1X", "value": "v"}]},
-     "parameters.environmentVariables.value[0].name", "pattern"),
-    ("env var value not string", {"environmentVariables": [{"name": "X", "value": 5}]},
-     "parameters.environmentVariables.value[0].value", "string"),
-    ("min above max", {"minReplicas": 3, "maxReplicas": 2}, "parameters.minReplicas.value", "at most maxReplicas"),
-    ("unknown parameter", {"acaAppNmae": "x"}, "parameters.acaAppNmae", "unknown parameter"),
+    ("port out of range", {"targetPort": 70000}, "parameters.targetPort.value", "at most 65535 (@maxValue)"),
+    ("auth unknown", {"endpointAuth": "oauth"}, "parameters.endpointAuth.value", 'one of "apiKey", "none"'),
+    ("image not a string", {"containerImage": ["x"]}, "parameters.containerImage.value", "expected a string"),
+    ("variables not a list", {"environmentVariables": {"X": "1"}}, "parameters.environmentVariables.value",
+     "expected an array"),
+    ("unknown parameter", {"acaAppNmae": "x"}, "parameters.acaAppNmae", "declares no parameter 'acaAppNmae'"),
 ]
 
 
@@ -113,6 +118,13 @@ def test_validation_collects_every_problem_at_once(tmp_path: Path) -> None:
     problems = validate_workspace(tmp_path)
     assert {p.json_path for p in problems} == {"parameters.storageAccountName.value", "parameters.targetPort.value",
                                                "parameters.acaAppName.value"}
+
+
+def test_a_wrong_schema_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    write_parameters(tmp_path, '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/'
+                               'deploymentTemplate.json#", "parameters": {}}')
+    template = load_template(tmp_path)
+    assert any("not a deployment parameters schema" in w for w in template.warnings)
 
 
 def test_missing_parameters_file_says_how_to_create_it(tmp_path: Path) -> None:
