@@ -11,8 +11,8 @@ import pytest
 
 from aca_inference.workspace.paths import INFERENCE_PARAMETERS
 from aca_inference.workspace.problems import WorkspaceInvalid
-from aca_inference.workspace.validate import validate_workspace
 from aca_inference.workspace.template import NAMES_ONLY, evaluate, load_template
+from aca_inference.workspace.validate import validate_workspace
 from tests.conftest import write_parameters
 
 DEFAULT_COMMANDS = ["cd /mount/inference", "pip install -r requirements.txt", "python3 app.py"]

@@ -11,6 +11,11 @@ from .reporter import Reporter
 
 async def validate(root: Path, reporter: Reporter) -> dict[str, Any]:
     problems = validate_workspace(root)
+    if not problems:
+        from ..workspace.template import load_template
+
+        for warning in load_template(root).warnings:  # e.g. a parameters file with a template's $schema
+            reporter.log(warning, "warning")
     for problem in problems:
         reporter.log(str(problem), "error")
     if problems:
