@@ -10,6 +10,7 @@ this machine, and the app log says so.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -28,6 +29,8 @@ from .venv import ensure_venv
 if TYPE_CHECKING:
     from ..server import Emulator
     from ..store import Record
+
+log = logging.getLogger(__name__)
 
 APP_TYPE = "Microsoft.App/containerApps"
 REVISION_TYPE = "Microsoft.App/containerApps/revisions"
@@ -118,7 +121,11 @@ class Runtime:
         if has_ingress and current is None:
             ingress = Ingress(self.port_for(app.id), lambda: self.route(app.id),
                               hold=lambda: self.emulator.settings.ingress_hold)
-            await ingress.start()
+            try:
+                await ingress.start()
+            except OSError as exc:  # the persisted port was taken meanwhile by another program
+                log.warning("the endpoint of %s cannot listen on 127.0.0.1:%s: %s", app.name, ingress.port, exc)
+                return
             self.ingresses[key] = ingress
         elif not has_ingress and current is not None:
             await self.ingresses.pop(key).close()
