@@ -233,8 +233,10 @@ class Runtime:
             console = Console(self.app_dir(app.id) / "logs" / revision.name / replica_dir_name / f"{container['name']}.log")
             runs.append(ContainerRun(name=container["name"], spec=spec, container=container, console=console))
         replica.containers = runs
-        state.replica = replica
+        previous, state.replica = state.replica, replica
         replica.start()
+        if previous is not None:  # another start of this revision ran during our awaits: one replica, not two
+            await previous.stop()
 
     def _launch_spec(self, app: Record, revision: str, replica: str, template: dict[str, Any],
                      container: dict[str, Any], venv_bin: Path | None, *, own_network: bool) -> LaunchSpec:
