@@ -163,3 +163,21 @@ def test_request_to_a_replica_that_never_gets_ready_times_out_504_stream_timeout
     assert (raised.value.code, raised.value.read()) == (504, b"stream timeout")
     assert HOLD <= time.monotonic() - started < HOLD + 2
     azure.apps().container_apps.begin_delete(place["group"], "epsilon").result()
+
+
+def test_app_without_volumes_gets_its_own_network_too(azure: Azure, place: dict[str, str]) -> None:
+    code = ("import http.server\n"
+            "class H(http.server.BaseHTTPRequestHandler):\n"
+            "    def do_GET(self):\n"
+            "        self.send_response(200); self.end_headers(); self.wfile.write(b'bare')\n"
+            "http.server.HTTPServer(('0.0.0.0', 7860), H).serve_forever()\n")
+    body = app_body(place["env_id"], ["python3", "-c", code], target_port=7860)
+    body["properties"]["template"]["containers"][0]["volumeMounts"] = []
+    body["properties"]["template"]["volumes"] = []
+    client = azure.apps()
+    app = client.container_apps.begin_create_or_update(place["group"], "bare", body).result()
+    wait_for(lambda: client.container_apps_revisions.get_revision(
+        place["group"], "bare", app.latest_revision_name).running_state == "Running", timeout=60)
+    with urllib.request.urlopen(f"http://{app.configuration.ingress.fqdn}/", timeout=10) as response:
+        assert response.read() == b"bare"
+    client.container_apps.begin_delete(place["group"], "bare").result()
