@@ -85,6 +85,7 @@ def test_storage_bodies_match_the_spec(azure: Azure, place: dict[str, str]) -> N
     _validate(_get(azure, f"{account}/fileServices/default/shares/{place['share']}", "2026-09-01"), STORAGE,
               "FileShare")
     _validate(_get(azure, f"{account}/listKeys", "2026-09-01", "POST"), STORAGE, "StorageAccountListKeysResult")
+    _validate(_get(azure, f"{account}/fileServices/default", "2026-09-01"), STORAGE, "FileServiceProperties")
 
 
 def test_log_analytics_bodies_match_the_spec(azure: Azure, place: dict[str, str]) -> None:
@@ -92,6 +93,9 @@ def test_log_analytics_bodies_match_the_spec(azure: Azure, place: dict[str, str]
                 f"Microsoft.OperationalInsights/workspaces/{place['workspace']}"
     _validate(_get(azure, workspace, "2025-07-01"), WORKSPACES / "Workspaces.json", "Workspace")
     _validate(_get(azure, f"{workspace}/sharedKeys", "2025-07-01", "POST"), WORKSPACES / "SharedKeys.json",
+              "SharedKeys")
+    # bicep's `workspace.listKeys()` gets the same shape
+    _validate(_get(azure, f"{workspace}/listKeys", "2025-07-01", "POST"), WORKSPACES / "SharedKeys.json",
               "SharedKeys")
 
 

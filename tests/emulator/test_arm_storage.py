@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from .conftest import Azure
 
@@ -62,9 +62,11 @@ def test_file_share_is_a_directory_under_the_shares_root(azure: Azure) -> None:
     assert directory.is_dir()
     assert client.file_shares.get(group, "stshares1", "models").share_quota == 100
     assert [s.name for s in client.file_shares.list(group, "stshares1")] == ["models"]
-    with pytest.raises(ResourceExistsError) as raised:
-        client.file_shares.create(group, "stshares1", "models", {})
-    assert raised.value.error.code == "ShareAlreadyExists"
+    # PUT on an existing share updates it (a template deployed twice converges); the files stay.
+    (directory / "kept.txt").write_text("kept")
+    assert client.file_shares.create(group, "stshares1", "models", {"properties": {"shareQuota": 200}}).share_quota == 200
+    assert client.file_shares.get(group, "stshares1", "models").share_quota == 200
+    assert (directory / "kept.txt").read_text() == "kept"
     client.file_shares.delete(group, "stshares1", "models")
     assert not directory.exists()
     with pytest.raises(ResourceNotFoundError):

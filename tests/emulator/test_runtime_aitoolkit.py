@@ -4,6 +4,7 @@ endpoint, its probes (startup 60 s + 120 s x 10) scaled by the time scale."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import urllib.request
@@ -52,5 +53,12 @@ def test_ai_toolkit_project_serves_its_gradio_page_through_the_endpoint(azure: A
     with urllib.request.urlopen(f"http://{app.configuration.ingress.fqdn}/", timeout=30) as response:
         page = response.read().decode()
     assert response.status == 200 and "gradio" in page.lower()
+    request = urllib.request.Request(f"http://{app.configuration.ingress.fqdn}/v1/chat/completions", method="POST",
+                                     data=json.dumps({"messages": [{"role": "user", "content": "hi"}]}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        event = json.loads(response.readline().decode().removeprefix("data: "))
+    assert event["choices"][0]["delta"]["content"] == "You said: hi"
     assert time.monotonic() - started < 90
     client.container_apps.begin_delete(n.group, n.app).result()

@@ -9,11 +9,14 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+
+from aca_inference.emulator.testing import running_emulator
 
 from .conftest import Azure, app_body, wait_for
 
@@ -21,6 +24,17 @@ OWN_NETWORK = subprocess.run(["unshare", "--user", "--map-root-user", "--mount",
                              capture_output=True).returncode == 0
 pytestmark = pytest.mark.skipif(not OWN_NETWORK, reason="no unprivileged network namespaces here: apps share the "
                                                         "host's network and must listen on PORT")
+
+HOLD = 3.0
+
+
+@pytest.fixture(scope="module")
+def azure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azure]:
+    """This module's emulator holds a connection for HOLD seconds while a replica starts."""
+    data_dir = tmp_path_factory.mktemp("emulator")
+    with running_emulator(data_dir, time_scale=0.001, ingress_hold=HOLD) as info:
+        yield Azure(info, data_dir)
+
 
 # Binds 7860 whatever PORT says, like the AI Toolkit's gradio_chat.py.
 APP = '''
@@ -132,8 +146,38 @@ def test_endpoint_answers_503_no_healthy_upstream_when_no_replica_runs(azure: Az
 def test_request_during_startup_is_held_until_the_replica_is_ready(azure: Azure, place: dict[str, str]) -> None:
     share = Path(place["share_dir"])
     (share / "app.py").write_text(APP)
-    body = app_body(place["env_id"], ["/bin/bash", "-c"], args=["sleep 1.5; exec python3 /mount/app.py delta 0.0.0.0"],
+    body = app_body(place["env_id"], ["/bin/bash", "-c"], args=["sleep 0.5; exec python3 /mount/app.py delta 0.0.0.0"],
                     target_port=7860)
     app = azure.apps().container_apps.begin_create_or_update(place["group"], "delta", body).result()
     assert _get(str(app.configuration.ingress.fqdn))["name"] == "delta"  # held, not refused
     azure.apps().container_apps.begin_delete(place["group"], "delta").result()
+
+
+def test_request_to_a_replica_that_never_gets_ready_times_out_504_stream_timeout(
+        azure: Azure, place: dict[str, str]) -> None:
+    body = app_body(place["env_id"], ["/bin/bash", "-c"], args=["exec sleep 600"], target_port=7860)
+    app = azure.apps().container_apps.begin_create_or_update(place["group"], "epsilon", body).result()
+    started = time.monotonic()
+    with pytest.raises(urllib.error.HTTPError) as raised:
+        urllib.request.urlopen(f"http://{app.configuration.ingress.fqdn}/", timeout=30)
+    assert (raised.value.code, raised.value.read()) == (504, b"stream timeout")
+    assert HOLD <= time.monotonic() - started < HOLD + 2
+    azure.apps().container_apps.begin_delete(place["group"], "epsilon").result()
+
+
+def test_app_without_volumes_gets_its_own_network_too(azure: Azure, place: dict[str, str]) -> None:
+    code = ("import http.server\n"
+            "class H(http.server.BaseHTTPRequestHandler):\n"
+            "    def do_GET(self):\n"
+            "        self.send_response(200); self.end_headers(); self.wfile.write(b'bare')\n"
+            "http.server.HTTPServer(('0.0.0.0', 7860), H).serve_forever()\n")
+    body = app_body(place["env_id"], ["python3", "-c", code], target_port=7860)
+    body["properties"]["template"]["containers"][0]["volumeMounts"] = []
+    body["properties"]["template"]["volumes"] = []
+    client = azure.apps()
+    app = client.container_apps.begin_create_or_update(place["group"], "bare", body).result()
+    wait_for(lambda: client.container_apps_revisions.get_revision(
+        place["group"], "bare", app.latest_revision_name).running_state == "Running", timeout=60)
+    with urllib.request.urlopen(f"http://{app.configuration.ingress.fqdn}/", timeout=10) as response:
+        assert response.read() == b"bare"
+    client.container_apps.begin_delete(place["group"], "bare").result()

@@ -125,6 +125,12 @@ def register(router: Router, ctx: ArmContext) -> None:
         record_id = env_id(sub, group.name, name)
         existing = ctx.store.get(record_id)
         if existing is not None:
+            # What else was sent replaces what was stored; profiles and logs go through update's checks.
+            stored = existing.body["properties"]
+            sent = {k: v for k, v in properties.items() if k != "appLogsConfiguration"}
+            existing.body["properties"] = {**merged(stored, sent), **{k: stored[k] for k in ENV_READ_ONLY if k in stored}}
+            if body.get("tags") is not None:
+                existing.body["tags"] = body["tags"]
             return await update(req, existing, {"workloadProfiles": properties.get("workloadProfiles"),
                                                 "appLogsConfiguration": properties.get("appLogsConfiguration")},
                                 status=200)

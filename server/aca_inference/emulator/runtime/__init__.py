@@ -1,15 +1,16 @@
 """Container runtime: the active revision of each container app runs as local processes.
 
 Per app: one local port for its endpoint (persisted, so the endpoint survives restarts and new revisions),
-served by the app's ingress (ingress.py), one Python venv, a work dir, console logs. Each container runs in
-its own network namespace where available (sandbox.py), so every app binds its targetPort as in ACA. Per active revision: one replica (scale-to-zero is not emulated: a replica runs
-while the app is up, whatever minReplicas says; maxReplicas > 1 still runs one). Each container of the
-replica is a supervised process (see replica.py); the container image is not pulled - its command runs on
-this machine, and the app log says so.
+served by the app's ingress (ingress.py), one Python venv, a work dir, console logs. Per active revision: one
+replica (scale-to-zero is not emulated: a replica runs while the app is up, whatever minReplicas says;
+maxReplicas > 1 still runs one). Each container of the replica is a supervised process (see replica.py) in
+its own network namespace where available (sandbox.py), so every app binds its targetPort as in ACA; the
+container image is not pulled - its command runs on this machine, and the app log says so.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -28,6 +29,8 @@ from .venv import ensure_venv
 if TYPE_CHECKING:
     from ..server import Emulator
     from ..store import Record
+
+log = logging.getLogger(__name__)
 
 APP_TYPE = "Microsoft.App/containerApps"
 REVISION_TYPE = "Microsoft.App/containerApps/revisions"
@@ -118,7 +121,11 @@ class Runtime:
         if has_ingress and current is None:
             ingress = Ingress(self.port_for(app.id), lambda: self.route(app.id),
                               hold=lambda: self.emulator.settings.ingress_hold)
-            await ingress.start()
+            try:
+                await ingress.start()
+            except OSError as exc:  # the persisted port was taken meanwhile by another program
+                log.warning("the endpoint of %s cannot listen on 127.0.0.1:%s: %s", app.name, ingress.port, exc)
+                return
             self.ingresses[key] = ingress
         elif not has_ingress and current is not None:
             await self.ingresses.pop(key).close()
@@ -226,8 +233,10 @@ class Runtime:
             console = Console(self.app_dir(app.id) / "logs" / revision.name / replica_dir_name / f"{container['name']}.log")
             runs.append(ContainerRun(name=container["name"], spec=spec, container=container, console=console))
         replica.containers = runs
-        state.replica = replica
+        previous, state.replica = state.replica, replica
         replica.start()
+        if previous is not None:  # another start of this revision ran during our awaits: one replica, not two
+            await previous.stop()
 
     def _launch_spec(self, app: Record, revision: str, replica: str, template: dict[str, Any],
                      container: dict[str, Any], venv_bin: Path | None, *, own_network: bool) -> LaunchSpec:
@@ -259,7 +268,8 @@ class Runtime:
                     "CONTAINER_APP_NAME": app.name, "CONTAINER_APP_REVISION": revision,
                     "CONTAINER_APP_REPLICA_NAME": replica, "CONTAINER_APP_HOSTNAME": f"127.0.0.1:{endpoint_port}",
                     "CONTAINER_APP_ENV_DNS_SUFFIX": "local",
-                    # Apps run on the user's machine: loopback only, never all interfaces.
+                    # Loopback: where the relay reaches the app in its namespace, and, on the host's network
+                    # (fallback), never all interfaces of the user's machine.
                     "HOST": "127.0.0.1"})
         for variable in container.get("env") or []:
             if "secretRef" in variable:
@@ -267,10 +277,12 @@ class Runtime:
                     env[variable["name"]] = secrets[variable["secretRef"]]
             else:
                 env[variable["name"]] = str(variable.get("value", ""))
-        if port is not None:
+        if own_network and port is not None:
             # ACA sets CONTAINER_APP_PORT (the targetPort) but not PORT; PORT is ours, for apps (like our own
-            # inference app) that read it. In their own namespace both are the targetPort; on the host's
-            # network (fallback) they are the host port the app must listen on instead.
+            # inference app) that read it, unless the template sets it.
+            env["CONTAINER_APP_PORT"] = str(port)
+            env.setdefault("PORT", str(port))
+        elif port is not None:  # on the host's network the app must listen on the host port it was given
             env["PORT"] = env["CONTAINER_APP_PORT"] = str(port)
         mounts, mount_problem = self._mounts(app, template, container, app_dir, replica, secrets)
         problem = problem or mount_problem

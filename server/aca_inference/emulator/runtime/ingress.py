@@ -2,10 +2,12 @@
 each connection, byte for byte, to the targetPort of a ready replica (an L4 relay: HTTP/1.1 keep-alive,
 streamed responses such as SSE, and websocket upgrades pass through untouched, nothing is buffered).
 
-While no replica is ready but one is starting (or restarting), a new connection is held for up to
-`ingress_hold` seconds, as ACA holds requests while a revision activates; then, or at once when nothing runs,
-it gets the answer of ACA's Envoy ingress: 503 "no healthy upstream" (or, when the replica refuses the
-connection, 503 "upstream connect error ..."). ACA does not document the hold time; 5 s is our choice.
+While no replica is ready but one is starting (or restarting), a new connection is held, as ACA's ingress holds
+requests while a revision activates; ACA answers 504 "stream timeout" when its request timeout (240 s) ends
+first (microsoft/azure-container-apps#1217), we do after `ingress_hold` seconds (settings.py; shorter, so that
+a client polling for readiness is not stalled). When nothing runs at all: 503 "no healthy upstream"; when the
+ready replica refuses the connection: 503 "upstream connect error ..." (#1166). These are the bodies of ACA's
+Envoy; its exact status for each case is not documented.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from .network import ReplicaNetwork, Unreachable
 
 CHUNK = 65536
 NO_HEALTHY_UPSTREAM = "no healthy upstream"
-CONNECT_FAILURE = "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
+CONNECT_FAILURE = ("upstream connect error or disconnect/reset before headers. retried and the latest reset reason: "
+                   "remote connection failure, transport failure reason: delayed connect error: 111")
+STREAM_TIMEOUT = "stream timeout"
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,11 @@ class Ingress:
                     break
                 except Unreachable:
                     failure = CONNECT_FAILURE
-            if not route.starting or time.monotonic() >= deadline:
-                await _refuse(reader, writer, failure)
+            if not route.starting:
+                await _refuse(reader, writer, 503, failure)
+                return
+            if time.monotonic() >= deadline:
+                await _refuse(reader, writer, 504, STREAM_TIMEOUT)
                 return
             await asyncio.sleep(0.05)
         up_reader, up_writer = upstream
@@ -101,12 +108,13 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.transport.abort()
 
 
-async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, message: str) -> None:
+async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, status: int, message: str) -> None:
     """Envoy's local reply. The request head is read first, so the client is not reset while still sending."""
     with contextlib.suppress(Exception):
         await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 1.0)
     body = message.encode()
-    head = (f"HTTP/1.1 503 Service Unavailable\r\ncontent-length: {len(body)}\r\ncontent-type: text/plain\r\n"
+    reason = {503: "Service Unavailable", 504: "Gateway Timeout"}[status]
+    head = (f"HTTP/1.1 {status} {reason}\r\ncontent-length: {len(body)}\r\ncontent-type: text/plain\r\n"
             f"date: {time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}\r\nconnection: close\r\n\r\n")
     with contextlib.suppress(Exception):
         writer.write(head.encode() + body)

@@ -5,7 +5,8 @@ probes reach ports the app binds inside its own namespace (any address: 127.0.0.
 
 Protocol per connection: the client sends `<port>\\n`; the relay connects to that port on the namespace's
 loopback and answers `+` (then relays bytes both ways, half-closes included, until both sides end) or `-` and
-closes (nothing listens there). It ends when the process that started it (the container) is gone.
+closes (nothing listens there). It ends when the container (its parent, whose pid it is given) is gone or
+its socket is removed, even if the emulator was killed without cleaning up.
 """
 
 from __future__ import annotations
@@ -69,17 +70,26 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
                     end.close()
 
 
-async def _main(path: str) -> None:
+def _alive(path: str, container: int, inode: int) -> bool:
+    """The container (our parent: the sandbox's shell, which execs into it) still runs, and our socket is
+    still the one the emulator uses (it unlinks it when the replica stops or restarts)."""
+    try:
+        return os.getppid() == container and os.stat(path).st_ino == inode
+    except OSError:
+        return False
+
+
+async def _main(path: str, container: int) -> None:
     loopback_up()
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    parent = os.getppid()
     server = await asyncio.start_unix_server(_handle, path=path)
+    inode = os.stat(path).st_ino
     async with server:
-        while os.getppid() == parent:
+        while _alive(path, container, inode):
             await asyncio.sleep(1.0)
 
 
 if __name__ == "__main__":
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_main(sys.argv[1]))
+        asyncio.run(_main(sys.argv[1], int(sys.argv[2])))

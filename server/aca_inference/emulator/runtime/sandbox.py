@@ -33,7 +33,7 @@ R="$1"; W="$2"; N="$3"; SOCK="$4"; PY="$5"; RELAY="$6"; shift 6
 if [ -n "$SOCK" ]; then
   # Own network namespace: the relay brings loopback up and serves the emulator's Unix socket; the container
   # starts once the socket is there (its ports are then reachable from the first probe on).
-  "$PY" -I -S "$RELAY" "$SOCK" </dev/null >>"$SOCK.log" 2>&1 &
+  "$PY" -I -S "$RELAY" "$SOCK" "$$" </dev/null >>"$SOCK.log" 2>&1 &
   t=0
   while [ ! -S "$SOCK" ]; do
     t=$((t+1)); if [ "$t" -gt 1000 ]; then echo "the network relay did not start; see $SOCK.log" >&2; exit 1; fi
