@@ -10,16 +10,20 @@ from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 
+from .admin import build_admin
 from .api import build_api, install_error_handlers
 from .auth import ApiKeyMiddleware
 from .model_files import ModelFiles
 from .model_service import ModelService
 from .settings import Settings
+from .sign_in import RedactTickets, SignIn
+from .startup import StartupReport
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, files: ModelFiles, *, on_load_failure: Callable[[], None] | None = None) -> FastAPI:
+def create_app(settings: Settings, files: ModelFiles, *, on_load_failure: Callable[[], None] | None = None,
+               report: StartupReport | None = None) -> FastAPI:
     """`on_load_failure` runs when the model cannot be loaded (the entry point stops the server: a replica that
     can never serve should exit, so the platform reports and restarts it)."""
     # No phoning home from the page or the server (an ACA replica may have no internet, and it is not ours).
@@ -28,7 +32,9 @@ def create_app(settings: Settings, files: ModelFiles, *, on_load_failure: Callab
 
     from .ui import build_ui
 
-    service = ModelService(settings, files)
+    service = ModelService(settings, files, report)
+    sign_in = SignIn(settings.api_key.get_secret_value() if settings.api_key else None)
+    logging.getLogger("uvicorn.access").addFilter(RedactTickets())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,6 +57,7 @@ def create_app(settings: Settings, files: ModelFiles, *, on_load_failure: Callab
     app.state.model_service = service
     install_error_handlers(app)
     app.include_router(build_api(service, settings))
+    app.include_router(build_admin(service, sign_in))
     if settings.api_key is not None:
         app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key.get_secret_value())
-    return gr.mount_gradio_app(app, build_ui(service, settings), path="/", ssr_mode=False)
+    return gr.mount_gradio_app(app, build_ui(service, settings, sign_in), path="/", ssr_mode=False)
