@@ -41,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
              settings.port, ", ".join([files.model_id, *(a.id for a in files.adapters)]), files.default_id,
              "on" if settings.auth_enabled else "off")
 
-    import uvicorn
-    from serving.server import create_app
+    with report.phase("app_imports"):
+        import uvicorn
+        from serving.server import create_app, quiet_server
 
     failed = False
 
@@ -51,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         failed = True
         server.should_exit = True
 
-    app = create_app(settings, files, on_load_failure=stop_on_load_failure, report=report)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+    with report.phase("app_build"):
+        app = create_app(settings, files, on_load_failure=stop_on_load_failure, report=report)
+    server = quiet_server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
                                            timeout_graceful_shutdown=5))
     server.run()
     return 1 if failed else 0
