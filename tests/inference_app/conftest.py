@@ -156,3 +156,20 @@ def adapters_app(two_adapter_root: Path, tmp_path_factory: pytest.TempPathFactor
                      env={"MODEL_ROOT": str(two_adapter_root), "INFERENCE_API_KEY": API_KEY,
                           "INFERENCE_CONCURRENCY": "2"}) as process:
         yield process
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
