@@ -188,8 +188,9 @@ class ModelService:
                 await self._drained(ident)
                 await engine.remove_adapter(ident)
                 result.removed.append(ident)
-            if self.default_id not in self.models:
-                self.default_id = kept[0].id if kept else self.model_id
+            # The default is what a restart would pick: the first adapter in scan order, else the base model.
+            ids = {a.path: a.id for a in kept}
+            self.default_id = next((ids[a.path] for a in found if a.path in ids), self.model_id)
             result.seconds = time.perf_counter() - started
             log.info("Reload in %.2f s: added %s, removed %s, failed %s", result.seconds, result.added or "none",
                      result.removed or "none", ", ".join(result.failed) or "none")

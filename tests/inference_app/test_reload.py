@@ -132,3 +132,25 @@ def test_a_removed_adapter_finishes_its_requests_then_is_gone(reload_app: AppPro
                       json={"model": "run-4", "messages": QUESTION, "max_tokens": 4})
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "model_not_found"
     assert model_ids(reload_app) == ["qlora", "tiny-phi-3-demo"]
+
+
+def test_an_app_that_started_without_adapters_takes_one_and_gives_it_back(share: Path, tmp_path: Path) -> None:
+    from aca_inference.demo_model import add_demo_adapter
+
+    shutil.rmtree(share / "models")
+    with running_app(tmp_path, env={"MODEL_ROOT": str(share), "INFERENCE_API_KEY": API_KEY}) as app:
+        def answer(model: str) -> str:
+            response = httpx.post(f"{app.api_url}/chat/completions", headers=app.headers(), timeout=60,
+                                  json={"model": model, "messages": QUESTION, "max_tokens": 12, "temperature": 0})
+            assert response.status_code == 200, response.text
+            return response.json()["choices"][0]["message"]["content"]
+
+        assert model_ids(app) == ["tiny-phi-3-demo"]
+        base = answer("tiny-phi-3-demo")
+        add_demo_adapter(share, "first/adapter", seed=9)
+        assert reload(app)["added"] == ["first"]
+        assert model_ids(app) == ["first", "tiny-phi-3-demo"]  # the only adapter is the default now
+        assert answer("first") != base and answer("tiny-phi-3-demo") == base
+        shutil.rmtree(share / "models" / "first")
+        assert reload(app)["removed"] == ["first"]
+        assert model_ids(app) == ["tiny-phi-3-demo"] and answer("tiny-phi-3-demo") == base
