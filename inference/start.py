@@ -35,7 +35,11 @@ PIP = [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-
 
 def default_stamp_dir() -> Path:
     configured = os.environ.get("INFERENCE_STAMP_DIR", "").strip()
-    return Path(configured) if configured else APP_DIR.parent / ".cache" / "aca-inference"
+    if configured:
+        return Path(configured)
+    # The share (ACA mounts it at /mount) outlives the container; elsewhere, the folder that holds the app.
+    share = Path("/mount")
+    return (share if share.is_dir() else APP_DIR.parent) / ".cache" / "aca-inference"
 
 
 def installed_distributions() -> list[str]:
