@@ -50,7 +50,7 @@ def build_api(service: ModelService, settings: Settings) -> APIRouter:
         body: dict[str, Any] = {"status": service.state, "model": service.default_id,
                                 "startup": service.report.as_dict()}
         if service.state == "ready" and service.engine is not None:
-            body.update(engine=service.engine.description, adapter=service.files.adapter is not None,
+            body.update(engine=service.engine.description, adapter=service.default_id != service.model_id,
                         models=service.served_ids(), running=service.engine.admission.running,
                         waiting=service.engine.admission.waiting)
             return JSONResponse(body)

@@ -59,10 +59,10 @@ class TransformersEngine(GenerationEngine):
         with report.phase("weights_to_device", device=placement.describe()):
             model = load_base_model(files.base_model, placement, tokenizer)
         peft_names: dict[str, str] = {}
-        for adapter in files.adapters:
+        for index, adapter in enumerate(files.adapters):
             with report.phase("adapters"):
-                model = _attach(model, adapter, f"a{len(peft_names)}")
-                peft_names[adapter.id] = f"a{len(peft_names)}"
+                model = _attach(model, adapter, f"a{index}")
+            peft_names[adapter.id] = f"a{index}"
         if files.adapters:
             report.details["adapters"] = {"count": len(files.adapters)}
         slots = settings.concurrency or (4 if placement.device == "cuda" else 1)

@@ -114,8 +114,8 @@ def build_ui(service: ModelService, settings: Settings, sign_in: SignIn) -> gr.B
 
     ids = service.served_ids()
     with gr.Blocks(title=f"{service.default_id} - ACA Inference") as page:
-        gr.Markdown(f"## {service.model_id}\nthe base model and its fine-tuned adapters · also served as an "
-                    "OpenAI-compatible API at `/v1/chat/completions`")
+        gr.Markdown(f"## {service.model_id}\nthe base model and the fine-tuned adapters found under `models/` · "
+                    "also served as an OpenAI-compatible API at `/v1/chat/completions`")
         with gr.Row():
             key = gr.Textbox(label="API key", type="password", elem_id="api-key", visible=settings.auth_enabled,
                              placeholder="this endpoint's API key (aca-inference status --show-api-key)")

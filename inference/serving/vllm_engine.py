@@ -92,8 +92,11 @@ class VllmEngine(GenerationEngine):
         lora = self.loras.pop(adapter_id, None)
         remove = getattr(self.engine, "remove_lora", None)
         if lora is not None and callable(remove):
-            # Requests already running keep their LoRA in vLLM's batch until they end; new ones cannot pick it.
-            await remove(lora.lora_int_id)
+            # The service calls this once the adapter's requests have ended; vLLM would otherwise evict it by LRU.
+            try:
+                await remove(lora.lora_int_id)
+            except Exception:  # not loaded on the GPU (never requested): nothing to free
+                log.debug("remove_lora(%s) failed", lora.lora_int_id, exc_info=True)
 
     async def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
                      model: str) -> AsyncIterator[str]:
