@@ -35,7 +35,8 @@ class StartupReport:
         dependencies = handed.get("dependencies")
         if isinstance(dependencies, dict):
             self.phases["dependencies"] = float(dependencies.get("seconds", 0.0))
-            self.details["dependencies"] = dependencies
+            # Not the stamp's path: /health answers without a key.
+            self.details["dependencies"] = {k: v for k, v in dependencies.items() if k != "stamp"}
 
     def record(self, name: str, seconds: float, **details: Any) -> None:
         with self._lock:
