@@ -81,9 +81,10 @@ async def one_stream(client, model: str, prompt: str, max_tokens: int) -> Stream
     return StreamResult(ttft=(first or ended) - started, duration=ended - started, completion_tokens=tokens)
 
 
-async def run_batch(client, model: str, streams: int, max_tokens: int) -> tuple[float, list[StreamResult]]:
+async def run_batch(client, models: list[str], streams: int, max_tokens: int) -> tuple[float, list[StreamResult]]:
+    """`streams` requests at once; stream i asks for models[i % len(models)] (several adapters: mixed traffic)."""
     started = time.perf_counter()
-    batch = await asyncio.gather(*(one_stream(client, model, PROMPTS[i % len(PROMPTS)], max_tokens)
+    batch = await asyncio.gather(*(one_stream(client, models[i % len(models)], PROMPTS[i % len(PROMPTS)], max_tokens)
                                    for i in range(streams)))
     return time.perf_counter() - started, list(batch)
 
@@ -102,14 +103,21 @@ def summarize(engine: str, streams: int, batches: list[tuple[float, list[StreamR
     )
 
 
+async def served_models(client, mix_adapters: bool) -> list[str]:
+    """The default model, or with `mix_adapters` every adapter the app serves (those with a parent)."""
+    cards = (await client.models.list()).data
+    adapters = [card.id for card in cards if getattr(card, "parent", None)]
+    return adapters if mix_adapters and adapters else [cards[0].id]
+
+
 async def measure_all(apps: dict[str, tuple[str, str]], stream_counts: list[int], runs: int,
-                      max_tokens: int) -> list[Measurement]:
+                      max_tokens: int, mix_adapters: bool = False) -> list[Measurement]:
     """Runs alternate between the engines (A B A B ...), so load from elsewhere on the machine hits them alike."""
     import openai
 
     clients = {engine: openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=900)
                for engine, (url, key) in apps.items()}
-    models = {engine: (await client.models.list()).data[0].id for engine, client in clients.items()}
+    models = {engine: await served_models(client, mix_adapters) for engine, client in clients.items()}
     for engine, client in clients.items():  # warm-up: first calls pay for lazy initialisation
         for _ in range(2):
             await run_batch(client, models[engine], 1, max_tokens)
@@ -150,12 +158,15 @@ def main() -> int:
     parser.add_argument("--streams", type=int, action="append", help="concurrent streams (default: 1 and 16)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--name", default="inference_bench", help="results file: bench/results/<name>.json")
+    parser.add_argument("--mix-adapters", action="store_true",
+                        help="streams alternate between every adapter the app serves (default: the default model)")
     args = parser.parse_args()
     stream_counts = args.streams or [1, 16]
     if args.url:
         engines = ["running-app"]
         measurements = asyncio.run(measure_all({"running-app": (args.url.rstrip("/"), args.api_key)},
-                                               stream_counts, args.runs, args.max_tokens))
+                                               stream_counts, args.runs, args.max_tokens, args.mix_adapters))
     else:
         from tests.inference_app.conftest import running_app
 
@@ -169,20 +180,22 @@ def main() -> int:
             urls = {engine: (apps.enter_context(running_app(Path(temp), env=engine_env(engine, model_root,
                                                                                          args.max_tokens))).url,
                              "bench") for engine in engines}
-            measurements = asyncio.run(measure_all(urls, stream_counts, args.runs, args.max_tokens))
+            measurements = asyncio.run(measure_all(urls, stream_counts, args.runs, args.max_tokens,
+                                                   args.mix_adapters))
     baseline = "template" if "template" in engines else None
     print_table(measurements, baseline)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    results = RESULTS.with_name(f"{args.name}.json")
+    results.parent.mkdir(parents=True, exist_ok=True)
     import torch
 
-    RESULTS.write_text(json.dumps({
+    results.write_text(json.dumps({
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
         "model": "demo (tiny Phi-3)" if not (args.model_root or args.url) else str(args.model_root or args.url),
-        "max_tokens": args.max_tokens, "baseline": baseline,
+        "max_tokens": args.max_tokens, "baseline": baseline, "mix_adapters": args.mix_adapters,
         "measurements": [asdict(m) for m in measurements],
     }, indent=2) + "\n")
-    print(f"written {RESULTS.relative_to(REPO)}")
+    print(f"written {results.relative_to(REPO)}")
     return 0
 
 

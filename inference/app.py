@@ -1,7 +1,8 @@
 """Chat with the fine-tuned model: a Gradio page at `/` and an OpenAI-compatible API at `/v1`, on $PORT.
 
-What the inference template's container runs (`cd /mount/inference && pip install -r requirements.txt &&
-python3 app.py`). Settings come from environment variables (see serving/settings.py); flags override them:
+What the inference template's container runs, through start.py (`cd /mount/inference && python3 start.py`, which
+installs requirements.txt unless a stamp says they are satisfied, then runs this file with the same flags).
+Settings come from environment variables (see serving/settings.py); flags override them:
 
     python3 app.py [--baseonly] [--port 7860] [--host 0.0.0.0] [--engine auto|transformers|vllm]
 """
@@ -23,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     log = logging.getLogger("inference")
+    from serving.startup import StartupReport
 
+    report = StartupReport()
     from serving.model_files import ModelFilesError, locate_model_files
     from serving.settings import Settings, SettingsError
 
@@ -34,11 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ModelFilesError) as error:
         print(f"refusing to start: {error}", file=sys.stderr)
         return 2
-    log.info("Serving %s as '%s' on http://%s:%d (API key auth: %s)", files.describe(), files.model_id,
-             settings.host, settings.port, "on" if settings.auth_enabled else "off")
+    log.info("Serving %s on http://%s:%d as %s (default %s; API key auth: %s)", files.describe(), settings.host,
+             settings.port, ", ".join([files.model_id, *(a.id for a in files.adapters)]), files.default_id,
+             "on" if settings.auth_enabled else "off")
 
-    import uvicorn
-    from serving.server import create_app
+    with report.phase("app_imports"):
+        import uvicorn
+        from serving.server import create_app, quiet_server
 
     failed = False
 
@@ -47,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         failed = True
         server.should_exit = True
 
-    app = create_app(settings, files, on_load_failure=stop_on_load_failure)
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+    with report.phase("app_build"):
+        app = create_app(settings, files, on_load_failure=stop_on_load_failure, report=report)
+    server = quiet_server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
                                            timeout_graceful_shutdown=5))
     server.run()
     return 1 if failed else 0

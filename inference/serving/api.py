@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -47,10 +47,12 @@ def build_api(service: ModelService, settings: Settings) -> APIRouter:
 
     @router.get("/health")
     async def health() -> JSONResponse:
-        body: dict[str, Any] = {"status": service.state, "model": service.model_id}
+        body: dict[str, Any] = {"status": service.state, "model": service.default_id,
+                                "startup": service.report.as_dict()}
         if service.state == "ready" and service.engine is not None:
-            body.update(engine=service.engine.description, adapter=service.files.adapter is not None,
-                        running=service.engine.admission.running, waiting=service.engine.admission.waiting)
+            body.update(engine=service.engine.description, adapter=service.default_id != service.model_id,
+                        models=service.served_ids(), running=service.engine.admission.running,
+                        waiting=service.engine.admission.waiting)
             return JSONResponse(body)
         if service.error:
             body["error"] = service.error
@@ -58,25 +60,35 @@ def build_api(service: ModelService, settings: Settings) -> APIRouter:
 
     @router.get("/v1/models")
     async def models() -> ModelList:
-        return ModelList(data=[ModelCard(id=service.model_id, created=started)])
+        cards = []
+        for ident in service.served_ids():
+            served = service.models[ident]
+            root = str(served.adapter.path) if served.adapter else str(service.files.base_model)
+            cards.append(ModelCard(id=ident, created=started, root=root, parent=served.parent))
+        return ModelList(data=cards)
 
     @router.post("/v1/chat/completions", response_model=None)
     async def chat_completions(request: ChatCompletionRequest) -> JSONResponse | StreamingResponse:
         engine = _ready_engine(service)
-        messages, sampling = to_generation_input(request, service.model_id, settings)
+        messages, sampling = to_generation_input(request, settings)
+        served = service.resolve(request.model)
         prompt = engine.render(messages)
         engine.check_fits(prompt, sampling)
         engine.admission.check_capacity()
+        release = service.hold(served.id)
         if request.stream:
             include_usage = bool(request.stream_options and request.stream_options.include_usage)
-            return StreamingResponse(_sse(engine, prompt, sampling, service.model_id, include_usage),
+            return StreamingResponse(_sse(engine, prompt, sampling, served.id, include_usage, release),
                                      media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        generation = Generation(prompt_tokens=len(prompt.token_ids))
-        text = "".join([piece async for piece in engine.stream(prompt, sampling, generation)])
-        _log_done(generation)
+        try:
+            generation = Generation(prompt_tokens=len(prompt.token_ids))
+            text = "".join([piece async for piece in engine.stream(prompt, sampling, generation, served.id)])
+        finally:
+            release()
+        _log_done(generation, served.id)
         return JSONResponse(ChatCompletion(
-            id=completion_id(), created=now(), model=service.model_id,
+            id=completion_id(), created=now(), model=served.id,
             choices=[Choice(message=ResponseMessage(content=text), finish_reason=generation.finish_reason)],
             usage=_usage(generation),
         ).model_dump())
@@ -84,11 +96,7 @@ def build_api(service: ModelService, settings: Settings) -> APIRouter:
     return router
 
 
-def to_generation_input(request: ChatCompletionRequest, model_id: str,
-                        settings: Settings) -> tuple[list[ChatMessage], Sampling]:
-    if request.model is not None and request.model != model_id:
-        raise RequestRejected(f"The model '{request.model}' does not exist; this server serves '{model_id}' "
-                              "(see GET /v1/models).", param="model", code="model_not_found")
+def to_generation_input(request: ChatCompletionRequest, settings: Settings) -> tuple[list[ChatMessage], Sampling]:
     if not any(m.role == "user" for m in request.messages):
         raise RequestRejected("'messages' must contain at least one message with role 'user'.", param="messages")
     messages = [ChatMessage(role="system" if m.role == "developer" else m.role, content=m.text())
@@ -116,7 +124,16 @@ def _ready_engine(service: ModelService) -> GenerationEngine:
 
 
 async def _sse(engine: GenerationEngine, prompt: Prompt, sampling: Sampling, model_id: str,
-               include_usage: bool) -> AsyncIterator[str]:
+               include_usage: bool, release: Callable[[], None]) -> AsyncIterator[str]:
+    try:
+        async for event in _sse_events(engine, prompt, sampling, model_id, include_usage):
+            yield event
+    finally:
+        release()
+
+
+async def _sse_events(engine: GenerationEngine, prompt: Prompt, sampling: Sampling, model_id: str,
+                      include_usage: bool) -> AsyncIterator[str]:
     generation = Generation(prompt_tokens=len(prompt.token_ids))
     ident, created = completion_id(), now()
 
@@ -129,7 +146,7 @@ async def _sse(engine: GenerationEngine, prompt: Prompt, sampling: Sampling, mod
 
     yield chunk(Delta(role="assistant", content=""))
     try:
-        async for piece in engine.stream(prompt, sampling, generation):
+        async for piece in engine.stream(prompt, sampling, generation, model_id):
             yield chunk(Delta(content=piece))
     except RequestRejected as error:  # e.g. waited too long for a slot: the stream has already begun
         yield _event(error_body(str(error), type=error.error_type, param=error.param, code=error.code))
@@ -144,7 +161,7 @@ async def _sse(engine: GenerationEngine, prompt: Prompt, sampling: Sampling, mod
     if include_usage:
         usage = ChatCompletionChunk(id=ident, created=created, model=model_id, choices=[], usage=_usage(generation))
         yield _event(usage.model_dump())
-    _log_done(generation)
+    _log_done(generation, model_id)
     yield "data: [DONE]\n\n"
 
 
@@ -157,11 +174,11 @@ def _usage(generation: Generation) -> Usage:
                  total_tokens=generation.prompt_tokens + generation.completion_tokens)
 
 
-def _log_done(generation: Generation) -> None:
+def _log_done(generation: Generation, model_id: str) -> None:
     elapsed = time.monotonic() - generation.started_at
     first = (generation.first_token_at - generation.started_at) if generation.first_token_at else elapsed
-    log.info("completion: %d prompt + %d completion tokens, %.2f s (first token %.2f s), finish=%s",
-             generation.prompt_tokens, generation.completion_tokens, elapsed, first, generation.finish_reason)
+    log.info("completion (%s): %d prompt + %d completion tokens, %.2f s (first token %.2f s), finish=%s",
+             model_id, generation.prompt_tokens, generation.completion_tokens, elapsed, first, generation.finish_reason)
 
 
 _TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "body"}

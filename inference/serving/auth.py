@@ -1,5 +1,6 @@
-"""API-key auth for the OpenAI-compatible API: `Authorization: Bearer <key>` or `api-key: <key>` (Azure OpenAI's
-header). Checked before the request body is read, compared in constant time, never logged."""
+"""API-key auth for the OpenAI-compatible API and the operator's routes (`/admin/*`, `/auth/ticket`):
+`Authorization: Bearer <key>` or `api-key: <key>` (Azure OpenAI's header). Checked before the request body is read,
+compared in constant time, never logged. The chat page signs in with a session cookie instead (sign_in.py)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def key_from_headers(headers: dict[str, str]) -> str | None:
 class ApiKeyMiddleware:
     """Answers 401 (OpenAI's shape) for requests under `protected` paths without the right key."""
 
-    def __init__(self, app: Callable[..., Awaitable[None]], *, api_key: str, protected: tuple[str, ...] = ("/v1",)):
+    def __init__(self, app: Callable[..., Awaitable[None]], *, api_key: str,
+                 protected: tuple[str, ...] = ("/v1", "/admin/", "/auth/ticket")):
         self.app = app
         self.api_key = api_key
         self.protected = protected

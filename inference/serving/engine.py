@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .model_files import AdapterFiles
+
 FinishReason = Literal["stop", "length"]
 
 
@@ -29,6 +31,12 @@ class RequestRejected(Exception):
             self.param = param
         if code is not None:
             self.code = code
+
+
+class ModelNotFound(RequestRejected):
+    status = 404
+    code = "model_not_found"
+    param = "model"
 
 
 class PromptTooLong(RequestRejected):
@@ -88,10 +96,10 @@ class Generation:
 
 
 class GenerationEngine(ABC):
-    """One loaded model. `stream` yields text pieces as they are generated and fills in `generation`."""
+    """One loaded base model with any number of LoRA adapters. `stream` yields text pieces of the model (the base
+    model's id or an adapter's) as they are generated and fills in `generation`."""
 
     name: str
-    model_id: str
     max_context: int
     description: str
 
@@ -119,8 +127,16 @@ class GenerationEngine(ABC):
                 "completion). Please reduce the length of the messages or the completion.")
 
     @abstractmethod
-    def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation) -> AsyncIterator[str]:
+    def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation, model: str) -> AsyncIterator[str]:
         """Yield text as it is generated; waits for a generation slot first (may raise ServerBusy/QueueTimeout)."""
+
+    @abstractmethod
+    async def add_adapter(self, adapter: AdapterFiles) -> None:
+        """Load one more adapter while the others keep serving."""
+
+    @abstractmethod
+    async def remove_adapter(self, adapter_id: str) -> None:
+        """Drop an adapter once the generations using it have ended (new requests are no longer routed to it)."""
 
     async def close(self) -> None:  # noqa: B027 - engines without resources need nothing
         pass

@@ -1,4 +1,4 @@
-"""Load the base model + LoRA adapter with transformers/peft: device, dtype and 4-bit quantization chosen
+"""Load the base model with transformers: device, dtype and 4-bit quantization chosen
 from what the machine has. torch/transformers are imported here, in the background loader, so the server
 answers probes ("starting") while they load."""
 
@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .model_files import ModelFiles
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+
+_PREFETCH_BLOCK = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,35 @@ def load_tokenizer(files: ModelFiles) -> Any:
     from transformers import AutoTokenizer
 
     # The fine-tuning job may have saved the tokenizer with the adapter (e.g. added tokens): prefer that one.
-    source = files.adapter if files.adapter and (files.adapter / "tokenizer_config.json").is_file() \
-        else files.base_model
+    # Every adapter shares it: they are all served on the same base model and vocabulary.
+    adapter = files.adapter
+    source = adapter if adapter and (adapter / "tokenizer_config.json").is_file() else files.base_model
     tokenizer = AutoTokenizer.from_pretrained(str(source))
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
 
 
-def load_model(files: ModelFiles, placement: Placement, tokenizer: Any) -> Any:
+def prefetch_weights(folder: Path, workers: int = 4) -> int:
+    """Read the weight files once, sequentially in large blocks and a few files at a time, into the page cache.
+
+    safetensors are memory-mapped: loading then touches pages in tensor order, which on an SMB share (Azure Files
+    at /mount) means many small random reads. One sequential pass first costs a local disk almost nothing (the
+    pages stay cached for the mapping) and turns the share's reads into large streaming ones. Returns bytes read."""
+    files = sorted(folder.glob("*.safetensors")) or sorted(folder.glob("*.bin"))
+
+    def read(path: Path) -> int:
+        total = 0
+        with path.open("rb", buffering=0) as handle:
+            while chunk := handle.read(_PREFETCH_BLOCK):
+                total += len(chunk)
+        return total
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(files) or 1))) as pool:
+        return sum(pool.map(read, files))
+
+
+def load_base_model(base_model: Path, placement: Placement, tokenizer: Any) -> Any:
     import torch
     import transformers
     from packaging.version import Version
@@ -65,7 +89,8 @@ def load_model(files: ModelFiles, placement: Placement, tokenizer: Any) -> Any:
     dtype = getattr(torch, placement.dtype_name)
     # transformers renamed torch_dtype to dtype in 4.56; the template's image may be older.
     dtype_arg = "dtype" if Version(transformers.__version__) >= Version("4.56") else "torch_dtype"
-    kwargs: dict[str, Any] = {dtype_arg: dtype}
+    # Memory-mapped safetensors straight to their device (no full copy in CPU memory first).
+    kwargs: dict[str, Any] = {dtype_arg: dtype, "low_cpu_mem_usage": True}
     if placement.device == "cuda":
         kwargs["device_map"] = {"": 0}
     if placement.four_bit:
@@ -75,16 +100,9 @@ def load_model(files: ModelFiles, placement: Placement, tokenizer: Any) -> Any:
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=dtype)
-    model = AutoModelForCausalLM.from_pretrained(str(files.base_model), **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(str(base_model), **kwargs)
     if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
         model.resize_token_embeddings(len(tokenizer))  # tokens added during fine-tuning
-    if files.adapter is not None:
-        from peft import PeftModel
-
-        model = PeftModel.from_pretrained(model, str(files.adapter))
-        if not placement.four_bit:
-            # One matrix per layer instead of base + A·B on every forward pass: same outputs, faster.
-            model = model.merge_and_unload()
     model.eval()
     return model
 

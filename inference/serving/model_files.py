@@ -1,15 +1,17 @@
-"""Find the base model and the LoRA adapter where the AI Toolkit fine-tuning template leaves them.
+"""Find the base model and the LoRA adapters where the AI Toolkit fine-tuning template leaves them.
 
 The template's fine-tuning job caches the base model at `model-cache/<org>/<model>` (olive-config
-`input_model.model_path`) and writes the adapter under `models/` (engine `output_dir` "models/qlora"; the
-template's inference scripts read `models/qlora/qlora/gpu_model/adapter`). Training checkpoints
-(`models/checkpoints/checkpoint-N/`) also hold adapter_config.json files - they are the fallback, not the pick.
+`input_model.model_path`) and writes each run's adapter under `models/` (engine `output_dir` "models/qlora"; the
+template's inference scripts read `models/qlora/qlora/gpu_model/adapter`). Every finished adapter found there is
+served, each under its own model id; training checkpoints (`checkpoint-N/`, which also hold adapter_config.json)
+are left out unless INFERENCE_INCLUDE_CHECKPOINTS asks for them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,8 @@ TEMPLATE_ADAPTER = Path("models/qlora/qlora/gpu_model/adapter")
 MODEL_CACHE = "model-cache"
 MODELS = "models"
 _MAX_DEPTH = 7
+# Folder names that say how the template lays out a run's output, not which run it is: left out of the id.
+_LAYOUT_PARTS = {"adapter", "adapters", "gpu_model", "cpu_model", "output", "outputs", "final"}
 
 
 class ModelFilesError(RuntimeError):
@@ -28,41 +32,110 @@ class ModelFilesError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class AdapterFiles:
+    """One LoRA adapter folder, served as model `id` on top of the base model."""
+
+    id: str
+    path: Path
+
+
+@dataclass(frozen=True)
 class ModelFiles:
     base_model: Path
-    adapter: Path | None
-    model_id: str
+    adapters: tuple[AdapterFiles, ...]
+    model_id: str  # the base model's id
+    # What a request without `model` gets: the preferred adapter (the fine-tuned model), else the base model.
+    default_id: str
+
+    @property
+    def adapter(self) -> Path | None:
+        """The preferred adapter (the one served when a request names no model)."""
+        return next((a.path for a in self.adapters if a.id == self.default_id), None)
 
     def describe(self) -> str:
-        return f"{self.base_model}" + (f" + adapter {self.adapter}" if self.adapter else " (no adapter)")
+        if not self.adapters:
+            return f"{self.base_model} (no adapter)"
+        return f"{self.base_model} + adapters " + ", ".join(f"{a.id}={a.path}" for a in self.adapters)
 
 
 def locate_model_files(settings: Settings) -> ModelFiles:
-    adapter = None if settings.base_only else _adapter(settings)
-    base = _base_model(settings, _adapter_base_name(adapter))
-    return ModelFiles(base_model=base, adapter=adapter, model_id=settings.served_model_name or base.name)
+    adapters = [] if settings.base_only else _adapters(settings)
+    base = _base_model(settings, _adapter_base_name(adapters[0] if adapters else None))
+    model_id = settings.served_model_name or base.name
+    named = _named(adapters, settings.model_root / MODELS, model_id)
+    return ModelFiles(base_model=base, adapters=tuple(named), model_id=model_id,
+                      default_id=named[0].id if named else model_id)
 
 
-def _adapter(settings: Settings) -> Path | None:
+def scan_adapters(settings: Settings, base_id: str) -> tuple[AdapterFiles, ...]:
+    """The adapters `models/` holds now (for a reload): same rules and ids as at start."""
+    if settings.base_only:
+        return ()
+    return tuple(_named(_adapters(settings, quiet=True), settings.model_root / MODELS, base_id))
+
+
+def adapter_id(path: Path, models_root: Path) -> str:
+    """A stable, readable id from the adapter's place under models/: `models/qlora/qlora/gpu_model/adapter` ->
+    "qlora", `models/run-7/qlora/qlora/gpu_model/adapter` -> "run-7/qlora"."""
+    try:
+        parts = path.relative_to(models_root).parts
+    except ValueError:
+        parts = (path.name,)
+    kept: list[str] = []
+    for part in parts:
+        if part.lower() in _LAYOUT_PARTS or (kept and kept[-1] == part):
+            continue
+        kept.append(re.sub(r"[^A-Za-z0-9._/-]+", "-", part))
+    return "/".join(kept) or path.name or "adapter"
+
+
+def _named(paths: list[Path], models_root: Path, base_id: str) -> list[AdapterFiles]:
+    named: list[AdapterFiles] = []
+    taken = {base_id}
+    for path in paths:
+        ident = adapter_id(path, models_root)
+        candidate, n = ident, 2
+        while candidate in taken:  # two folders that shorten to the same id stay apart
+            candidate, n = f"{ident}-{n}", n + 1
+        taken.add(candidate)
+        named.append(AdapterFiles(id=candidate, path=path))
+    return named
+
+
+def _adapters(settings: Settings, quiet: bool = False) -> list[Path]:
+    """Adapter folders, the preferred one first: ADAPTER_PATH alone, else the template's folder, then the other
+    finished adapters newest first (then checkpoints, when included)."""
     if settings.adapter_path is not None:
         if not (settings.adapter_path / "adapter_config.json").is_file():
             raise ModelFilesError(f"ADAPTER_PATH={settings.adapter_path} has no adapter_config.json: point it at "
                                   "the folder the fine-tuning job saved the LoRA adapter to")
-        return settings.adapter_path
+        return [settings.adapter_path]
     root = settings.model_root
-    if (root / TEMPLATE_ADAPTER / "adapter_config.json").is_file():
-        return root / TEMPLATE_ADAPTER
     found = [config.parent for config in _find(root / MODELS, "adapter_config.json")]
-    if not found:
+    checkpoints = [p for p in found if _is_checkpoint(p)]
+    finished = [p for p in found if not _is_checkpoint(p)]
+    if not finished and checkpoints and not settings.include_checkpoints and not quiet:
+        log.warning("Only training checkpoints under %s (%s): not served. Set INFERENCE_INCLUDE_CHECKPOINTS=true "
+                    "to serve them, or ADAPTER_PATH to pick one.", root / MODELS,
+                    ", ".join(str(p) for p in checkpoints))
+    chosen = finished + (checkpoints if settings.include_checkpoints else [])
+    if not chosen and not quiet:
         log.warning("No LoRA adapter under %s (looked for */adapter_config.json): serving the base model only. "
                     "Set ADAPTER_PATH to the adapter folder to serve the fine-tuned model.", root / MODELS)
-        return None
-    # A finished adapter beats a training checkpoint; among equals the newest wins.
-    found.sort(key=lambda p: ("checkpoint" not in p.as_posix(), p.stat().st_mtime), reverse=True)
-    if len(found) > 1:
-        log.warning("Several adapters under %s; using %s (set ADAPTER_PATH to choose another: %s)",
-                    root / MODELS, found[0], ", ".join(str(p) for p in found[1:]))
-    return found[0]
+    # The template's folder first, then finished before checkpoints, newest first among equals.
+    chosen.sort(key=lambda p: (p == root / TEMPLATE_ADAPTER, not _is_checkpoint(p), _mtime(p)), reverse=True)
+    return chosen
+
+
+def _is_checkpoint(path: Path) -> bool:
+    return any(part.startswith("checkpoint") for part in path.parts)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return (path / "adapter_config.json").stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _adapter_base_name(adapter: Path | None) -> str | None:

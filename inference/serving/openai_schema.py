@@ -121,10 +121,14 @@ class ChatCompletionChunk(BaseModel):
 
 
 class ModelCard(BaseModel):
+    """OpenAI's model object plus vLLM's `root` (what it was loaded from) and `parent` (an adapter's base model)."""
+
     id: str
     object: Literal["model"] = "model"
     created: int
     owned_by: str = "aca-inference"
+    root: str | None = None
+    parent: str | None = None
 
 
 class ModelList(BaseModel):

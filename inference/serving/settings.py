@@ -10,9 +10,12 @@
 | MODEL_ROOT                    | /mount, else the folder  | holds model-cache/<org>/<model> and models/...     |
 |                               | above this app           |                                                    |
 | BASE_MODEL_PATH               | found under MODEL_ROOT   | base model folder (config.json + weights)          |
-| ADAPTER_PATH                  | found under MODEL_ROOT   | LoRA adapter folder (adapter_config.json)          |
-| INFERENCE_BASE_ONLY           | false (--baseonly)       | serve the base model without the adapter           |
-| SERVED_MODEL_NAME             | the base model's folder  | model id in the API                                |
+| ADAPTER_PATH                  | every adapter under      | serve this one LoRA adapter folder only            |
+|                               | MODEL_ROOT/models        | (adapter_config.json); no reload scan              |
+| INFERENCE_INCLUDE_CHECKPOINTS | false                    | also serve training checkpoints (checkpoint-N/)    |
+| INFERENCE_BASE_ONLY           | false (--baseonly)       | serve the base model without the adapters          |
+| SERVED_MODEL_NAME             | the base model's folder  | the base model's id in the API                     |
+| INFERENCE_WARMUP              | true                     | one short generation before reporting ready        |
 | INFERENCE_ENGINE              | auto                     | auto / transformers / vllm                         |
 | INFERENCE_DEVICE              | auto                     | auto / cpu / cuda                                  |
 | INFERENCE_QUANTIZATION        | auto                     | auto (4-bit with bitsandbytes on a GPU) / 4bit / none |
@@ -38,11 +41,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 APP_DIR = Path(__file__).resolve().parent.parent
 ACA_MOUNT = Path("/mount")
 _TRUE = {"1", "true", "yes", "on"}
+_FLAGS = {"base_only", "include_checkpoints", "warmup"}
 
 
 ENV_VARIABLES = {
     "host": "HOST", "port": "PORT", "api_key": "INFERENCE_API_KEY", "model_root": "MODEL_ROOT",
     "base_model_path": "BASE_MODEL_PATH", "adapter_path": "ADAPTER_PATH", "base_only": "INFERENCE_BASE_ONLY",
+    "include_checkpoints": "INFERENCE_INCLUDE_CHECKPOINTS", "warmup": "INFERENCE_WARMUP",
     "served_model_name": "SERVED_MODEL_NAME", "engine": "INFERENCE_ENGINE", "device": "INFERENCE_DEVICE",
     "quantization": "INFERENCE_QUANTIZATION", "concurrency": "INFERENCE_CONCURRENCY",
     "max_queue": "INFERENCE_MAX_QUEUE", "queue_timeout": "INFERENCE_QUEUE_TIMEOUT",
@@ -66,6 +71,8 @@ class Settings(BaseModel):
     base_model_path: Path | None = None
     adapter_path: Path | None = None
     base_only: bool = False
+    include_checkpoints: bool = False
+    warmup: bool = True
     served_model_name: str | None = None
     engine: Literal["auto", "transformers", "vllm"] = "auto"
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -89,7 +96,7 @@ class Settings(BaseModel):
         for field, variable in ENV_VARIABLES.items():
             raw = env.get(variable, "").strip()
             if raw:
-                values[field] = raw.lower() in _TRUE if field == "base_only" else raw
+                values[field] = raw.lower() in _TRUE if field in _FLAGS else raw
         values.setdefault("host", _default_host(env))
         values.setdefault("model_root", _default_model_root())
         values.update({key: value for key, value in overrides.items() if value is not None})

@@ -14,10 +14,12 @@ from typing import Any
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
-from .engine import Admission, Generation, GenerationEngine, Prompt, Sampling, StopMatcher
-from .loading import Placement, choose_placement, context_length, load_model, load_tokenizer
-from .model_files import ModelFiles
+from .adapter_gate import EXCLUSIVE, AdapterGate
+from .engine import Admission, Generation, GenerationEngine, ModelNotFound, Prompt, Sampling, StopMatcher
+from .loading import Placement, choose_placement, context_length, load_base_model, load_tokenizer, prefetch_weights
+from .model_files import AdapterFiles, ModelFiles
 from .settings import Settings
+from .startup import StartupReport
 
 log = logging.getLogger(__name__)
 
@@ -25,32 +27,93 @@ _END = object()
 
 
 class TransformersEngine(GenerationEngine):
+    """The base model with every adapter attached through PEFT (never merged: the base model is served too).
+    Generations for the same adapter run together; the gate switches adapters between them."""
+
     name = "transformers"
 
     def __init__(self, model: Any, tokenizer: Any, files: ModelFiles, placement: Placement,
-                 admission: Admission, generation_timeout: float) -> None:
+                 admission: Admission, generation_timeout: float, peft_names: dict[str, str]) -> None:
         super().__init__(tokenizer, admission)
         self.model = model
-        self.model_id = files.model_id
+        self.base_id = files.model_id
         self.placement = placement
         self.max_context = context_length(model, tokenizer)
         self.generation_timeout = generation_timeout
         self.eos_token_ids = _eos_token_ids(model, tokenizer)
         self.description = f"transformers on {placement.describe()}"
+        # PEFT adapter names live in module dicts (no "." allowed): served ids map onto safe internal names.
+        self.peft_names = peft_names
+        self._next_name = len(peft_names)
+        self.gate = AdapterGate(self._switch)
 
     @classmethod
-    def load(cls, settings: Settings, files: ModelFiles) -> TransformersEngine:
+    def load(cls, settings: Settings, files: ModelFiles, report: StartupReport) -> TransformersEngine:
+        with report.phase("imports"):
+            import peft  # noqa: F401 - timed here rather than inside the first adapter load
         placement = choose_placement(settings)
         log.info("Loading %s with transformers on %s", files.describe(), placement.describe())
-        tokenizer = load_tokenizer(files)
-        model = load_model(files, placement, tokenizer)
+        with report.phase("model_files_read") as details:
+            tokenizer = load_tokenizer(files)
+            details["bytes"] = prefetch_weights(files.base_model)
+        with report.phase("weights_to_device", device=placement.describe()):
+            model = load_base_model(files.base_model, placement, tokenizer)
+        peft_names: dict[str, str] = {}
+        for index, adapter in enumerate(files.adapters):
+            with report.phase("adapters"):
+                model = _attach(model, adapter, f"a{index}")
+            peft_names[adapter.id] = f"a{index}"
+        if files.adapters:
+            report.details["adapters"] = {"count": len(files.adapters)}
         slots = settings.concurrency or (4 if placement.device == "cuda" else 1)
         return cls(model, tokenizer, files, placement, Admission(slots, settings.max_queue, settings.queue_timeout),
-                   settings.generation_timeout)
+                   settings.generation_timeout, peft_names)
 
-    async def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation) -> AsyncIterator[str]:
+    def _switch(self, model: str) -> None:
+        if not self.peft_names:
+            return  # a plain model: only the base model is served
+        lora = self.model.base_model
+        if model == self.base_id:
+            lora.disable_adapter_layers()
+        else:
+            lora.enable_adapter_layers()
+            self.model.set_adapter(self.peft_names[model], inference_mode=True)
+
+    async def add_adapter(self, adapter: AdapterFiles) -> None:
+        # Read the files into the page cache while others generate; attach under the gate alone (it changes the
+        # model's modules), which takes milliseconds once the bytes are in memory.
+        await asyncio.to_thread(prefetch_weights, adapter.path)
+        name = f"a{self._next_name}"
+        self._next_name += 1
+        leave = await self.gate.enter(EXCLUSIVE)
+        try:
+            self.model = await asyncio.to_thread(_attach, self.model, adapter, name)
+            self.peft_names[adapter.id] = name
+        finally:
+            leave()
+
+    async def remove_adapter(self, adapter_id: str) -> None:
+        name = self.peft_names.get(adapter_id)
+        if name is None:
+            return
+        leave = await self.gate.enter(EXCLUSIVE)  # in arrival order: after the generations already admitted
+        try:
+            del self.peft_names[adapter_id]
+            self.model = await asyncio.to_thread(_detach, self.model, name, not self.peft_names)
+        finally:
+            leave()
+
+    async def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
+                     model: str) -> AsyncIterator[str]:
         self.check_fits(prompt, sampling)
+        if model != self.base_id and model not in self.peft_names:
+            raise ModelNotFound(f"The model '{model}' is no longer served (see GET /v1/models).")
         release = await self.admission.acquire()
+        try:
+            leave = await self.gate.enter(model)
+        except BaseException:
+            release()
+            raise
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue[Any] = asyncio.Queue()
         cancelled = threading.Event()
@@ -64,12 +127,14 @@ class TransformersEngine(GenerationEngine):
             except BaseException as error:  # surfaced to the request, not lost in the thread
                 loop.call_soon_threadsafe(pieces.put_nowait, error)
             finally:
+                leave()
                 release()
 
         thread = threading.Thread(target=run, name="generate", daemon=True)
         try:
             thread.start()
         except BaseException:
+            leave()
             release()
             raise
         try:
@@ -153,6 +218,26 @@ class _LoopStreamer(TextIteratorStreamer):
     def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
         if text:
             self.loop.call_soon_threadsafe(self.pieces.put_nowait, text)
+
+
+def _attach(model: Any, adapter: AdapterFiles, name: str) -> Any:
+    """`model` with one more LoRA adapter (wrapped in a PeftModel on the first one), in eval mode."""
+    from peft import PeftModel
+
+    if isinstance(model, PeftModel):
+        model.load_adapter(str(adapter.path), adapter_name=name, is_trainable=False)
+    else:
+        model = PeftModel.from_pretrained(model, str(adapter.path), adapter_name=name, is_trainable=False)
+    model.eval()  # new LoRA dropout modules start in training mode
+    return model
+
+
+def _detach(model: Any, name: str, last: bool) -> Any:
+    """`model` without adapter `name`; the plain base model again when it was the last one."""
+    if last:
+        return model.unload()  # the LoRA layers go, the original modules come back
+    model.delete_adapter(name)
+    return model
 
 
 def _eos_token_ids(model: Any, tokenizer: Any) -> list[int]:

@@ -69,6 +69,22 @@ def make_demo_model(output_root: Path, *, seed: int = 0, org: str = DEMO_ORG, mo
     return DemoModel(root=output_root, base_model_path=base_path, adapter_path=adapter_path)
 
 
+def add_demo_adapter(output_root: Path, adapter: str, *, seed: int, org: str = DEMO_ORG,
+                     model: str = DEMO_MODEL) -> Path:
+    """One more LoRA adapter for the demo base model already under `output_root` (as a second fine-tuning run
+    would leave it), at `output_root/models/<adapter>`. Another seed, other weights, other answers."""
+    output_root = Path(output_root)
+    base_path = output_root / "model-cache" / org / model
+    adapter_path = output_root / "models" / adapter
+    with _quiet_library_output():
+        from transformers import AutoModelForCausalLM
+
+        base = AutoModelForCausalLM.from_pretrained(str(base_path))
+        _lora_adapter(base, seed).save_pretrained(adapter_path, safe_serialization=True, save_embedding_layers=False)
+        _finish_adapter_folder(adapter_path, base_model_name=f"{org}/{model}")
+    return adapter_path
+
+
 def _write(base_path: Path, adapter_path: Path, seed: int, base_model_name: str) -> None:
     tokenizer = _train_tokenizer()
     tokenizer.save_pretrained(base_path)

@@ -131,3 +131,45 @@ def base_app(demo_model_root: Path, tmp_path_factory: pytest.TempPathFactory) ->
                      env={"MODEL_ROOT": str(demo_model_root), "INFERENCE_MAX_QUEUE": "1",
                           "INFERENCE_MAX_TOKENS_LIMIT": str(LONG_ANSWER)}) as process:
         yield process
+
+
+SECOND_ADAPTER = "run-2/adapter"  # a second fine-tuning run's output, next to the template's qlora/
+
+
+@pytest.fixture(scope="session")
+def two_adapter_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo base model with two adapters: the template's (`qlora`) and a second run's (`run-2`), plus a
+    training checkpoint that must not be served."""
+    from aca_inference.demo_model import add_demo_adapter, make_demo_model
+
+    root = tmp_path_factory.mktemp("two-adapter-share")
+    make_demo_model(root)
+    add_demo_adapter(root, SECOND_ADAPTER, seed=7)
+    add_demo_adapter(root, "qlora/checkpoints/checkpoint-40", seed=11)
+    return root
+
+
+@pytest.fixture(scope="session")
+def adapters_app(two_adapter_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
+    """Base model + two adapters, API key auth on, up to 2 generations at once (so the gate has work to do)."""
+    with running_app(tmp_path_factory.mktemp("adapters-app-logs"),
+                     env={"MODEL_ROOT": str(two_adapter_root), "INFERENCE_API_KEY": API_KEY,
+                          "INFERENCE_CONCURRENCY": "2"}) as process:
+        yield process
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

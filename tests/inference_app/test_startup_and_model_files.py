@@ -57,6 +57,32 @@ def test_a_finished_adapter_is_preferred_to_newer_training_checkpoints(tmp_path:
     assert locate_model_files(settings(tmp_path)).adapter == finished
 
 
+def test_every_finished_adapter_is_served_under_an_id_from_its_folder(tmp_path: Path) -> None:
+    model_folder(tmp_path / "model-cache" / "org" / "model")
+    template = adapter_folder(tmp_path / "models" / "qlora" / "qlora" / "gpu_model" / "adapter")
+    run = adapter_folder(tmp_path / "models" / "run-7" / "qlora" / "qlora" / "gpu_model" / "adapter")
+    adapter_folder(tmp_path / "models" / "checkpoints" / "checkpoint-50")
+    files = locate_model_files(settings(tmp_path))
+    assert [(a.id, a.path) for a in files.adapters] == [("qlora", template), ("run-7/qlora", run)]
+    assert (files.model_id, files.default_id, files.adapter) == ("model", "qlora", template)
+
+
+def test_checkpoints_are_served_only_when_asked(tmp_path: Path) -> None:
+    model_folder(tmp_path / "model-cache" / "org" / "model")
+    adapter_folder(tmp_path / "models" / "run" / "adapter")
+    adapter_folder(tmp_path / "models" / "run" / "checkpoints" / "checkpoint-50")
+    assert [a.id for a in locate_model_files(settings(tmp_path)).adapters] == ["run"]
+    included = locate_model_files(settings(tmp_path, INFERENCE_INCLUDE_CHECKPOINTS="true")).adapters
+    assert [a.id for a in included] == ["run", "run/checkpoints/checkpoint-50"]
+
+
+def test_ids_that_would_clash_with_each_other_or_the_base_model_are_kept_apart(tmp_path: Path) -> None:
+    model_folder(tmp_path / "model-cache" / "org" / "run")
+    adapter_folder(tmp_path / "models" / "run" / "adapter")
+    adapter_folder(tmp_path / "models" / "run" / "output")
+    assert sorted(a.id for a in locate_model_files(settings(tmp_path)).adapters) == ["run-2", "run-3"]
+
+
 def test_the_adapter_picks_its_base_among_several_cached_models(tmp_path: Path) -> None:
     model_folder(tmp_path / "model-cache" / "meta-llama" / "Llama-3-8B")
     phi = model_folder(tmp_path / "model-cache" / "microsoft" / "Phi-3-mini-4k-instruct")
