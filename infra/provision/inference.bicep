@@ -8,11 +8,10 @@
 // aca-inference evaluates this file itself (no bicep CLI needed); it supports the language subset listed in
 // infra/README.md.
 
-@description('Shell commands the container runs at start, joined with " && " and run by /bin/bash -c.')
+@description('Shell commands the container runs at start, joined with " && " and run by /bin/bash -c. start.py installs requirements.txt only when it changed (a stamp on the share), then starts app.py.')
 param defaultCommands array = [
   'cd /mount/inference'
-  'pip install -r requirements.txt'
-  'python3 app.py'
+  'python3 start.py'
 ]
 
 @description('Most GPU nodes of the workload profile (its maximumCount), and the default for maxReplicas.')

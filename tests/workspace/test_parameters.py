@@ -15,7 +15,7 @@ from aca_inference.workspace.template import NAMES_ONLY, evaluate, load_template
 from aca_inference.workspace.validate import validate_workspace
 from tests.conftest import write_parameters
 
-DEFAULT_COMMANDS = ["cd /mount/inference", "pip install -r requirements.txt", "python3 app.py"]
+DEFAULT_COMMANDS = ["cd /mount/inference", "python3 start.py"]
 
 
 def load_parameters(root: Path, display: str) -> dict[str, Any]:

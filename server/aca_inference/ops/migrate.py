@@ -66,8 +66,7 @@ def _our_parameters(carried: dict[str, Any]) -> dict[str, Any]:
     for name, value in carried.items():
         if name in ours["parameters"]:
             ours["parameters"][name] = {"value": value}
-    ours["parameters"]["defaultCommands"] = {"value": [f"cd /mount/{OUR_APP_FOLDER}",
-                                                       "pip install -r requirements.txt", "python3 app.py"]}
+    ours["parameters"]["defaultCommands"] = {"value": [f"cd /mount/{OUR_APP_FOLDER}", "python3 start.py"]}
     return ours
 
 
@@ -97,7 +96,7 @@ def plan_migration(root: Path) -> tuple[list[FileChange], dict[str, Any]]:
         FileChange(INFERENCE_BICEP, "replace", "the ACA Inference template: API key, /health probes sized for a GPU "
                                                "cold start, scale to zero"),
         FileChange(INFERENCE_PARAMETERS, "replace" if (root / INFERENCE_PARAMETERS).exists() else "create",
-                   f"carried over: {shown}; defaultCommands start {OUR_APP_FOLDER}/app.py"),
+                   f"carried over: {shown}; defaultCommands start {OUR_APP_FOLDER}/start.py"),
         FileChange(f"{OUR_APP_FOLDER}/", "create", f"the ACA Inference app, {len(_app_files())} files (your "
                                                    "inference/ stays as it is)"),
     ]

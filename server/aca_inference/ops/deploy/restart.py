@@ -40,12 +40,18 @@ def desired_template(root: Path, ref: AppRef, app: dict[str, Any], reporter: Rep
     return wanted if isinstance(wanted, dict) else None
 
 
+def template_changes(app: dict[str, Any], wanted: dict[str, Any] | None) -> list[str]:
+    """What the bicep changes in the app's container template (empty: nothing, or the app is not described)."""
+    current = (app.get("properties") or {}).get("template") or {}
+    return [c.describe() for c in differences(wanted, current)] if wanted is not None else []
+
+
 async def update_or_restart(session: AzureSession, ref: AppRef, app: dict[str, Any],
                             wanted: dict[str, Any] | None) -> tuple[str, str, list[str]]:
     """Returns (action, revision, changes): action is "updated" (new revision) or "restarted"."""
     client = session.container_apps(ref.subscription_id)
     current = (app.get("properties") or {}).get("template") or {}
-    changes = [c.describe() for c in differences(wanted, current)] if wanted is not None else []
+    changes = template_changes(app, wanted)
     if changes and wanted is not None:
         properties = dict(app.get("properties") or {})
         configuration = dict(properties.get("configuration") or {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,11 +15,12 @@ from ...workspace.app_contract import API_KEY_SECRET
 from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpoint
 from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
-from .app_state import AppRef, app_secrets, get_app, wire
+from .app_state import AppRef, app_secrets, get_app, latest_revision, wire
 from .code_sync import sync_code
 from .failure_logs import last_log_lines
+from .model_reload import reload_instead_of_restart
 from .readiness import NotReady, readiness_check, wait_until_ready
-from .restart import desired_template, update_or_restart
+from .restart import desired_template, template_changes, update_or_restart
 
 REQUIRED_KEYS = tuple(k for k in CONFIG_KEYS if k != "ACA_APP_ENDPOINT")
 GO_TO_ENDPOINT = "Go to Inference Endpoint"
@@ -51,13 +53,69 @@ def _offer_endpoint(context: OperationContext, url: str, api_key: str | None) ->
     async def offer() -> None:
         choice = await reporter.notify(message, actions=actions)
         if choice == GO_TO_ENDPOINT:
-            await reporter.open_url(url)
+            await reporter.open_url(await _signed_in_url(url, api_key, reporter))
         elif choice == COPY_API_KEY and api_key:
             await reporter.copy_to_clipboard(api_key)
 
     task = asyncio.get_running_loop().create_task(offer())
     _background.add(task)
     task.add_done_callback(_background.discard)
+
+
+async def _signed_in_url(url: str, api_key: str | None, reporter: Any) -> str:
+    """Our app opens signed in through a one-time ticket minted at the click (it lives 60 s and is never
+    logged); the key itself never goes into a URL."""
+    if not api_key:
+        return url
+    from .app_admin import AppAdminError, mint_sign_in_link
+
+    try:
+        return await mint_sign_in_link(url, api_key)
+    except AppAdminError as error:
+        reporter.log(f"Could not get a sign-in link ({error}); the page will ask for the API key.", "warning")
+        return url
+
+
+async def _restart_until_ready(context: OperationContext, session: Any, ref: AppRef, app: dict[str, Any],
+                               wanted: dict[str, Any] | None, endpoint: str, api_key: str | None,
+                               progress: Any) -> tuple[str, str, float]:
+    """Restart (or roll a new revision), then wait until the app answers as ACA counts it."""
+    reporter = context.reporter
+    progress.report("Restarting the app", 60)
+    restarted_at = datetime.now(UTC)
+    try:
+        action, revision, changes = await update_or_restart(session, ref, app, wanted)
+    except Exception as error:
+        raise azure_error(error, f"restarting container app {ref.name}") from None
+    reporter.log(f"App {ref.name}: {action} revision {revision}" + (f" ({', '.join(changes)})" if changes else ""))
+    if action == "updated":
+        app = await get_app(session, ref)
+    check = readiness_check(app, api_key)
+    progress.report(f"Waiting for {endpoint}", 70)
+    try:
+        ready = await wait_until_ready(session, ref, revision, endpoint=endpoint, api_key=api_key, check=check,
+                                       since=restarted_at, timeout=context.readiness_timeout, progress=progress)
+    except NotReady as failure:
+        lines = await last_log_lines(session, ref, failure.revision, tail=40)
+        for line in lines:
+            reporter.log(f"  | {line}", "error")
+        raise OperationFailed(f"{failure}\n  The app's last log lines are in the output above."
+                              if lines else str(failure)) from None
+    return action, revision, ready.seconds
+
+
+async def _after_restart(share: Any, endpoint: str, reporter: Any) -> None:
+    """Our app says where its start went; the base model it loaded is remembered for the next deploy."""
+    from .app_admin import AppAdminError, describe_startup, startup_report
+    from .model_reload import remember_base_model
+
+    with contextlib.suppress(AppAdminError):  # not our app after all (no startup report): nothing to say
+        reporter.log(f"Cold start: {describe_startup(await startup_report(endpoint))}")
+    try:
+        await remember_base_model(share)
+    except Exception as error:  # noqa: BLE001 - only costs a restart next time instead of a reload
+        reporter.log(f"Could not record the base model's fingerprint on the share ({type(error).__name__}).",
+                     "debug")
 
 
 async def deploy(context: OperationContext) -> dict[str, Any]:
@@ -94,34 +152,25 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
                                      str(config.FILE_SHARE_NAME), progress, template)
             if progress.cancelled:
                 raise OperationFailed("Deploy cancelled after the sync; the app was not restarted.")
-            progress.report("Restarting the app", 60)
-            restarted_at = datetime.now(UTC)
-            try:
-                action, revision, changes = await update_or_restart(session, ref, app, wanted)
-            except Exception as error:
-                raise azure_error(error, f"restarting container app {ref.name}") from None
-            reporter.log(f"App {ref.name}: {action} revision {revision}"
-                         + (f" ({', '.join(changes)})" if changes else ""))
             secrets = await app_secrets(session, ref)
             api_key = secrets.get(API_KEY_SECRET)
-            if action == "updated":
-                app = await get_app(session, ref)
-            check = readiness_check(app, api_key)
-            progress.report(f"Waiting for {endpoint}", 70)
-            try:
-                ready = await wait_until_ready(session, ref, revision, endpoint=endpoint, api_key=api_key,
-                                               check=check, since=restarted_at, timeout=context.readiness_timeout,
-                                               progress=progress)
-            except NotReady as failure:
-                lines = await last_log_lines(session, ref, failure.revision, tail=40)
-                for line in lines:
-                    reporter.log(f"  | {line}", "error")
-                raise OperationFailed(f"{failure}\n  The app's last log lines are in the output above."
-                                      if lines else str(failure)) from None
+            share = session.share(str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME))
+            reloaded = None
+            if synced.files_uploaded == 0 and synced.files_deleted == 0 and not template_changes(app, wanted):
+                progress.report("Code unchanged: reloading the adapters", 60)
+                reloaded = await reload_instead_of_restart(session, share, endpoint, api_key, reporter)
+            if reloaded is not None:
+                action, revision = "reloaded", str(latest_revision(app))
+                ready_seconds = reloaded.seconds
+            else:
+                action, revision, ready_seconds = await _restart_until_ready(context, session, ref, app, wanted,
+                                                                             endpoint, api_key, progress)
+                if api_key:
+                    await _after_restart(share, endpoint, reporter)
 
     if (note := record_endpoint(context.root, INFERENCE_CONFIG, endpoint)) is not None:
         reporter.log(note, "warning")
-    reporter.log(f"Inference endpoint: {endpoint}  (ready {ready.seconds:.1f}s after the {action[:-2]})")
+    reporter.log(f"Inference endpoint: {endpoint}  (ready {ready_seconds:.1f}s after the {action[:-2]})")
     if not api_key:
         reporter.log(PUBLIC_ENDPOINT, "warning")
     if api_key:
@@ -130,6 +179,6 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
     _offer_endpoint(context, endpoint, api_key)
     return {"endpoint": endpoint, "files_uploaded": synced.files_uploaded, "bytes_uploaded": synced.bytes_uploaded,
             "files_deleted": synced.files_deleted, "files_unchanged": synced.files_unchanged,
-            "revision": revision, "action": action, "ready_seconds": round(ready.seconds, 2),
+            "revision": revision, "action": action, "ready_seconds": round(ready_seconds, 2),
             "public": api_key is None,
             "summary": f"Inference endpoint is ready: {endpoint}"}

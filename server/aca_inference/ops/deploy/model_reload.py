@@ -1,0 +1,88 @@
+"""Deploy after a fine-tuning run: when the code is unchanged and only the adapters on the share changed, ask
+the running app to reload them (seconds) instead of restarting it (minutes on a GPU).
+
+A restart is still needed when the base model changed: deploy keeps a fingerprint of `model-cache/` (names,
+sizes, last-modified times as the share lists them) on the share and compares it with what is there now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from typing import Any
+
+from ...azure.session import AzureSession
+from ..reporter import Reporter
+from .app_admin import AppAdminError, ReloadResult, reload_adapters, startup_report
+
+BASE_MODEL_DIR = "model-cache"
+FINGERPRINT_PATH = ".aca-inference/base-model.json"
+
+
+async def _walk(directory: Any, prefix: str, found: list[str]) -> None:
+    async for item in directory.list_directories_and_files(include=["timestamps"]):
+        name = f"{prefix}/{item['name']}"
+        if item.get("is_directory"):
+            await _walk(directory.get_subdirectory_client(item["name"]), name, found)
+        else:
+            changed = item.get("last_modified") or (item.get("file_attributes") or "")
+            found.append(f"{name}\t{item.get('size')}\t{changed}")
+
+
+async def base_model_fingerprint(share: Any) -> str | None:
+    """A digest of what the share holds under model-cache/, or None when it has none."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    found: list[str] = []
+    try:
+        await _walk(share.get_directory_client(BASE_MODEL_DIR), BASE_MODEL_DIR, found)
+    except ResourceNotFoundError:
+        return None
+    return hashlib.sha256("\n".join(sorted(found)).encode()).hexdigest()
+
+
+async def _stored_fingerprint(share: Any) -> str | None:
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        stream = await share.get_file_client(FINGERPRINT_PATH).download_file()
+        return str(json.loads(await stream.readall()).get("fingerprint"))
+    except (ResourceNotFoundError, ValueError):
+        return None
+
+
+async def remember_base_model(share: Any) -> None:
+    """After a restart: what the app loaded as its base model."""
+    from azure.core.exceptions import ResourceExistsError
+
+    fingerprint = await base_model_fingerprint(share)
+    directory = share.get_directory_client(FINGERPRINT_PATH.rsplit("/", 1)[0])
+    with contextlib.suppress(ResourceExistsError):  # the sync's manifest lives there too
+        await directory.create_directory()
+    await share.get_file_client(FINGERPRINT_PATH).upload_file(json.dumps({"fingerprint": fingerprint}).encode())
+
+
+async def reload_instead_of_restart(session: AzureSession, share: Any, endpoint: str, api_key: str | None,
+                                    reporter: Reporter) -> ReloadResult | None:
+    """Reload the adapters of our serving app, or None when a restart is needed (and why is logged)."""
+    if api_key is None:
+        return None  # not our app: it has no reload route
+    current = await base_model_fingerprint(share)
+    if current is None or current != await _stored_fingerprint(share):
+        reporter.log("The base model on the share changed (or was never recorded): restarting the app.")
+        return None
+    try:
+        report = await startup_report(endpoint)
+        if report.status != "ready":
+            return None
+        result = await reload_adapters(endpoint, api_key)
+    except (AppAdminError, OSError) as error:
+        reporter.log(f"The app could not reload its adapters ({error}): restarting it instead.", "warning")
+        return None
+    reporter.log(f"Code and base model unchanged: reloaded the adapters in {result.seconds:.1f}s instead of "
+                 f"restarting (added: {', '.join(result.added) or 'none'}; removed: "
+                 f"{', '.join(result.removed) or 'none'}; serving: {', '.join(result.models)}).")
+    for adapter, why in result.failed.items():
+        reporter.log(f"Adapter {adapter} could not be loaded: {why}", "warning")
+    return result
