@@ -5,7 +5,7 @@ import { LSPErrorCodes, ResponseError } from 'vscode-languageclient';
 import { PythonSetupError } from './python';
 import type { Daemon } from './server';
 
-/** Palette command id -> server command name (CONTRACTS.md, "LSP wire"). */
+/** Palette command id -> server command name. */
 export const PALETTE_COMMANDS: Readonly<Record<string, string>> = {
   'acaInference.provision': 'provision',
   'acaInference.deploy': 'deploy',

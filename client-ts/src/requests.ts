@@ -1,4 +1,4 @@
-// The daemon's custom requests (CONTRACTS.md, "LSP wire"): it asks, VS Code's UI answers.
+// The daemon's custom requests: it asks, VS Code's UI answers.
 import * as vscode from 'vscode';
 import { type BaseLanguageClient, ResponseError } from 'vscode-languageclient';
 

@@ -23,18 +23,9 @@ INFO_FILE = "emulator.json"
 
 
 def _files_app(emulator: Emulator) -> web.Application:
-    """The Azure Files data plane (its own package); a 501 placeholder if that package is missing."""
-    try:
-        from .files import create_files_app
-    except ImportError as exc:  # pragma: no cover - only while the files package is being written
-        reason = str(exc)
+    """The Azure Files data plane (its own package)."""
+    from .files import create_files_app
 
-        async def unavailable(request: web.Request) -> web.Response:
-            return web.Response(status=501, text=f"Azure Files data plane unavailable: {reason}")
-
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", unavailable)
-        return app
     return create_files_app(account_keys=emulator.account_keys, shares_root=emulator.settings.shares_root)
 
 

@@ -1,4 +1,4 @@
-"""The language server: one small class, commands registered per feature in commands.py.
+"""The language server: one small class; every command is registered from one table in commands.py.
 
 Nothing heavy is imported here - `initialize` must answer fast; operations import Azure SDKs lazily.
 """
