@@ -16,7 +16,7 @@ from ...workspace.paths import INFERENCE_CONFIG, INFERENCE_PARAMETERS
 from ..context import OperationContext
 from ..provision.desired import API_KEY_SECRET
 from .app_state import AppRef, app_secrets, get_app, wire
-from .code_sync import sync_code
+from .code_sync import check_app_files, sync_code
 from .failure_logs import last_log_lines
 from .readiness import NotReady, wait_until_ready
 from .restart import update_or_restart
@@ -68,6 +68,7 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
     reporter = context.reporter
     config = load_config(context.root, INFERENCE_CONFIG, required_keys=REQUIRED_KEYS)
     params = _parameters(context)
+    await check_app_files(context)
     ref = AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
 
     async with open_session(context.target) as session:
