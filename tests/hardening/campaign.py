@@ -54,7 +54,8 @@ def secrets(emulator: Any, config: dict[str, Any]) -> list[str]:
     arm = ArmProbe(emulator)
     keys = arm.storage().storage_accounts.list_keys(config["RESOURCE_GROUP_NAME"], config["STORAGE_ACCOUNT_NAME"])
     listed = arm.apps().container_apps.list_secrets(config["RESOURCE_GROUP_NAME"], config["ACA_APP_NAME"])
-    found = [k.value for k in keys.keys] + [s["value"] for s in listed.as_dict()["value"] if s.get("value")]
+    found = ([k["value"] for k in keys.as_dict()["keys"]]
+             + [s["value"] for s in listed.as_dict()["value"] if s.get("value")])
     assert len(found) >= 3, "expected two account keys and the API key"
     return found
 
