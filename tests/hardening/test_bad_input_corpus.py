@@ -20,7 +20,6 @@ import pytest
 
 from aca_inference.cli import main
 from tests.deploy.conftest import make_workspace
-from tests.hardening.conftest import provision
 
 GUID = "00000000-0000-4000-8000-000000000001"
 GOOD_CONFIG = {"SUBSCRIPTION_ID": GUID, "RESOURCE_GROUP_NAME": "rg-corpus", "STORAGE_ACCOUNT_NAME": "stcorpus01",

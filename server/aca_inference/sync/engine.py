@@ -290,7 +290,7 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
         shown = "; ".join(failures[:5]) + (f"; and {len(failures) - 5} more" if len(failures) > 5 else "")
         # A re-run cannot fix a file that cannot be read: then the fix is the file's permissions.
         local = any("cannot be read locally" in failure for failure in failures)
-        advice = (f"Fix: fix the permissions of the files that cannot be read, or add them to .acainferenceignore, "
+        advice = ("Fix: fix the permissions of the files that cannot be read, or add them to .acainferenceignore, "
                   "then deploy again" if local else
                   "Run deploy again to finish; files already uploaded are not sent again")
         raise OperationFailed(f"{len(failures)} file(s) could not be synced to share "
