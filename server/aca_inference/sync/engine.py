@@ -61,8 +61,10 @@ class _Plan:
 
 
 def _describe(error: BaseException) -> str:
-    from azure.core.exceptions import HttpResponseError
+    from azure.core.exceptions import HttpResponseError, IncompleteReadError, ServiceRequestError, ServiceResponseError
 
+    if isinstance(error, ServiceRequestError | ServiceResponseError | IncompleteReadError):
+        return f"the connection failed even after retries ({type(error).__name__})"  # not the service's answer
     if isinstance(error, HttpResponseError):
         return f"{error.status_code} {getattr(error, 'error_code', None) or error.reason}"
     if isinstance(error, FileNotFoundError | FileChangedError):
