@@ -91,8 +91,15 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
                 from ..seed_model import seed_demo_model
 
                 progress.report("Checking the share for a model", 2)
-                await seed_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME),
-                                      reporter)
+                try:
+                    await seed_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key,
+                                          str(config.FILE_SHARE_NAME), reporter)
+                except Exception as error:
+                    if getattr(error, "error_code", None) == "ShareNotFound":
+                        from ...sync.engine import share_missing
+
+                        raise share_missing(str(config.STORAGE_ACCOUNT_NAME), str(config.FILE_SHARE_NAME)) from None
+                    raise
             progress.report(f"Syncing code to {config.STORAGE_ACCOUNT_NAME}/{config.FILE_SHARE_NAME}", 5)
             synced = await sync_code(context, session, str(config.STORAGE_ACCOUNT_NAME), key,
                                      str(config.FILE_SHARE_NAME), progress)
