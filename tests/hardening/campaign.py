@@ -81,7 +81,10 @@ class CampaignRecord:
     started: float = field(default_factory=time.monotonic)
 
     def add(self, **row: Any) -> None:
+        """Record one run; the figures so far are on disk at once (a long campaign cut short keeps them)."""
         self.runs.append(row)
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"{self.name}.partial.json").write_text(json.dumps(self.runs))
 
     def save(self, **summary: Any) -> dict[str, Any]:
         result = {"campaign": self.name, "seconds": round(time.monotonic() - self.started, 1), **summary,

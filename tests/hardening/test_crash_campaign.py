@@ -19,6 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import last_json
 from tests.deploy.conftest import make_workspace
 from tests.hardening.campaign import (
@@ -62,6 +64,7 @@ def _phase(arm: ArmProbe, mark: int) -> str:
     return "reading the app"
 
 
+@pytest.mark.timeout(campaign_size(quick=600, full=3600))  # the full size runs for many minutes
 def test_a_deploy_killed_at_any_moment_converges_on_the_next_run(emulator: Any, tmp_path: Path,
                                                                  isolated_home: Path) -> None:
     trials = campaign_size(quick=4, full=100)

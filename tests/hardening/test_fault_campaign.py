@@ -14,6 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import last_json
 from tests.deploy.conftest import make_workspace
 from tests.hardening.campaign import (
@@ -54,6 +56,7 @@ def _inject_campaign_faults(emulator: Any) -> None:
         inject(emulator, path=".", port=port, rate=rate, **spec)
 
 
+@pytest.mark.timeout(campaign_size(quick=600, full=3600))  # the full size runs for many minutes
 def test_deploys_under_injected_faults_all_succeed_first_time(emulator: Any, tmp_path: Path,
                                                                 isolated_home: Path) -> None:
     size = campaign_size(quick=5, full=50)
