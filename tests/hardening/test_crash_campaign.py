@@ -3,6 +3,9 @@ the uploads, the restart, the wait, the config write - and then run again. The r
 time; the config must still parse and keep the user's own keys; the share must be byte-identical to the
 workspace and the endpoint must serve the new version. Nothing printed or written may contain a key.
 
+Half the trials kill at a uniformly random moment of a deploy (startup and the wait for readiness take most
+of it); the other half aim at the sync: they kill shortly after the deploy's first write to the share.
+
 Quick size in CI (4 trials); `ACA_CAMPAIGN=full` runs 100. Figures go to test-artifacts/crash-campaign.json.
 """
 
@@ -48,6 +51,17 @@ def _with_user_keys(root: Path, *, endpoint_cleared: bool) -> None:
     (root / CONFIG).write_text(json.dumps(data, indent=2) + "\n")
 
 
+def _kill_during_sync(arm: ArmProbe, mark: int, victim: subprocess.Popen[str], after: float) -> float:
+    """Wait until the deploy's first write to the share, then `after` seconds more; returns the time taken."""
+    started = time.monotonic()
+    while victim.poll() is None and time.monotonic() - started < 60:
+        if any(r["port"] == "files" and r["method"] in ("PUT", "DELETE") for r in arm.requests_since(mark)):
+            break
+        time.sleep(0.01)
+    time.sleep(after)
+    return time.monotonic() - started
+
+
 def _phase(arm: ArmProbe, mark: int) -> str:
     """Where the killed deploy was, from the last request it sent."""
     requests = arm.requests_since(mark)
@@ -88,8 +102,11 @@ def test_a_deploy_killed_at_any_moment_converges_on_the_next_run(emulator: Any, 
             [sys.executable, "-m", "aca_inference.cli", "deploy", "--workspace", str(root), "--emulator-data-dir",
              str(emulator.data_dir), "--timeout", "120", "--json"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
-        delay = rng.uniform(0.2, span)
-        time.sleep(delay)
+        if trial % 2:
+            delay = rng.uniform(0.2, span)  # anywhere in a deploy: startup and readiness take most of it
+            time.sleep(delay)
+        else:
+            delay = _kill_during_sync(arm, mark, victim, rng.uniform(0, 0.3))  # the sync is short: aim at it
         finished_first = victim.poll() is not None
         if not finished_first:
             os.kill(victim.pid, signal.SIGKILL)
