@@ -68,13 +68,14 @@ def test_an_endpoint_that_really_changes_is_announced_and_the_files_form_is_kept
             f"'{config['ACA_APP_ENDPOINT']}'") in flat(run.stderr)
 
 
+@pytest.mark.parametrize("extra", [[], ["--demo-model"]])
 def test_a_missing_share_is_bad_input_naming_the_config_key_and_changes_nothing(
-        emulator: Any, provisioned: tuple[Path, dict[str, Any]]) -> None:
+        emulator: Any, provisioned: tuple[Path, dict[str, Any]], extra: list[str]) -> None:
     root, config = provisioned
     data = {**config, "FILE_SHARE_NAME": "no-such-share"}
     (root / CONFIG).write_text(json.dumps(data, indent=2) + "\n")
     before = (root / CONFIG).read_bytes()
-    run = cli(emulator, "deploy", root)
+    run = cli(emulator, "deploy", root, *extra)
     output = flat(no_traceback(run))
     (root / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
     assert run.returncode == 2, output

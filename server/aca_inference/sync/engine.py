@@ -61,8 +61,10 @@ class _Plan:
 
 
 def _describe(error: BaseException) -> str:
-    from azure.core.exceptions import HttpResponseError
+    from azure.core.exceptions import HttpResponseError, IncompleteReadError, ServiceRequestError, ServiceResponseError
 
+    if isinstance(error, ServiceRequestError | ServiceResponseError | IncompleteReadError):
+        return f"the connection failed even after retries ({type(error).__name__})"  # not the service's answer
     if isinstance(error, HttpResponseError):
         return f"{error.status_code} {getattr(error, 'error_code', None) or error.reason}"
     if isinstance(error, FileNotFoundError | FileChangedError):
@@ -180,6 +182,13 @@ def _final_manifest(previous: ShareManifest, plan: _Plan, deleted: set[str], roo
     return ShareManifest(files=dict(sorted(files.items())))
 
 
+def share_missing(account: str, share: str) -> InputError:
+    """The config names a share that is not there: bad input, like a wrong account or app name."""
+    return InputError(f"infra/inference.config.json: FILE_SHARE_NAME: the file share '{share}' does not exist in "
+                      f"storage account '{account}'. Fix: run provision to create it, or correct FILE_SHARE_NAME "
+                      "in infra/inference.config.json.")
+
+
 def _share_error(share: Any, error: BaseException) -> OperationFailed | InputError:
     from azure.core.exceptions import (
         ClientAuthenticationError,
@@ -191,10 +200,7 @@ def _share_error(share: Any, error: BaseException) -> OperationFailed | InputErr
     name = getattr(share, "share_name", "?")
     account = getattr(share, "account_name", "?")
     if isinstance(error, ResourceNotFoundError):
-        # The config names a share that is not there: bad input, like a wrong account or app name.
-        return InputError(f"infra/inference.config.json: FILE_SHARE_NAME: the file share '{name}' does not exist in "
-                          f"storage account '{account}'. Fix: run provision to create it, or correct FILE_SHARE_NAME "
-                          "in infra/inference.config.json.")
+        return share_missing(account, name)
     if isinstance(error, ClientAuthenticationError):
         return OperationFailed(f"Storage account '{account}' refused the request ({_describe(error)}): the account key "
                                "is not valid for it. Check STORAGE_ACCOUNT_NAME in infra/inference.config.json.")

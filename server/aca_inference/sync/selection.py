@@ -57,7 +57,7 @@ def _listing(items: list[str]) -> str:
 
 
 def unreadable_error(root: Path, unreadable: dict[str, str]) -> UnreadableWorkspace:
-    items = [f"{path}: {why}" for path, why in sorted(unreadable.items())]
+    items = [f"{printable(path)}: {why}" for path, why in sorted(unreadable.items())]
     return UnreadableWorkspace(
         f"Deploy stopped before changing anything: {len(items)} path(s) in {root} could not be read, so what the "
         f"share should hold is unknown:{_listing(items)}\n  Fix: fix their permissions (e.g. `chmod -R u+rX <path>`), "
@@ -85,16 +85,22 @@ def _check_include(root: Path, entry: str) -> str:
     return str(posix)
 
 
+def printable(path: str) -> str:
+    """A path as it can be shown: control characters escaped (a terminal would swallow them)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
+
+
 def name_problem(path: str) -> str | None:
     """Why Azure Files cannot hold `path`, or None."""
+    shown = printable(path)
     for part in path.split("/"):
         bad = _FORBIDDEN.search(part)
         if bad:
-            return f"'{path}' has the character {bad.group()!r}"
+            return f"'{shown}' has the character {bad.group()!r}"
         if part.endswith((".", " ")):
-            return f"'{path}' has a name ending in a dot or space"
+            return f"'{shown}' has a name ending in a dot or space"
         if len(part) > 255:
-            return f"'{path}' has a name of more than 255 characters"
+            return f"'{shown}' has a name of more than 255 characters"
     return None
 
 
@@ -193,7 +199,8 @@ def scan(root: Path, include: list[str] | tuple[str, ...] | None = None) -> Sele
     for path in sorted(unique):
         other = by_folded.setdefault(path.casefold(), path)
         if other != path:
-            problems.append(f"'{other}' and '{path}' differ only in letter case (Azure Files treats them as one file)")
+            problems.append(f"'{printable(other)}' and '{printable(path)}' differ only in letter case (Azure Files "
+                            "treats them as one file)")
     if problems:
         raise InputError(f"{len(problems)} name(s) in {root} cannot be stored on an Azure Files share:"
                          f"{_listing(problems)}\n  Fix: rename them, or add them to {IGNORE_FILE}. Azure Files "

@@ -12,6 +12,16 @@ from ..context import OperationContext
 from ..reporter import Progress
 
 
+async def check_app_files(context: OperationContext) -> None:
+    """The workspace side of a deploy checked before any Azure call: names the share cannot hold, paths that
+    cannot be read, nothing to deploy - bad input, reported at once (the sync scans again: files move)."""
+    import anyio
+
+    from ...sync.selection import scan
+
+    await anyio.to_thread.run_sync(scan, context.root, list(context.deploy_include))
+
+
 def cache_dir() -> Path:
     home = Path(os.environ.get("ACA_INFERENCE_HOME") or Path.home() / ".aca-inference")
     return home / "sync-cache"

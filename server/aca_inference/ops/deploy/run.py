@@ -16,7 +16,7 @@ from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpo
 from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
 from .app_state import AppRef, app_secrets, get_app, latest_revision, wire
-from .code_sync import sync_code
+from .code_sync import check_app_files, sync_code
 from .failure_logs import last_log_lines
 from .model_reload import reload_instead_of_restart
 from .readiness import NotReady, readiness_check, wait_until_ready
@@ -121,6 +121,7 @@ async def _after_restart(share: Any, endpoint: str, reporter: Any) -> None:
 async def deploy(context: OperationContext) -> dict[str, Any]:
     reporter = context.reporter
     config = load_config(context.root, INFERENCE_CONFIG, required_keys=REQUIRED_KEYS)
+    await check_app_files(context)
     ref = AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
 
     async with open_session(context.target) as session:
@@ -144,8 +145,15 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
                 from ..seed_model import seed_demo_model
 
                 progress.report("Checking the share for a model", 2)
-                await seed_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME),
-                                      reporter)
+                try:
+                    await seed_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key,
+                                          str(config.FILE_SHARE_NAME), reporter)
+                except Exception as error:
+                    if getattr(error, "error_code", None) == "ShareNotFound":
+                        from ...sync.engine import share_missing
+
+                        raise share_missing(str(config.STORAGE_ACCOUNT_NAME), str(config.FILE_SHARE_NAME)) from None
+                    raise
             progress.report(f"Syncing code to {config.STORAGE_ACCOUNT_NAME}/{config.FILE_SHARE_NAME}", 5)
             template = wanted or (app.get("properties") or {}).get("template")
             synced = await sync_code(context, session, str(config.STORAGE_ACCOUNT_NAME), key,
