@@ -68,14 +68,17 @@ async def reload_instead_of_restart(session: AzureSession, share: Any, endpoint:
     """Reload the adapters of our serving app, or None when a restart is needed (and why is logged)."""
     if api_key is None:
         return None  # not our app: it has no reload route
+    try:
+        report = await startup_report(endpoint)
+    except (AppAdminError, OSError):
+        return None  # not our app (no startup report): restart as always
+    if report.status != "ready" or not report.phases:
+        return None  # loading, or an app with a /health of its own (no startup report: not ours)
     current = await base_model_fingerprint(share)
     if current is None or current != await _stored_fingerprint(share):
         reporter.log("The base model on the share changed (or was never recorded): restarting the app.")
         return None
     try:
-        report = await startup_report(endpoint)
-        if report.status != "ready":
-            return None
         result = await reload_adapters(endpoint, api_key)
     except (AppAdminError, OSError) as error:
         reporter.log(f"The app could not reload its adapters ({error}): restarting it instead.", "warning")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,8 +108,13 @@ async def _after_restart(share: Any, endpoint: str, reporter: Any) -> None:
     from .app_admin import AppAdminError, describe_startup, startup_report
     from .model_reload import remember_base_model
 
-    with contextlib.suppress(AppAdminError):  # not our app after all (no startup report): nothing to say
-        reporter.log(f"Cold start: {describe_startup(await startup_report(endpoint))}")
+    try:
+        report = await startup_report(endpoint)
+    except AppAdminError:
+        return  # not our app after all (no startup report): nothing to say, nothing to remember
+    if report.status != "ready" or not report.phases:
+        return  # an app with a /health of its own, not our startup report
+    reporter.log(f"Cold start: {describe_startup(report)}")
     try:
         await remember_base_model(share)
     except Exception as error:  # noqa: BLE001 - only costs a restart next time instead of a reload
