@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .network import ReplicaNetwork, Unreachable
+from .relay import _pipe  # one copy loop: the relay (standard library only) owns it
 
 CHUNK = 65536
 NO_HEALTHY_UPSTREAM = "no healthy upstream"
@@ -97,15 +98,6 @@ class Ingress:
                 up_writer.close()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(CHUNK):
-            writer.write(data)
-            await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()
-    except (ConnectionError, OSError):
-        writer.transport.abort()
 
 
 async def _refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, status: int, message: str) -> None:
