@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from .network import ReplicaNetwork, Unreachable
 from .relay import _pipe  # one copy loop: the relay (standard library only) owns it
 
-CHUNK = 65536
 NO_HEALTHY_UPSTREAM = "no healthy upstream"
 CONNECT_FAILURE = ("upstream connect error or disconnect/reset before headers. retried and the latest reset reason: "
                    "remote connection failure, transport failure reason: delayed connect error: 111")
