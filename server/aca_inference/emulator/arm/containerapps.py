@@ -21,6 +21,7 @@ from .environments import ENV_TYPE, STORAGE_TYPE
 from .errors import ArmError, not_found
 from .operations import iso, json_response
 from .routing import ArmRequest, Router
+from .traffic_rules import check_traffic
 
 APP_TYPE = "Microsoft.App/containerApps"
 REVISION_TYPE = "Microsoft.App/containerApps/revisions"
@@ -241,7 +242,9 @@ def register(router: Router, ctx: ArmContext) -> None:
         fqdn = f"127.0.0.1:{port}"
         if configuration.get("ingress") is not None:
             configuration["ingress"]["fqdn"] = fqdn
-            props["latestRevisionFqdn"] = fqdn
+            latest = props.get("latestRevisionName")
+            # ACA: the latest revision's own FQDN (<app>--<suffix>.<domain>); here its own loopback port.
+            props["latestRevisionFqdn"] = ctx.runtime.revision_fqdn(record.id, latest) if latest else fqdn
         else:
             props["latestRevisionFqdn"] = ""
         ready = ctx.runtime.latest_ready_revision(record.id)
@@ -256,6 +259,10 @@ def register(router: Router, ctx: ArmContext) -> None:
         body = copy.deepcopy(revision.body)
         status = ctx.runtime.revision_status(app.id, revision.name)
         body["properties"].update(status)
+        has_ingress = (app.body["properties"].get("configuration") or {}).get("ingress") is not None
+        # ACA's revision FQDN is <app>--<suffix>.<env domain>; here a loopback port of its own, served while the
+        # revision is active (runtime/__init__.py).
+        body["properties"]["fqdn"] = ctx.runtime.revision_fqdn(app.id, revision.name) if has_ingress else ""
         return body
 
     async def write_app(req: ArmRequest, body: dict[str, Any], existing: Record | None, *,
@@ -290,6 +297,9 @@ def register(router: Router, ctx: ArmContext) -> None:
             if ctx.store.get(f"{record_id}/revisions/{revision_name}") is not None:
                 raise _bad(f"Revision '{revision_name}' already exists; use a new revisionSuffix.",
                            "ContainerAppRevisionSuffixConflict")
+        if configuration.get("ingress") is not None:
+            check_traffic(configuration["ingress"], existing={r.name.lower() for r in ctx.store.children(
+                record_id, REVISION_TYPE)}, creating=revision_name if new_revision else None)
         environment_id = spec.environment.id
         wire = {
             "id": record_id, "name": existing.name if existing else name, "type": APP_TYPE, "location": location,
@@ -435,7 +445,8 @@ def register(router: Router, ctx: ArmContext) -> None:
     async def activate_revision(req: ArmRequest) -> web.Response:
         app = find_app(req)
         revision = find_revision(app, req.params["rev"], req.params["rg"])
-        await ctx.runtime.activate(app.id, revision.name)
+        if not revision.body["properties"].get("active"):  # activating an active revision changes nothing
+            await ctx.runtime.activate(app.id, revision.name)
         return web.Response(status=200)
 
     async def deactivate_revision(req: ArmRequest) -> web.Response:

@@ -1,11 +1,14 @@
-"""An app's ingress: the endpoint (the FQDN's port, persisted per app) is a listener in the emulator that relays
-each connection, byte for byte, to the targetPort of a ready replica (an L4 relay: HTTP/1.1 keep-alive,
-streamed responses such as SSE, and websocket upgrades pass through untouched, nothing is buffered).
+"""An app's ingress: an endpoint (the app's FQDN port, and one per active revision for its revision FQDN, all
+persisted) is a listener in the emulator that relays each connection, byte for byte, to the targetPort of a ready
+replica (an L4 relay: HTTP/1.1 keep-alive, streamed responses such as SSE, and websocket upgrades pass through
+untouched, nothing is buffered). Which revision, and which of its replicas, is the runtime's choice per connection
+(traffic.py; replicas of a revision in turn).
 
-While no replica is ready but one is starting (or restarting), a new connection is held for up to
-`ingress_hold` seconds, as ACA holds requests while a revision activates; then, or at once when nothing runs,
-it gets the answer of ACA's Envoy ingress: 503 "no healthy upstream" (or, when the replica refuses the
-connection, 503 "upstream connect error ..."). ACA does not document the hold time; 5 s is our choice.
+While no replica of the chosen revision is ready but one is starting (or restarting), a new connection is held, as
+ACA holds requests while a revision activates: `ingress_hold` seconds (5 s, our choice: ACA does not document it),
+or, when the revision is starting from zero replicas (a cold start), up to ACA's ingress request timeout of 240 s.
+Then, or at once when nothing runs, it gets the answer of ACA's Envoy ingress: 503 "no healthy upstream" (or, when
+the replica refuses the connection, 503 "upstream connect error ...").
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from .network import ReplicaNetwork, Unreachable
 
@@ -35,11 +39,23 @@ class Route:
     starting: bool  # no ready replica, but one is on its way
 
 
+class Destination(Protocol):
+    """A revision as the ingress sees it."""
+
+    def enter(self) -> float:
+        """A connection arrives (counted as demand; may start a replica): how long it may be held."""
+
+    def route(self) -> Route:
+        """Where to send it now."""
+
+    def leave(self) -> None:
+        """The connection ended."""
+
+
 class Ingress:
-    def __init__(self, port: int, route: Callable[[], Route], *, hold: Callable[[], float]) -> None:
+    def __init__(self, port: int, choose: Callable[[], Destination | None]) -> None:
         self.port = port
-        self._route = route
-        self._hold = hold
+        self._choose = choose
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
@@ -61,17 +77,26 @@ class Ingress:
         assert task is not None
         self._connections.add(task)
         try:
-            await self._serve(reader, writer)
+            destination = self._choose()
+            if destination is None:
+                await _refuse(reader, writer, NO_HEALTHY_UPSTREAM)
+                return
+            hold = destination.enter()
+            try:
+                await self._serve(destination, hold, reader, writer)
+            finally:
+                destination.leave()
         finally:
             self._connections.discard(task)
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        deadline = time.monotonic() + self._hold()
+    async def _serve(self, destination: Destination, hold: float, reader: asyncio.StreamReader,
+                     writer: asyncio.StreamWriter) -> None:
+        deadline = time.monotonic() + hold
         failure = NO_HEALTHY_UPSTREAM
         while True:
-            route = self._route()
+            route = destination.route()
             if route.upstream is not None:
                 try:
                     upstream = await route.upstream.network.open(route.upstream.port)

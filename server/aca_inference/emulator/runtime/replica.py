@@ -217,7 +217,9 @@ class Replica:
             for probe in (readiness, liveness):
                 if probe is None or now < next_due[probe.kind]:
                     continue
-                next_due[probe.kind] = now + probe.cadence(scale())
+                # Fast while it starts (a ready app is noticed at once); ACA's own period once it has been ready,
+                # so a running app is not probed (nor its log filled) several times a second (probes.py).
+                next_due[probe.kind] = now + (probe.period if run.ever_ready else probe.cadence(scale()))
                 ok = await check(probe, run.spec.network)
                 failures[probe.kind] = 0 if ok else failures[probe.kind] + 1
                 if probe.kind == "Readiness":
