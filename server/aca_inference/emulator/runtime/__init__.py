@@ -261,8 +261,13 @@ class Runtime:
                 or not self.settings.run_apps:
             return False
         self.revision_state(app_id, revision_name).demand.last_needed = time.monotonic()
-        asyncio.get_running_loop().create_task(self._add_replica(app, revision))
+        self._spawn(app, revision)
         return True
+
+    def _spawn(self, app: Record, revision: Record) -> None:
+        """Starts a replica in the background, counted as starting at once (the ingress holds on it)."""
+        self.revision_state(app.id, revision.name).starting += 1
+        asyncio.get_running_loop().create_task(self._add_replica(app, revision, reserved=True))
 
     async def _scale_loop(self) -> None:
         while True:
@@ -291,7 +296,7 @@ class Runtime:
                 target = decide(plan, state.demand, state.count, now)
                 if target > state.count:
                     for _ in range(target - state.count):
-                        asyncio.get_running_loop().create_task(self._add_replica(app, revision))
+                        self._spawn(app, revision)
                 elif target < state.count:
                     asyncio.get_running_loop().create_task(self._scale_in(state, target))
 
@@ -307,9 +312,10 @@ class Runtime:
         state.last_active = time.time()
         await asyncio.gather(*(replica.stop() for replica in leaving))
 
-    async def _add_replica(self, app: Record, revision: Record) -> None:
+    async def _add_replica(self, app: Record, revision: Record, *, reserved: bool = False) -> None:
         state = self.revision_state(app.id, revision.name)
-        state.starting += 1
+        if not reserved:
+            state.starting += 1
         try:
             own_network = await network_namespaces_available()
             venv_bin: Path | None = None

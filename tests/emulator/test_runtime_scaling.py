@@ -1,0 +1,122 @@
+"""Replicas as ACA's scaler runs them: scale to zero after the cooldown (a cold start held at the ingress), several
+replicas each its own process and log with requests balanced across them, scale out under concurrent requests and
+back in, probes at the probe's own period once a replica is ready."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from aca_inference.emulator.testing import running_emulator
+
+from .conftest import Azure, wait_for
+from .scaling_apps import ask, replica_names, scaled_app_body
+
+pytestmark = pytest.mark.slow
+TIME_SCALE = 0.002  # ACA's 300 s cooldown -> 0.6 s; 30 s polling -> 0.06 s
+
+
+@pytest.fixture(scope="module")
+def azure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azure]:
+    """Its own emulator: no floor under the scaled cooldown, so scale-in happens within a test."""
+    data_dir = tmp_path_factory.mktemp("emulator")
+    with running_emulator(data_dir, time_scale=TIME_SCALE, scale_in_floor=0.0) as info:
+        yield Azure(info, data_dir)
+
+
+def _create(azure: Azure, place: dict[str, str], name: str, scale: dict[str, Any]) -> Any:
+    app = azure.apps().container_apps.begin_create_or_update(place["group"], name,
+                                                             scaled_app_body(place, scale=scale)).result()
+    revisions = azure.apps().container_apps_revisions
+    wait_for(lambda: revisions.get_revision(place["group"], name, app.latest_revision_name).running_state
+             == "Running", timeout=60)
+    return app
+
+
+def _log(azure: Azure, group: str, app: str, revision: str, replica: str) -> str:
+    token = azure.apps().container_apps.get_auth_token(group, app).token
+    url = (f"{azure.info.management_endpoint}/subscriptions/{azure.sub}/resourceGroups/{group}/containerApps/{app}/"
+           f"revisions/{revision}/replicas/{replica}/containers/main/logstream?tailLines=300&output=text")
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    context = ssl.create_default_context(cafile=azure.info.ca_path)
+    with urllib.request.urlopen(request, context=context, timeout=10) as response:
+        return str(response.read().decode())
+
+
+def test_idle_revision_scales_to_zero_and_the_first_request_waits_for_a_cold_start(
+        azure: Azure, place: dict[str, str]) -> None:
+    group = place["group"]
+    app = _create(azure, place, "idle", {"minReplicas": 0, "maxReplicas": 1, "cooldownPeriod": 1500})  # 3 s
+    revision = app.latest_revision_name
+    first = replica_names(azure, group, "idle", revision)
+    assert len(first) == 1  # a new revision starts one replica even with minReplicas 0
+    assert ask(app.configuration.ingress.fqdn)["replica"] == first[0]
+    wait_for(lambda: replica_names(azure, group, "idle", revision) == [], timeout=30)
+    idle = azure.apps().container_apps_revisions.get_revision(group, "idle", revision)
+    assert (idle.replicas, idle.running_state, idle.active) == (0, "ScaledToZero", True)
+    assert azure.apps().container_apps.get(group, "idle").running_status == "Running"
+    started = time.monotonic()
+    answer = ask(app.configuration.ingress.fqdn)  # held by the ingress while a replica starts, then answered
+    assert time.monotonic() - started < 30
+    assert replica_names(azure, group, "idle", revision) == [answer["replica"]] != first
+
+
+def test_replicas_each_serve_from_their_own_process_and_log_with_requests_balanced(
+        azure: Azure, place: dict[str, str]) -> None:
+    group = place["group"]
+    app = _create(azure, place, "pair", {"minReplicas": 2, "maxReplicas": 2})
+    revision = app.latest_revision_name
+    names = wait_for(lambda: len(n := replica_names(azure, group, "pair", revision)) == 2 and n, timeout=30)
+    wait_for(lambda: azure.apps().container_apps_revisions.get_revision(group, "pair", revision).replicas == 2)
+    time.sleep(0.5)  # both ready (the revision is Running as soon as one is)
+    counts = Counter(ask(app.configuration.ingress.fqdn)["replica"] for _ in range(20))
+    assert counts == Counter({names[0]: 10, names[1]: 10})
+    for name in names:
+        log = _log(azure, group, "pair", revision, name)
+        assert f"replica {name} serving" in log
+        assert all(other not in log for other in names if other != name)
+
+
+def test_concurrent_requests_scale_out_to_max_replicas_then_back_in(azure: Azure, place: dict[str, str]) -> None:
+    group = place["group"]
+    rule = {"name": "http", "http": {"metadata": {"concurrentRequests": "1"}}}
+    app = _create(azure, place, "burst", {"minReplicas": 1, "maxReplicas": 3, "cooldownPeriod": 1000,
+                                          "rules": [rule]})
+    revision = app.latest_revision_name
+    seen: list[int] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.append(len(replica_names(azure, group, "burst", revision)))
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: ask(app.configuration.ingress.fqdn, "/slow?s=3"), range(4)))
+    finally:
+        done.set()
+        watcher.join()
+    assert len(answers) == 4
+    assert max(seen) == 3  # 4 concurrent requests at 1 per replica, capped by maxReplicas
+    wait_for(lambda: len(replica_names(azure, group, "burst", revision)) == 1, timeout=30)  # cooldown 2 s
+
+
+def test_a_ready_replica_is_probed_at_the_probe_period_not_the_time_scale(
+        azure: Azure, place: dict[str, str]) -> None:
+    app = _create(azure, place, "quiet", {"minReplicas": 1, "maxReplicas": 1})
+    before = ask(app.configuration.ingress.fqdn)["probes"]
+    time.sleep(3.0)
+    after = ask(app.configuration.ingress.fqdn)["probes"]
+    # periodSeconds 2: one or two probes in 3 s (at period x time scale it would be 3 / 0.05 = 60).
+    assert 1 <= after - before <= 2
