@@ -4,6 +4,7 @@ back in, probes at the probe's own period once a replica is ready."""
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 import time
@@ -11,11 +12,13 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aca_inference.emulator.testing import running_emulator
+from tests.conftest import cli_run, last_json
 
 from .conftest import Azure, wait_for
 from .scaling_apps import ask, replica_names, scaled_app_body
@@ -51,10 +54,19 @@ def _log(azure: Azure, group: str, app: str, revision: str, replica: str) -> str
         return str(response.read().decode())
 
 
+@pytest.fixture(scope="module")
+def idle_app(azure: Azure, place: dict[str, str]) -> Any:
+    return _create(azure, place, "idle", {"minReplicas": 0, "maxReplicas": 1, "cooldownPeriod": 1500})  # 3 s
+
+
+@pytest.fixture(scope="module")
+def pair_app(azure: Azure, place: dict[str, str]) -> Any:
+    return _create(azure, place, "pair", {"minReplicas": 2, "maxReplicas": 2})
+
+
 def test_idle_revision_scales_to_zero_and_the_first_request_waits_for_a_cold_start(
-        azure: Azure, place: dict[str, str]) -> None:
-    group = place["group"]
-    app = _create(azure, place, "idle", {"minReplicas": 0, "maxReplicas": 1, "cooldownPeriod": 1500})  # 3 s
+        azure: Azure, place: dict[str, str], idle_app: Any) -> None:
+    group, app = place["group"], idle_app
     revision = app.latest_revision_name
     first = replica_names(azure, group, "idle", revision)
     assert len(first) == 1  # a new revision starts one replica even with minReplicas 0
@@ -70,9 +82,8 @@ def test_idle_revision_scales_to_zero_and_the_first_request_waits_for_a_cold_sta
 
 
 def test_replicas_each_serve_from_their_own_process_and_log_with_requests_balanced(
-        azure: Azure, place: dict[str, str]) -> None:
-    group = place["group"]
-    app = _create(azure, place, "pair", {"minReplicas": 2, "maxReplicas": 2})
+        azure: Azure, place: dict[str, str], pair_app: Any) -> None:
+    group, app = place["group"], pair_app
     revision = app.latest_revision_name
     names = wait_for(lambda: len(n := replica_names(azure, group, "pair", revision)) == 2 and n, timeout=30)
     wait_for(lambda: azure.apps().container_apps_revisions.get_revision(group, "pair", revision).replicas == 2)
@@ -120,3 +131,45 @@ def test_a_ready_replica_is_probed_at_the_probe_period_not_the_time_scale(
     after = ask(app.configuration.ingress.fqdn)["probes"]
     # periodSeconds 2: one or two probes in 3 s (at period x time scale it would be 3 / 0.05 = 60).
     assert 1 <= after - before <= 2
+
+
+def _workspace(azure: Azure, place: dict[str, str], app: Any, root: Path) -> Path:
+    (root / "infra").mkdir(parents=True, exist_ok=True)
+    (root / "infra" / "inference.config.json").write_text(json.dumps({
+        "SUBSCRIPTION_ID": azure.sub, "RESOURCE_GROUP_NAME": place["group"], "STORAGE_ACCOUNT_NAME": place["account"],
+        "FILE_SHARE_NAME": place["share"], "ACA_APP_NAME": app.name,
+        "ACA_APP_ENDPOINT": f"http://{app.configuration.ingress.fqdn}"}))
+    return root
+
+
+def _cli(azure: Azure, root: Path, *args: str) -> Any:
+    run = cli_run(*args, "--workspace", str(root), "--emulator-data-dir", str(azure.data_dir), "--json")
+    assert run.returncode == 0, run.stderr
+    return run, last_json(run.stdout)
+
+
+def test_logs_name_each_replica_and_pick_one_and_status_counts_them(
+        azure: Azure, place: dict[str, str], pair_app: Any, tmp_path: Path) -> None:
+    root = _workspace(azure, place, pair_app, tmp_path)
+    names = replica_names(azure, place["group"], "pair", pair_app.latest_revision_name)
+    run, result = _cli(azure, root, "logs", "--tail", "50")
+    assert sorted(result["replicas"]) == sorted(names)
+    lines = run.stderr.splitlines()
+    for name in names:  # each replica's own start line, named by its replica
+        assert any(line.startswith(f"[{name}] ") and line.endswith(f"replica {name} serving") for line in lines)
+    run, result = _cli(azure, root, "logs", "--replica", names[0])
+    assert f"replica {names[0]} serving" in run.stderr and names[1] not in run.stderr
+    _, status = _cli(azure, root, "status")
+    active = [r for r in status["revisions"] if r["active"]]
+    assert [r["replica_count"] for r in active] == [2] and status["healthy"] and not status["scaled_to_zero"]
+
+
+def test_status_and_logs_say_when_the_app_is_scaled_to_zero(
+        azure: Azure, place: dict[str, str], idle_app: Any, tmp_path: Path) -> None:
+    root = _workspace(azure, place, idle_app, tmp_path)
+    wait_for(lambda: replica_names(azure, place["group"], "idle", idle_app.latest_revision_name) == [], timeout=30)
+    run, status = _cli(azure, root, "status")
+    assert status["scaled_to_zero"] is True and "cold start" in status["summary"]
+    assert [r["running_state"] for r in status["revisions"] if r["active"]] == ["ScaledToZero"]
+    run, result = _cli(azure, root, "logs")
+    assert result["lines"] == 0 and "scaled to zero" in run.stderr
