@@ -5,7 +5,10 @@ back in, probes at the probe's own period once a replica is ready."""
 from __future__ import annotations
 
 import json
+import signal
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -173,3 +176,29 @@ def test_status_and_logs_say_when_the_app_is_scaled_to_zero(
     assert [r["running_state"] for r in status["revisions"] if r["active"]] == ["ScaledToZero"]
     run, result = _cli(azure, root, "logs")
     assert result["lines"] == 0 and "scaled to zero" in run.stderr
+
+
+def test_logs_follow_waits_while_scaled_to_zero_and_streams_the_replica_a_request_starts(
+        azure: Azure, place: dict[str, str], idle_app: Any, tmp_path: Path) -> None:
+    root = _workspace(azure, place, idle_app, tmp_path)
+    revision = idle_app.latest_revision_name
+    wait_for(lambda: replica_names(azure, place["group"], "idle", revision) == [], timeout=30)
+    command = [sys.executable, "-m", "aca_inference.cli", "logs", "--follow", "--workspace", str(root),
+               "--emulator-data-dir", str(azure.data_dir)]
+    follower = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(follower.stderr.readline, "")))  # type: ignore[union-attr]
+    reader.start()
+    try:
+        wait_for(lambda: any("scaled to zero" in line for line in lines), timeout=30)
+        replica = ask(idle_app.configuration.ingress.fqdn)["replica"]  # the cold start
+        wait_for(lambda: any(line.startswith(f"[{replica}] ") and "request /" in line for line in lines), timeout=30)
+    finally:
+        follower.send_signal(signal.SIGINT)
+        try:
+            follower.wait(10)
+        except subprocess.TimeoutExpired:
+            follower.kill()
+            follower.wait()
+        reader.join(10)

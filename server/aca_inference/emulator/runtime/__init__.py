@@ -340,7 +340,9 @@ class Runtime:
             state.starting -= 1
         current = self.store.get(revision.id)
         if current is None or not current.body["properties"].get("active"):
-            return  # deactivated while the venv was prepared
+            for run in replica.containers:  # deactivated while the venv was prepared
+                run.console.close()
+            return
         state.replicas.append(replica)
         state.last_active = time.time()
         replica.start()
