@@ -284,14 +284,12 @@ class Runtime:
             if app is None or app.body["properties"].get("provisioningState") not in ("Succeeded", "InProgress"):
                 continue
             for state in list(app_state.revisions.values()):
+                if now < state.demand.next_poll or state.starting:
+                    continue
                 revision = self.store.get(f"{app.id}/revisions/{state.name}")
-                if revision is None or not revision.body["properties"].get("active") or state.starting:
+                if revision is None or not revision.body["properties"].get("active"):
                     continue
-                if any(r.ever_ready for r in state.replicas):
-                    state.ever_ready = True
                 plan = self._plan(revision)
-                if now < state.demand.next_poll:
-                    continue
                 state.demand.next_poll = now + plan.polling
                 target = decide(plan, state.demand, state.count, now)
                 if target > state.count:
