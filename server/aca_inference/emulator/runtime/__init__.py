@@ -18,6 +18,7 @@ import logging
 import re
 import socket
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,7 @@ class Runtime:
         self.apps: dict[str, AppState] = {}
         self.ingresses: dict[str, Ingress] = {}  # app id or revision port key (lower case) -> its listener
         self._scaler: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()  # replicas starting or stopping; held so none is lost
 
     @property
     def store(self) -> Any:
@@ -107,6 +109,9 @@ class Runtime:
         for ingress in list(self.ingresses.values()):
             await ingress.close()
         self.ingresses.clear()
+        # Replicas starting or stopping finish first (a stop cut short would leave its processes running), then
+        # every replica stops.
+        await asyncio.gather(*self._background, return_exceptions=True)
         for state in self.apps.values():
             for revision in state.revisions.values():
                 await self._scale_in(revision, 0)
@@ -267,7 +272,12 @@ class Runtime:
     def _spawn(self, app: Record, revision: Record) -> None:
         """Starts a replica in the background, counted as starting at once (the ingress holds on it)."""
         self.revision_state(app.id, revision.name).starting += 1
-        asyncio.get_running_loop().create_task(self._add_replica(app, revision, reserved=True))
+        self._in_background(self._add_replica(app, revision, reserved=True))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _scale_loop(self) -> None:
         while True:
@@ -296,7 +306,7 @@ class Runtime:
                     for _ in range(target - state.count):
                         self._spawn(app, revision)
                 elif target < state.count:
-                    asyncio.get_running_loop().create_task(self._scale_in(state, target))
+                    self._in_background(self._scale_in(state, target))
 
     async def _scale_in(self, state: RevisionState, keep: int) -> None:
         """Stops the newest replicas beyond `keep` (taken out of the routing first, so no new connection goes to
