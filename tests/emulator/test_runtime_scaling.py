@@ -126,6 +126,26 @@ def test_concurrent_requests_scale_out_to_max_replicas_then_back_in(azure: Azure
     wait_for(lambda: len(replica_names(azure, group, "burst", revision)) == 1, timeout=30)  # cooldown 2 s
 
 
+def test_scale_in_keeps_the_replica_serving_a_request_and_the_request_completes(
+        azure: Azure, place: dict[str, str]) -> None:
+    group = place["group"]
+    rule = {"name": "http", "http": {"metadata": {"concurrentRequests": "1"}}}
+    app = _create(azure, place, "drain", {"minReplicas": 1, "maxReplicas": 2, "cooldownPeriod": 500,  # 1 s
+                                          "rules": [rule]})
+    fqdn, revision = app.configuration.ingress.fqdn, app.latest_revision_name
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: ask(fqdn, "/slow?s=1.5"), range(2)))
+    assert len(replica_names(azure, group, "drain", revision)) == 2
+    for _ in range(3):  # each long request lands on either replica (in turn); the other one leaves meanwhile
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(ask, fqdn, "/slow?s=2.5")
+            survivors = wait_for(lambda: len(n := replica_names(azure, group, "drain", revision)) == 1 and n,
+                                 timeout=10)
+            assert answer.result()["replica"] == survivors[0]
+        time.sleep(0.5)
+        with ThreadPoolExecutor(2) as pool:  # back to two replicas for the next round
+            list(pool.map(lambda _: ask(fqdn, "/slow?s=1.5"), range(2)))
+
 def test_a_ready_replica_is_probed_at_the_probe_period_not_the_time_scale(
         azure: Azure, place: dict[str, str]) -> None:
     app = _create(azure, place, "quiet", {"minReplicas": 1, "maxReplicas": 1})

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 APP_TYPE = "Microsoft.App/containerApps"
 REVISION_TYPE = "Microsoft.App/containerApps/revisions"
 LOG = logging.getLogger(__name__)
+# Template.terminationGracePeriodSeconds "Defaults to 30 seconds" (Microsoft.App spec); real seconds, as it is the
+# time an in-flight request needs to finish, real time locally too.
+DRAIN_GRACE = 30.0
 
 
 @dataclass
@@ -306,18 +309,24 @@ class Runtime:
                     for _ in range(target - state.count):
                         self._spawn(app, revision)
                 elif target < state.count:
-                    self._in_background(self._scale_in(state, target))
+                    grace = revision.body["properties"]["template"].get("terminationGracePeriodSeconds")
+                    drain = float(grace) if grace is not None else DRAIN_GRACE
+                    self._in_background(self._scale_in(state, target, drain=drain))
 
-    async def _scale_in(self, state: RevisionState, keep: int) -> None:
-        """Stops the newest replicas beyond `keep` (taken out of the routing first, so no new connection goes to
-        them)."""
+    async def _scale_in(self, state: RevisionState, keep: int, *, drain: float = 0.0) -> None:
+        """Stops the replicas beyond `keep`: the idlest (then newest) leave. They are taken out of the routing first;
+        when scaling in, the connections they still serve may finish for up to `drain` seconds (ACA's
+        terminationGracePeriodSeconds), so a streamed answer is not cut; deactivate, restart and stop do not wait."""
         if len(state.replicas) <= keep:
             return
-        ordered = sorted(state.replicas, key=lambda r: r.created)
+        ordered = sorted(state.replicas, key=lambda r: (-state.busy(r), r.created))
         state.replicas, leaving = ordered[:keep], ordered[keep:]
         if not state.replicas:
             state.cold_start = False
         state.last_active = time.time()
+        deadline = time.monotonic() + drain
+        while any(state.busy(r) for r in leaving) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         await asyncio.gather(*(replica.stop() for replica in leaving))
 
     async def _add_replica(self, app: Record, revision: Record, *, reserved: bool = False) -> None:

@@ -37,6 +37,7 @@ class Upstream:
 class Route:
     upstream: Upstream | None  # a ready replica
     starting: bool  # no ready replica, but one is on its way
+    replica: str | None = None  # the replica's name, with an upstream
 
 
 class Destination(Protocol):
@@ -48,8 +49,11 @@ class Destination(Protocol):
     def route(self) -> Route:
         """Where to send it now."""
 
-    def leave(self) -> None:
-        """The connection ended."""
+    def connected(self, route: Route) -> None:
+        """The connection reached the replica of `route` (it counts as that replica's until it leaves)."""
+
+    def leave(self, route: Route | None) -> None:
+        """The connection ended (`route`: the replica it reached, if any)."""
 
 
 class Ingress:
@@ -82,17 +86,18 @@ class Ingress:
                 await _refuse(reader, writer, NO_HEALTHY_UPSTREAM)
                 return
             hold = destination.enter()
+            reached: list[Route] = []
             try:
-                await self._serve(destination, hold, reader, writer)
+                await self._serve(destination, hold, reader, writer, reached)
             finally:
-                destination.leave()
+                destination.leave(reached[0] if reached else None)
         finally:
             self._connections.discard(task)
             with contextlib.suppress(Exception):
                 writer.close()
 
     async def _serve(self, destination: Destination, hold: float, reader: asyncio.StreamReader,
-                     writer: asyncio.StreamWriter) -> None:
+                     writer: asyncio.StreamWriter, reached: list[Route]) -> None:
         deadline = time.monotonic() + hold
         failure = NO_HEALTHY_UPSTREAM
         while True:
@@ -100,6 +105,8 @@ class Ingress:
             if route.upstream is not None:
                 try:
                     upstream = await route.upstream.network.open(route.upstream.port)
+                    reached.append(route)
+                    destination.connected(route)
                     break
                 except Unreachable:
                     failure = CONNECT_FAILURE

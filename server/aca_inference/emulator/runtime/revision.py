@@ -36,6 +36,7 @@ class RevisionState:
     target_port: int = 80
     wake: Callable[[], bool] = _no_wake  # starts one replica when the revision is active and has none
     hold: Callable[[], float] = _no_hold  # the ingress hold for a warm start (settings.ingress_hold)
+    connections: dict[str, int] = field(default_factory=dict)  # replica name -> connections it serves now
     _turn: int = 0
 
     @property
@@ -61,9 +62,22 @@ class RevisionState:
             self._turn += 1
             replica = ready[self._turn % len(ready)]
             assert replica.network is not None
-            return Route(Upstream(replica.network, self.target_port), starting=False)
+            return Route(Upstream(replica.network, self.target_port), starting=False, replica=replica.name)
         return Route(None, starting=self.count > 0)
 
-    def leave(self) -> None:
+    def connected(self, route: Route) -> None:
+        if route.replica is not None:
+            self.connections[route.replica] = self.connections.get(route.replica, 0) + 1
+
+    def leave(self, route: Route | None) -> None:
         self.demand.closed()
         self.last_active = time.time()
+        if route is not None and route.replica is not None:
+            left = self.connections.get(route.replica, 0) - 1
+            if left > 0:
+                self.connections[route.replica] = left
+            else:
+                self.connections.pop(route.replica, None)
+
+    def busy(self, replica: Replica) -> int:
+        return self.connections.get(replica.name, 0)
