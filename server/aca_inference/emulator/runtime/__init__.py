@@ -25,13 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from .console import Console
 from .ingress import Destination, Ingress
-from .launch import launch_spec
-from .replica import ContainerRun, Replica
+from .launch import start_replica
+from .replica import Replica
 from .revision import RevisionState
-from .sandbox import network_namespaces_available
 from .scaling import MIN_TICK, ScalePlan, decide
 from .traffic import WeightedTurns, weights
-from .venv import ensure_venv
 
 if TYPE_CHECKING:
     from ..server import Emulator
@@ -330,39 +328,7 @@ class Runtime:
         await asyncio.gather(*(replica.stop() for replica in leaving))
 
     async def _add_replica(self, app: Record, revision: Record, *, reserved: bool = False) -> None:
-        state = self.revision_state(app.id, revision.name)
-        if not reserved:
-            state.starting += 1
-        try:
-            own_network = await network_namespaces_available()
-            venv_bin: Path | None = None
-            venv_problem = None
-            try:
-                venv_bin = await ensure_venv(self.app_dir(app.id) / "venv")
-            except RuntimeError as exc:
-                venv_problem = str(exc)
-            template = revision.body["properties"]["template"]
-            replica = Replica(revision.name, [], time_scale=lambda: self.settings.time_scale)
-            runs = []
-            for container in template["containers"]:
-                spec = launch_spec(self, app, revision.name, replica.name, template, container, venv_bin,
-                                   own_network=own_network)
-                if venv_problem:
-                    spec.problem = venv_problem
-                console = Console(self.app_dir(app.id) / "logs" / revision.name / replica.name
-                                  / f"{container['name']}.log")
-                runs.append(ContainerRun(name=container["name"], spec=spec, container=container, console=console))
-            replica.containers = runs
-        finally:
-            state.starting -= 1
-        current = self.store.get(revision.id)
-        if current is None or not current.body["properties"].get("active"):
-            for run in replica.containers:  # deactivated while the venv was prepared
-                run.console.close()
-            return
-        state.replicas.append(replica)
-        state.last_active = time.time()
-        replica.start()
+        await start_replica(self, self.revision_state(app.id, revision.name), app, revision, reserved=reserved)
 
     # what ARM and the log stream read
     def replica_list(self, app_id: str, revision_name: str) -> list[Replica]:

@@ -1,19 +1,23 @@
-"""What a container of a replica is launched with: argv, env (ACA's CONTAINER_APP_* variables, secrets), volume
-mounts (Azure Files shares, secrets, empty dirs) and the network it runs in."""
+"""Starting a replica: what each container is launched with - argv, env (ACA's CONTAINER_APP_* variables, secrets),
+volume mounts (Azure Files shares, secrets, empty dirs), the network it runs in - and its console log."""
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .console import Console
 from .network import HostNetwork, NamespaceNetwork, ReplicaNetwork, free_port
-from .replica import LaunchSpec
-from .sandbox import Mount
+from .replica import ContainerRun, LaunchSpec, Replica
+from .sandbox import Mount, network_namespaces_available
+from .venv import ensure_venv
 
 if TYPE_CHECKING:
     from ..store import Record
     from . import Runtime
+    from .revision import RevisionState
 
 
 def launch_spec(runtime: Runtime, app: Record, revision: str, replica: str, template: dict[str, Any],
@@ -110,3 +114,41 @@ def _mounts(runtime: Runtime, app: Record, template: dict[str, Any], container: 
             source.mkdir(parents=True, exist_ok=True)
         mounts.append(Mount(path=mount["mountPath"], source=source.resolve()))
     return mounts, None
+
+
+async def start_replica(runtime: Runtime, state: RevisionState, app: Record, revision: Record, *,
+                        reserved: bool = False) -> None:
+    """Prepares a replica of the revision (venv, each container's launch spec and console) and starts it, unless
+    the revision was deactivated meanwhile. `reserved`: the caller already counted it as starting."""
+    if not reserved:
+        state.starting += 1
+    try:
+        own_network = await network_namespaces_available()
+        venv_bin: Path | None = None
+        venv_problem = None
+        try:
+            venv_bin = await ensure_venv(runtime.app_dir(app.id) / "venv")
+        except RuntimeError as exc:
+            venv_problem = str(exc)
+        template = revision.body["properties"]["template"]
+        replica = Replica(revision.name, [], time_scale=lambda: runtime.settings.time_scale)
+        runs = []
+        for container in template["containers"]:
+            spec = launch_spec(runtime, app, revision.name, replica.name, template, container, venv_bin,
+                               own_network=own_network)
+            if venv_problem:
+                spec.problem = venv_problem
+            console = Console(runtime.app_dir(app.id) / "logs" / revision.name / replica.name
+                              / f"{container['name']}.log")
+            runs.append(ContainerRun(name=container["name"], spec=spec, container=container, console=console))
+        replica.containers = runs
+    finally:
+        state.starting -= 1
+    current = runtime.store.get(revision.id)
+    if current is None or not current.body["properties"].get("active"):
+        for run in replica.containers:  # deactivated while the venv was prepared
+            run.console.close()
+        return
+    state.replicas.append(replica)
+    state.last_active = time.time()
+    replica.start()
