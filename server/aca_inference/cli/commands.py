@@ -73,7 +73,7 @@ async def _up(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]
 async def _logs(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
     from ..ops.logs import show_logs
 
-    return await show_logs(_context(args, reporter), follow=args.follow, tail=args.tail)
+    return await show_logs(_context(args, reporter), follow=args.follow, tail=args.tail, replica=args.replica)
 
 
 async def _status(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:

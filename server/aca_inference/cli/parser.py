@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--follow", "-f", action="store_true")
     p.add_argument("--tail", type=_count, default=100)
+    p.add_argument("--replica", default=None, help="one replica's log (`status` lists them); default: every replica, "
+                                                   "each line named when there are several")
 
     p = sub.add_parser("status", help="app, revisions, replicas, health, endpoint")
     _common(p)

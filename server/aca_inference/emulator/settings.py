@@ -51,6 +51,9 @@ class EmulatorSettings:
     # How long (real seconds) an app's ingress holds a new connection while a replica is starting, before
     # answering 503 as ACA's ingress does (runtime/ingress.py).
     ingress_hold: float = 5.0
+    # The least time (real seconds) a revision stays scaled out (or up at all, with minReplicas 0) without demand,
+    # whatever the time scale makes of ACA's cooldownPeriod (runtime/scaling.py).
+    scale_in_floor: float = 30.0
 
     @property
     def shares_root(self) -> Path:

@@ -1,4 +1,9 @@
-"""Show inference streaming logs: the app's console log into the output panel (or the terminal)."""
+"""Show inference streaming logs: the app's console log into the output panel (or the terminal).
+
+A revision runs 0 to maxReplicas replicas: `replica` picks one; otherwise every replica's lines come, each named
+(`[replica] line`) when there are several, and following picks up replicas that start later - including the one a
+request starts after the app scaled to zero.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +16,40 @@ from ..errors import InputError
 from .app_target import app_ref, read_app
 from .context import OperationContext
 from .deploy.app_state import latest_revision
-from .log_stream import stream_log_lines
+from .log_stream import follow_all_replicas, replica_names, stream_log_lines
 
 
-async def show_logs(context: OperationContext, *, follow: bool, tail: int) -> dict[str, Any]:
+def _revision_of(replica: str) -> str:
+    """ACA names a replica `<revision>-<pod hash>-<suffix>`."""
+    parts = replica.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 else replica
+
+
+async def show_logs(context: OperationContext, *, follow: bool, tail: int, replica: str | None = None) -> dict[str, Any]:
     reporter = context.reporter
     ref = app_ref(context)
     count = 0
+
+    def emit(line: str) -> None:
+        nonlocal count
+        reporter.log(line)
+        count += 1
+
     async with open_session(context.target) as session:
         app = await read_app(session, ref)
-        revision = latest_revision(app)
+        revision = _revision_of(replica) if replica else latest_revision(app)
         if revision is None:
             raise InputError(f"Container app {ref.name} has no revision yet: deploy first.")
-        reporter.log(f"--- log of {ref.name}, revision {revision}{' (following; cancel to stop)' if follow else ''} ---")
+        names = await replica_names(session, ref, revision)
+        if replica is not None and replica not in names:
+            raise InputError(f"Replica {replica} is not running in container app {ref.name}; its replicas: "
+                             f"{', '.join(names) or 'none (scaled to zero)'}.")
+        following = " (following; cancel to stop)" if follow else ""
+        which = replica or (f"{len(names)} replicas" if len(names) > 1 else (names[0] if names else "no replica"))
+        reporter.log(f"--- log of {ref.name}, revision {revision}, {which}{following} ---")
+        if not names:
+            reporter.log(f"Revision {revision} has no replica running (scaled to zero): there is no console log "
+                         "until a request starts one." + (" Waiting for one." if follow else ""))
         async with reporter.progress(f"Streaming logs of {ref.name}") as progress, \
                 anyio.create_task_group() as group:
             async def stop_on_cancel() -> None:
@@ -33,8 +59,12 @@ async def show_logs(context: OperationContext, *, follow: bool, tail: int) -> di
                 group.cancel_scope.cancel()
 
             group.start_soon(stop_on_cancel)
-            async for line in stream_log_lines(session, ref, app, revision, tail=tail, follow=follow):
-                reporter.log(line)
-                count += 1
+            if follow and replica is None:
+                await follow_all_replicas(session, ref, app, revision, tail=tail, emit=emit)
+            elif names:
+                async for line in stream_log_lines(session, ref, app, revision, tail=tail, follow=follow,
+                                                   replica=replica):
+                    emit(line)
             group.cancel_scope.cancel()
-    return {"app": ref.name, "revision": revision, "lines": count, "summary": f"{count} log line(s) from {ref.name}"}
+    return {"app": ref.name, "revision": revision, "replicas": [replica] if replica else names, "lines": count,
+            "summary": f"{count} log line(s) from {ref.name}"}

@@ -1,4 +1,8 @@
-"""Show inference status: the app, its revisions and replicas, health and the endpoint."""
+"""Show inference status: the app, its revisions and replicas, health and the endpoint.
+
+A revision runs 0 to maxReplicas replicas. At zero (ACA's `ScaledToZero`, after the scale rule's cooldown without
+requests) the app is not broken: the status says so, and that the first request waits while a replica starts (a
+cold start: the container starts and the model loads)."""
 
 from __future__ import annotations
 
@@ -27,7 +31,8 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
             state = await revision_state(session, ref, revision["name"]) if rp.get("active") else None
             rows.append({"name": revision["name"], "active": bool(rp.get("active")),
                          "running_state": rp.get("runningState"), "health_state": rp.get("healthState"),
-                         "traffic_weight": rp.get("trafficWeight"),
+                         "traffic_weight": rp.get("trafficWeight"), "fqdn": rp.get("fqdn") or None,
+                         "replica_count": len(state.replicas) if state else 0,
                          "replicas": [{"name": r.name, "running_state": r.running_state, "ready": r.ready,
                                        "restart_count": r.restart_count} for r in (state.replicas if state else [])]})
         api_key = (await app_secrets(session, ref)).get(API_KEY_SECRET) if show_api_key else None
@@ -36,19 +41,29 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
                  f"{properties.get('runningStatus') or properties.get('runningState') or 'unknown'})")
     reporter.log(f"  endpoint: {endpoint or 'no ingress'}")
     reporter.log(f"  portal:   {portal_link(app.get('id', ''))}")
+    scale = (properties.get("template") or {}).get("scale") or {}
+    reporter.log(f"  replicas: {scale.get('minReplicas', 0)} to {scale.get('maxReplicas', 10)} per revision, "
+                 f"mode {(properties.get('configuration') or {}).get('activeRevisionsMode', 'Single')}")
     for row in rows:
         marker = "*" if row["active"] else " "
+        url = f", {app_url(row['fqdn'])}" if row["fqdn"] and row["active"] else ""
         reporter.log(f"{marker} revision {row['name']}: {row['running_state']}, health {row['health_state']}, "
-                     f"traffic {row['traffic_weight']}%")
+                     f"traffic {row['traffic_weight']}%, {row['replica_count']} replica(s){url}")
         for replica in row["replicas"]:
             reporter.log(f"    replica {replica['name']}: {replica['running_state']}, ready={replica['ready']}, "
                          f"restarts={replica['restart_count']}")
     healthy = any(r["active"] and str(r["health_state"]).lower() == "healthy" for r in rows)
-    summary = f"{ref.name}: {'healthy' if healthy else 'not healthy'}; endpoint {endpoint}"
+    active = [r for r in rows if r["active"]]
+    scaled_to_zero = bool(active) and all(str(r["running_state"]) == "ScaledToZero" for r in active)
+    if scaled_to_zero:
+        summary = (f"{ref.name}: scaled to zero (no replica runs, minReplicas 0); the first request waits while a "
+                   f"replica starts and loads the model (cold start); endpoint {endpoint}")
+    else:
+        summary = f"{ref.name}: {'healthy' if healthy else 'not healthy'}; endpoint {endpoint}"
     await reporter.notify(summary)
     if show_api_key:
         # Asked for explicitly: only the result (stdout) carries it, never a log line.
         summary = api_key or "(the app has no API key: endpoint auth is off)"
     return {"app": ref.name, "endpoint": endpoint, "provisioning_state": properties.get("provisioningState"),
-            "healthy": healthy, "revisions": rows, "summary": summary,
+            "healthy": healthy, "scaled_to_zero": scaled_to_zero, "revisions": rows, "summary": summary,
             **({"api_key": api_key} if show_api_key else {})}

@@ -20,7 +20,9 @@ from .context import ArmContext, group_id, normalize_location
 from .environments import ENV_TYPE, STORAGE_TYPE
 from .errors import ArmError, not_found
 from .operations import iso, json_response
+from .revisions import register_revisions
 from .routing import ArmRequest, Router
+from .traffic_rules import check_traffic
 
 APP_TYPE = "Microsoft.App/containerApps"
 REVISION_TYPE = "Microsoft.App/containerApps/revisions"
@@ -117,12 +119,6 @@ def register(router: Router, ctx: ArmContext) -> None:
         record = ctx.store.get(app_id(sub, group.name, name))
         if record is None:
             raise not_found(APP_TYPE, name, rg)
-        return record
-
-    def find_revision(app: Record, name: str, rg: str) -> Record:
-        record = ctx.store.get(f"{app.id}/revisions/{name}")
-        if record is None:
-            raise not_found(REVISION_TYPE, f"{app.name}/revisions/{name}", rg)
         return record
 
     # validation
@@ -241,7 +237,9 @@ def register(router: Router, ctx: ArmContext) -> None:
         fqdn = f"127.0.0.1:{port}"
         if configuration.get("ingress") is not None:
             configuration["ingress"]["fqdn"] = fqdn
-            props["latestRevisionFqdn"] = fqdn
+            latest = props.get("latestRevisionName")
+            # ACA: the latest revision's own FQDN (<app>--<suffix>.<domain>); here its own loopback port.
+            props["latestRevisionFqdn"] = ctx.runtime.revision_fqdn(record.id, latest) if latest else fqdn
         else:
             props["latestRevisionFqdn"] = ""
         ready = ctx.runtime.latest_ready_revision(record.id)
@@ -251,12 +249,6 @@ def register(router: Router, ctx: ArmContext) -> None:
         return body
 
     ctx.renderers[APP_TYPE.lower()] = render_app
-
-    def render_revision(app: Record, revision: Record) -> dict[str, Any]:
-        body = copy.deepcopy(revision.body)
-        status = ctx.runtime.revision_status(app.id, revision.name)
-        body["properties"].update(status)
-        return body
 
     async def write_app(req: ArmRequest, body: dict[str, Any], existing: Record | None, *,
                         patch: bool) -> web.Response:
@@ -290,6 +282,9 @@ def register(router: Router, ctx: ArmContext) -> None:
             if ctx.store.get(f"{record_id}/revisions/{revision_name}") is not None:
                 raise _bad(f"Revision '{revision_name}' already exists; use a new revisionSuffix.",
                            "ContainerAppRevisionSuffixConflict")
+        if configuration.get("ingress") is not None:
+            check_traffic(configuration["ingress"], existing={r.name.lower() for r in ctx.store.children(
+                record_id, REVISION_TYPE)}, creating=revision_name if new_revision else None)
         environment_id = spec.environment.id
         wire = {
             "id": record_id, "name": existing.name if existing else name, "type": APP_TYPE, "location": location,
@@ -414,65 +409,6 @@ def register(router: Router, ctx: ArmContext) -> None:
                               "location": record.body["location"],
                               "properties": {"token": token, "expires": iso(expires)}})
 
-    # revisions and replicas
-    async def list_revisions(req: ArmRequest) -> web.Response:
-        app = find_app(req)
-        return json_response({"value": [render_revision(app, r) for r in ctx.store.children(app.id, REVISION_TYPE)]})
-
-    async def get_revision(req: ArmRequest) -> web.Response:
-        app = find_app(req)
-        return json_response(render_revision(app, find_revision(app, req.params["rev"], req.params["rg"])))
-
-    async def restart_revision(req: ArmRequest) -> web.Response:
-        app = find_app(req)
-        revision = find_revision(app, req.params["rev"], req.params["rg"])
-        if not ctx.runtime.revision_status(app.id, revision.name).get("active"):
-            raise _bad(f"Revision '{revision.name}' is not active; only active revisions can be restarted.",
-                       "ContainerAppRevisionNotActive")
-        await ctx.runtime.restart(app.id, revision.name)
-        return web.Response(status=200)
-
-    async def activate_revision(req: ArmRequest) -> web.Response:
-        app = find_app(req)
-        revision = find_revision(app, req.params["rev"], req.params["rg"])
-        await ctx.runtime.activate(app.id, revision.name)
-        return web.Response(status=200)
-
-    async def deactivate_revision(req: ArmRequest) -> web.Response:
-        app = find_app(req)
-        revision = find_revision(app, req.params["rev"], req.params["rg"])
-        await ctx.runtime.deactivate(app.id, revision.name)
-        return web.Response(status=200)
-
-    def replica_body(app: Record, revision: Record, replica: dict[str, Any]) -> dict[str, Any]:
-        sub_rg = app.id.split("/providers/")[0]
-        stream_base = f"{ctx.base_url}{sub_rg}/containerApps/{app.name}/revisions/{revision.name}/replicas/{replica['name']}"
-        containers = []
-        for container in replica["containers"]:
-            containers.append({**container,
-                               "logStreamEndpoint": f"{stream_base}/containers/{container['name']}/logstream",
-                               "execEndpoint": f"{stream_base}/containers/{container['name']}/exec"})
-        return {"id": f"{revision.id}/replicas/{replica['name']}", "name": replica["name"],
-                "type": "Microsoft.App/containerApps/revisions/replicas",
-                "properties": {"createdTime": replica["createdTime"], "runningState": replica["runningState"],
-                               "runningStateDetails": replica["runningStateDetails"], "containers": containers,
-                               "initContainers": []}}
-
-    async def list_replicas(req: ArmRequest) -> web.Response:
-        app = find_app(req)
-        revision = find_revision(app, req.params["rev"], req.params["rg"])
-        return json_response({"value": [replica_body(app, revision, r)
-                                        for r in ctx.runtime.replicas(app.id, revision.name)]})
-
-    async def get_replica(req: ArmRequest) -> web.Response:
-        app = find_app(req)
-        revision = find_revision(app, req.params["rev"], req.params["rg"])
-        for replica in ctx.runtime.replicas(app.id, revision.name):
-            if replica["name"].lower() == req.params["replica"].lower():
-                return json_response(replica_body(app, revision, replica))
-        raise not_found("Microsoft.App/containerApps/revisions/replicas",
-                        f"{app.name}/revisions/{revision.name}/replicas/{req.params['replica']}", req.params["rg"])
-
     router.add("GET", base, list_apps, "microsoft.app")
     router.add("PUT", base + "/{app}", put_app, "microsoft.app")
     router.add("PATCH", base + "/{app}", patch_app, "microsoft.app")
@@ -480,10 +416,4 @@ def register(router: Router, ctx: ArmContext) -> None:
     router.add("DELETE", base + "/{app}", delete_app, "microsoft.app")
     router.add("POST", base + "/{app}/listSecrets", list_secrets, "microsoft.app")
     router.add("POST", base + "/{app}/getAuthtoken", auth_token, "microsoft.app")
-    router.add("GET", base + "/{app}/revisions", list_revisions, "microsoft.app")
-    router.add("GET", base + "/{app}/revisions/{rev}", get_revision, "microsoft.app")
-    router.add("POST", base + "/{app}/revisions/{rev}/restart", restart_revision, "microsoft.app")
-    router.add("POST", base + "/{app}/revisions/{rev}/activate", activate_revision, "microsoft.app")
-    router.add("POST", base + "/{app}/revisions/{rev}/deactivate", deactivate_revision, "microsoft.app")
-    router.add("GET", base + "/{app}/revisions/{rev}/replicas", list_replicas, "microsoft.app")
-    router.add("GET", base + "/{app}/revisions/{rev}/replicas/{replica}", get_replica, "microsoft.app")
+    register_revisions(router, ctx, base, find_app)

@@ -1,30 +1,35 @@
-"""Container runtime: the active revision of each container app runs as local processes.
+"""Container runtime: the active revisions of each container app run as local processes.
 
-Per app: one local port for its endpoint (persisted, so the endpoint survives restarts and new revisions),
-served by the app's ingress (ingress.py), one Python venv, a work dir, console logs. Per active revision: one
-replica (scale-to-zero is not emulated: a replica runs while the app is up, whatever minReplicas says;
-maxReplicas > 1 still runs one). Each container of the replica is a supervised process (see replica.py) in
-its own network namespace where available (sandbox.py), so every app binds its targetPort as in ACA; the
-container image is not pulled - its command runs on this machine, and the app log says so.
+Per app: one local port for its endpoint (persisted, so the endpoint survives restarts and new revisions), served
+by the app's ingress (ingress.py), plus one port per active revision for its revision FQDN; one Python venv, a work
+dir, console logs. Per active revision: 0 to maxReplicas replicas, as ACA's scaler decides (scaling.py: scale to
+zero after the cooldown, out under concurrent requests, a cold start held at the ingress); the app endpoint picks
+the revision by the traffic weights (traffic.py), the revision its replicas in turn. Each replica runs each
+container as a supervised process (replica.py) in its own network namespace where available (sandbox.py), so every
+replica binds its targetPort as in ACA, with its own console log. The container image is not pulled - its command
+runs on this machine, and the app log says so. What ARM shows of it all is in report.py.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import os
 import re
 import socket
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .console import Console
-from .ingress import Ingress, Route, Upstream
-from .network import HostNetwork, NamespaceNetwork, ReplicaNetwork, free_port
-from .replica import ContainerRun, LaunchSpec, Replica
-from .sandbox import Mount, network_namespaces_available
-from .venv import ensure_venv
+from .ingress import Destination, Ingress
+from .launch import start_replica
+from .replica import Replica
+from .revision import RevisionState
+from .scaling import MIN_TICK, ScalePlan, decide
+from .traffic import WeightedTurns, weights
 
 if TYPE_CHECKING:
     from ..server import Emulator
@@ -34,48 +39,58 @@ log = logging.getLogger(__name__)
 
 APP_TYPE = "Microsoft.App/containerApps"
 REVISION_TYPE = "Microsoft.App/containerApps/revisions"
-
-
-@dataclass
-class RevisionState:
-    name: str
-    replica: Replica | None = None
-    last_active: float = 0.0
+LOG = logging.getLogger(__name__)
+# Template.terminationGracePeriodSeconds "Defaults to 30 seconds" (Microsoft.App spec); real seconds, as it is the
+# time an in-flight request needs to finish, real time locally too.
+DRAIN_GRACE = 30.0
 
 
 @dataclass
 class AppState:
     revisions: dict[str, RevisionState] = field(default_factory=dict)
-    latest_ready: str | None = None
-
-    def revision(self, name: str) -> RevisionState:
-        return self.revisions.setdefault(name.lower(), RevisionState(name))
-
-
-def _iso(stamp: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
+    turns: WeightedTurns = field(default_factory=WeightedTurns)
 
 
 def _safe(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", part.lower())
 
 
+def revision_port_key(app_id: str, revision: str) -> str:
+    return f"{app_id}/revisions/{revision}"
+
+
+def multiple_mode(app: Record) -> bool:
+    return (app.body["properties"].get("configuration") or {}).get("activeRevisionsMode", "Single") != "Single"
+
+
 class Runtime:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.apps: dict[str, AppState] = {}
-        self.ingresses: dict[str, Ingress] = {}
+        self.ingresses: dict[str, Ingress] = {}  # app id or revision port key (lower case) -> its listener
+        self._scaler: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()  # replicas starting or stopping; held so none is lost
 
     @property
     def store(self) -> Any:
         return self.emulator.store
 
+    @property
+    def settings(self) -> Any:
+        return self.emulator.settings
+
     def _state(self, app_id: str) -> AppState:
         return self.apps.setdefault(app_id.lower(), AppState())
 
+    def revision_state(self, app_id: str, revision_name: str) -> RevisionState:
+        state = self._state(app_id).revisions.setdefault(revision_name.lower(), RevisionState(revision_name))
+        state.wake = lambda: self._wake(app_id, revision_name)
+        state.hold = lambda: float(self.settings.ingress_hold)
+        return state
+
     def app_dir(self, app_id: str) -> Path:
         parts = app_id.split("/")
-        return self.emulator.settings.data_dir / "apps" / _safe(parts[2]) / _safe(parts[4]) / _safe(parts[-1])
+        return self.settings.data_dir / "apps" / _safe(parts[2]) / _safe(parts[4]) / _safe(parts[-1])
 
     # lifecycle
     async def start(self) -> None:
@@ -85,23 +100,31 @@ class Runtime:
                 continue
             for revision in self.store.children(app.id, REVISION_TYPE):
                 if revision.body["properties"].get("active"):
-                    await self._start_replica(app, revision)
+                    await self._launch(app, revision)
+        if self.settings.run_apps:
+            self._scaler = asyncio.get_running_loop().create_task(self._scale_loop())
 
     async def stop(self) -> None:
+        if self._scaler is not None:
+            self._scaler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scaler
         for ingress in list(self.ingresses.values()):
             await ingress.close()
         self.ingresses.clear()
+        # Replicas starting or stopping finish first (a stop cut short would leave its processes running), then
+        # every replica stops.
+        await asyncio.gather(*self._background, return_exceptions=True)
         for state in self.apps.values():
             for revision in state.revisions.values():
-                if revision.replica is not None:
-                    await revision.replica.stop()
-                    revision.replica = None
+                await self._scale_in(revision, 0)
 
     # ports
-    def port_for(self, app_id: str) -> int:
-        port = self.store.app_port(app_id)
+    def port_for(self, key: str) -> int:
+        """The persisted local port of an app's endpoint (key: the app id) or a revision's (revision_port_key)."""
+        port = self.store.app_port(key)
         if port is not None:
-            return port
+            return int(port)
         used = self.store.used_ports()
         while True:
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -109,300 +132,255 @@ class Runtime:
                 port = probe.getsockname()[1]
             if port not in used:
                 break
-        self.store.set_app_port(app_id, port)
-        return port
+        self.store.set_app_port(key, port)
+        return int(port)
 
     # ingress
-    async def _ensure_ingress(self, app: Record) -> None:
-        """The app's endpoint listens while the app has ingress (and is closed when ingress is removed)."""
-        key = app.id.lower()
-        has_ingress = (app.body["properties"].get("configuration") or {}).get("ingress") is not None
-        current = self.ingresses.get(key)
-        if has_ingress and current is None:
-            ingress = Ingress(self.port_for(app.id), lambda: self.route(app.id),
-                              hold=lambda: self.emulator.settings.ingress_hold)
+    async def _listen(self, key: str, choose: Any) -> None:
+        if key.lower() not in self.ingresses:
+            ingress = Ingress(self.port_for(key), choose)
             try:
                 await ingress.start()
             except OSError as exc:  # the persisted port was taken meanwhile by another program
-                log.warning("the endpoint of %s cannot listen on 127.0.0.1:%s: %s", app.name, ingress.port, exc)
+                log.warning("the endpoint %s cannot listen on 127.0.0.1:%s: %s", key, ingress.port, exc)
                 return
-            self.ingresses[key] = ingress
-        elif not has_ingress and current is not None:
-            await self.ingresses.pop(key).close()
+            self.ingresses[key.lower()] = ingress
 
-    def route(self, app_id: str) -> Route:
-        """Where the ingress sends a new connection: the newest ready replica's targetPort."""
-        state = self.apps.get(app_id.lower())
+    async def _unlisten(self, key: str) -> None:
+        ingress = self.ingresses.pop(key.lower(), None)
+        if ingress is not None:
+            await ingress.close()
+
+    async def _ensure_ingress(self, app: Record) -> None:
+        """The app's endpoint and each active revision's listen while the app has ingress."""
+        has_ingress = (app.body["properties"].get("configuration") or {}).get("ingress") is not None
+        app_id = app.id
+        if has_ingress:
+            await self._listen(app_id, lambda: self.choose(app_id))
+        else:
+            await self._unlisten(app_id)
+        for revision in self.store.children(app_id, REVISION_TYPE):
+            key, name = revision_port_key(app_id, revision.name), revision.name
+            if has_ingress and revision.body["properties"].get("active"):
+                await self._listen(key, lambda name=name: self._destination(app_id, name))  # type: ignore[misc]
+            else:
+                await self._unlisten(key)
+
+    def _destination(self, app_id: str, revision_name: str) -> Destination:
+        state = self.revision_state(app_id, revision_name)
         app = self.store.get(app_id)
         ingress = ((app.body["properties"].get("configuration") or {}).get("ingress") if app else None) or {}
-        live = [r.replica for r in state.revisions.values() if r.replica is not None] if state else []
-        ready = [r for r in live if r.ready and r.network is not None]
-        port = ingress.get("targetPort") or 80
-        if ready:
-            newest = max(ready, key=lambda r: r.created)
-            assert newest.network is not None
-            return Route(Upstream(newest.network, int(port)), starting=False)
-        return Route(None, starting=bool(live))
+        state.target_port = int(ingress.get("targetPort") or 80)
+        return state
+
+    def choose(self, app_id: str) -> Destination | None:
+        """The revision a new connection to the app's endpoint goes to (traffic.py)."""
+        app = self.store.get(app_id)
+        if app is None:
+            return None
+        active = [r for r in self.store.children(app.id, REVISION_TYPE) if r.body["properties"].get("active")]
+        if not multiple_mode(app):
+            if not active:
+                return None
+            return self._destination(app_id, max(active, key=lambda r: r.created).name)
+        ingress = (app.body["properties"].get("configuration") or {}).get("ingress") or {}
+        latest = self.latest_ready_revision(app_id) or app.body["properties"].get("latestRevisionName")
+        chosen = self._state(app_id).turns.pick(weights(ingress, latest))
+        return self._destination(app_id, chosen) if chosen else None
 
     # revisions
     async def activate(self, app_id: str, revision_name: str) -> None:
         app = self.store.get(app_id)
         if app is None:
             return
-        single = (app.body["properties"].get("configuration") or {}).get("activeRevisionsMode", "Single") == "Single"
+        single = not multiple_mode(app)
         for revision in self.store.children(app.id, REVISION_TYPE):
-            is_target = revision.name.lower() == revision_name.lower()
-            if is_target:
+            if revision.name.lower() == revision_name.lower():
                 revision.body["properties"]["active"] = True
                 self.store.put(revision)
             elif single and revision.body["properties"].get("active"):
                 await self.deactivate(app_id, revision.name)
         target = self.store.get(f"{app.id}/revisions/{revision_name}")
         if target is not None:
-            await self._stop_replica(app_id, target.name)
-            await self._start_replica(app, target)
+            await self._scale_in(self.revision_state(app_id, target.name), 0)
+            await self._launch(app, target)
 
     async def deactivate(self, app_id: str, revision_name: str) -> None:
         revision = self.store.get(f"{app_id}/revisions/{revision_name}")
         if revision is not None:
             revision.body["properties"]["active"] = False
             self.store.put(revision)
-        await self._stop_replica(app_id, revision_name)
+        await self._unlisten(revision_port_key(app_id, revision_name))
+        await self._scale_in(self.revision_state(app_id, revision_name), 0)
 
     async def restart(self, app_id: str, revision_name: str) -> None:
         app = self.store.get(app_id)
         revision = self.store.get(f"{app_id}/revisions/{revision_name}")
         if app is None or revision is None:
             return
-        await self._stop_replica(app_id, revision.name)
-        await self._start_replica(app, revision)
+        state = self.revision_state(app_id, revision.name)
+        count = state.count
+        await self._scale_in(state, 0)
+        await self._launch(app, revision, count=count)
 
     async def reconcile(self, app_id: str) -> None:
-        """After a configuration-only change: active revisions that are not running start."""
+        """After a configuration-only change: active revisions never started here start (one at zero stays)."""
         app = self.store.get(app_id)
         if app is None:
             return
-        if self.emulator.settings.run_apps:
+        if self.settings.run_apps:
             await self._ensure_ingress(app)
         for revision in self.store.children(app.id, REVISION_TYPE):
-            state = self._state(app_id).revision(revision.name)
-            if revision.body["properties"].get("active") and state.replica is None:
-                await self._start_replica(app, revision)
+            state = self.revision_state(app_id, revision.name)
+            if revision.body["properties"].get("active") and state.count == 0 and not state.last_active:
+                await self._launch(app, revision)
 
     async def remove_app(self, app_id: str) -> None:
-        ingress = self.ingresses.pop(app_id.lower(), None)
-        if ingress is not None:
-            await ingress.close()
+        for key in [k for k in self.ingresses if k == app_id.lower() or k.startswith(f"{app_id.lower()}/revisions/")]:
+            await self._unlisten(key)
         state = self.apps.pop(app_id.lower(), None)
         if state is not None:
             for revision in state.revisions.values():
-                if revision.replica is not None:
-                    await revision.replica.stop()
+                await self._scale_in(revision, 0)
+                self.store.drop_app_port(revision_port_key(app_id, revision.name))
+        for revision in self.store.children(app_id, REVISION_TYPE):
+            self.store.drop_app_port(revision_port_key(app_id, revision.name))
         self.store.drop_app_port(app_id)
 
-    async def _stop_replica(self, app_id: str, revision_name: str) -> None:
-        state = self._state(app_id).revision(revision_name)
-        if state.replica is not None:
-            replica, state.replica = state.replica, None
-            await replica.stop()
-            state.last_active = time.time()
+    # scaling
+    def _plan(self, revision: Record) -> ScalePlan:
+        return ScalePlan.of(revision.body["properties"]["template"], time_scale=self.settings.time_scale,
+                            floor=float(self.settings.scale_in_floor))
 
-    async def _start_replica(self, app: Record, revision: Record) -> None:
-        state = self._state(app.id).revision(revision.name)
+    async def _launch(self, app: Record, revision: Record, *, count: int = 0) -> None:
+        """An (re)activated revision starts with minReplicas, and at least one replica even when that is 0."""
+        state = self.revision_state(app.id, revision.name)
         state.last_active = time.time()
-        if not self.emulator.settings.run_apps:
+        state.demand.last_needed = time.monotonic()
+        if not self.settings.run_apps:
             return
         await self._ensure_ingress(app)
-        own_network = await network_namespaces_available()
-        runs = []
-        template = revision.body["properties"]["template"]
-        replica_dir_name = None
-        venv_bin: Path | None = None
-        venv_problem = None
-        try:
-            venv_bin = await ensure_venv(self.app_dir(app.id) / "venv")
-        except RuntimeError as exc:
-            venv_problem = str(exc)
-        replica = Replica(revision.name, [], time_scale=lambda: self.emulator.settings.time_scale)
-        replica_dir_name = replica.name
-        for container in template["containers"]:
-            spec = self._launch_spec(app, revision.name, replica.name, template, container, venv_bin,
-                                     own_network=own_network)
-            if venv_problem:
-                spec.problem = venv_problem
-            console = Console(self.app_dir(app.id) / "logs" / revision.name / replica_dir_name / f"{container['name']}.log")
-            runs.append(ContainerRun(name=container["name"], spec=spec, container=container, console=console))
-        replica.containers = runs
-        previous, state.replica = state.replica, replica
-        replica.start()
-        if previous is not None:  # another start of this revision ran during our awaits: one replica, not two
-            await previous.stop()
+        plan = self._plan(revision)
+        wanted = min(plan.max_replicas, max(1, plan.min_replicas, count))
+        await asyncio.gather(*(self._add_replica(app, revision) for _ in range(wanted - state.count)))
 
-    def _launch_spec(self, app: Record, revision: str, replica: str, template: dict[str, Any],
-                     container: dict[str, Any], venv_bin: Path | None, *, own_network: bool) -> LaunchSpec:
-        app_dir = self.app_dir(app.id)
-        configuration = app.body["properties"].get("configuration") or {}
-        ingress = configuration.get("ingress")
-        target_port = ingress.get("targetPort") if ingress else None
-        endpoint_port = self.port_for(app.id)
-        network: ReplicaNetwork
-        if own_network:
-            network = NamespaceNetwork.for_container(self.emulator.settings.data_dir,
-                                                     f"{app.id}|{replica}|{container['name']}")
-            port = target_port
-        else:  # the host's network: the container listens on a free host port that stands for its targetPort
-            port = free_port(self.store.used_ports())
-            network = HostNetwork({target_port: port} if target_port else {})
-        secrets: dict[str, str] = app.internal.get("secrets", {})
-        notices = [f"image '{container.get('image')}' is not pulled: the local emulator runs the container's command "
-                   f"on this machine, in the app's own Python environment ({app_dir / 'venv'})"]
-        problem = None
-        env = {k: v for k, v in os.environ.items() if k in ("HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER",
-                                                             "LOGNAME", "TERM", "HF_HOME", "HF_HUB_OFFLINE",
-                                                             "TRANSFORMERS_OFFLINE", "ACA_INFERENCE_HOME")}
-        path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
-        if venv_bin is not None:
-            env["VIRTUAL_ENV"] = str(venv_bin.parent)
-            path = f"{venv_bin}:{path}"
-        env.update({"PATH": path, "PYTHONUNBUFFERED": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-                    "CONTAINER_APP_NAME": app.name, "CONTAINER_APP_REVISION": revision,
-                    "CONTAINER_APP_REPLICA_NAME": replica, "CONTAINER_APP_HOSTNAME": f"127.0.0.1:{endpoint_port}",
-                    "CONTAINER_APP_ENV_DNS_SUFFIX": "local",
-                    # Loopback: where the relay reaches the app in its namespace, and, on the host's network
-                    # (fallback), never all interfaces of the user's machine.
-                    "HOST": "127.0.0.1"})
-        for variable in container.get("env") or []:
-            if "secretRef" in variable:
-                if variable["secretRef"] in secrets:
-                    env[variable["name"]] = secrets[variable["secretRef"]]
-            else:
-                env[variable["name"]] = str(variable.get("value", ""))
-        if own_network and port is not None:
-            # ACA sets CONTAINER_APP_PORT (the targetPort) but not PORT; PORT is ours, for apps (like our own
-            # inference app) that read it, unless the template sets it.
-            env["CONTAINER_APP_PORT"] = str(port)
-            env.setdefault("PORT", str(port))
-        elif port is not None:  # on the host's network the app must listen on the host port it was given
-            env["PORT"] = env["CONTAINER_APP_PORT"] = str(port)
-        mounts, mount_problem = self._mounts(app, template, container, app_dir, replica, secrets)
-        problem = problem or mount_problem
-        command, args = container.get("command") or [], container.get("args") or []
-        argv = [*command, *args] or None
-        if argv is None:
-            problem = problem or (f"container '{container['name']}' has no command or args: the image's own "
-                                  "entrypoint cannot run locally; set command/args in the template")
-        return LaunchSpec(argv=argv, env=env, mounts=mounts, workdir=app_dir / "work", root_dir=app_dir / "root",
-                          target_port=target_port, network=network, problem=problem, notices=notices)
+    def _wake(self, app_id: str, revision_name: str) -> bool:
+        """A request reached a revision at zero replicas: start one now (ACA's activator does not wait for the
+        next poll). False when the revision is not active: nothing will serve it."""
+        app = self.store.get(app_id)
+        revision = self.store.get(f"{app_id}/revisions/{revision_name}")
+        if app is None or revision is None or not revision.body["properties"].get("active") \
+                or not self.settings.run_apps:
+            return False
+        self.revision_state(app_id, revision_name).demand.last_needed = time.monotonic()
+        self._spawn(app, revision)
+        return True
 
-    def _mounts(self, app: Record, template: dict[str, Any], container: dict[str, Any], app_dir: Path,
-                replica: str, secrets: dict[str, str]) -> tuple[list[Mount], str | None]:
-        volumes = {v["name"]: v for v in template.get("volumes") or []}
-        environment_id = app.body["properties"].get("environmentId") or ""
-        mounts: list[Mount] = []
-        for mount in container.get("volumeMounts") or []:
-            volume = volumes.get(mount.get("volumeName"))
-            if volume is None:
+    def _spawn(self, app: Record, revision: Record) -> None:
+        """Starts a replica in the background, counted as starting at once (the ingress holds on it)."""
+        self.revision_state(app.id, revision.name).starting += 1
+        self._in_background(self._add_replica(app, revision, reserved=True))
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _scale_loop(self) -> None:
+        while True:
+            await asyncio.sleep(MIN_TICK)
+            try:
+                await self._scale_once()
+            except Exception:  # the scaler must outlive one bad app record
+                LOG.exception("scaling container apps failed")
+
+    async def _scale_once(self) -> None:
+        now = time.monotonic()
+        for app_key, app_state in list(self.apps.items()):
+            app = self.store.get(app_key)
+            if app is None or app.body["properties"].get("provisioningState") not in ("Succeeded", "InProgress"):
                 continue
-            kind = volume.get("storageType", "EmptyDir")
-            if kind in ("AzureFile", "NfsAzureFile"):
-                storage = self.store.get(f"{environment_id}/storages/{volume.get('storageName')}")
-                if storage is None:
-                    return [], (f"VolumeMountFailure: environment storage '{volume.get('storageName')}' does not "
-                                "exist")
-                azure_file = storage.body["properties"]["azureFile"]
-                keys = self.emulator.account_keys(azure_file["accountName"])
-                if keys is None:
-                    return [], f"VolumeMountFailure: storage account '{azure_file['accountName']}' does not exist"
-                if azure_file.get("accountKey") not in keys:
-                    return [], (f"VolumeMountFailure: mount error(13): Permission denied - the account key of "
-                                f"environment storage '{storage.name}' does not match storage account "
-                                f"'{azure_file['accountName']}'")
-                source = self.emulator.settings.shares_root / azure_file["accountName"] / azure_file["shareName"]
-                if not source.is_dir():
-                    return [], (f"VolumeMountFailure: file share '{azure_file['shareName']}' does not exist in "
-                                f"storage account '{azure_file['accountName']}'")
-            elif kind == "Secret":
-                source = app_dir / "secrets" / replica / volume["name"]
-                source.mkdir(parents=True, exist_ok=True)
-                wanted = volume.get("secrets") or [{"secretRef": n, "path": n} for n in secrets]
-                for item in wanted:
-                    (source / item.get("path", item["secretRef"])).write_text(secrets.get(item["secretRef"], ""))
-            else:
-                source = app_dir / "emptydir" / replica / volume["name"]
-                source.mkdir(parents=True, exist_ok=True)
-            if mount.get("subPath"):
-                source = source / mount["subPath"]
-                source.mkdir(parents=True, exist_ok=True)
-            mounts.append(Mount(path=mount["mountPath"], source=source.resolve()))
-        return mounts, None
+            for state in list(app_state.revisions.values()):
+                if now < state.demand.next_poll or state.starting:
+                    continue
+                revision = self.store.get(f"{app.id}/revisions/{state.name}")
+                if revision is None or not revision.body["properties"].get("active"):
+                    continue
+                plan = self._plan(revision)
+                state.demand.next_poll = now + plan.polling
+                target = decide(plan, state.demand, state.count, now)
+                if target > state.count:
+                    for _ in range(target - state.count):
+                        self._spawn(app, revision)
+                elif target < state.count:
+                    grace = revision.body["properties"]["template"].get("terminationGracePeriodSeconds")
+                    drain = float(grace) if grace is not None else DRAIN_GRACE
+                    self._in_background(self._scale_in(state, target, drain=drain))
 
-    # what ARM renders
-    def is_running(self, app_id: str) -> bool:
+    async def _scale_in(self, state: RevisionState, keep: int, *, drain: float = 0.0) -> None:
+        """Stops the replicas beyond `keep`: the idlest (then newest) leave. They are taken out of the routing first;
+        when scaling in, the connections they still serve may finish for up to `drain` seconds (ACA's
+        terminationGracePeriodSeconds), so a streamed answer is not cut; deactivate, restart and stop do not wait."""
+        if len(state.replicas) <= keep:
+            return
+        ordered = sorted(state.replicas, key=lambda r: (-state.busy(r), r.created))
+        state.replicas, leaving = ordered[:keep], ordered[keep:]
+        if not state.replicas:
+            state.cold_start = False
+        state.last_active = time.time()
+        deadline = time.monotonic() + drain
+        while any(state.busy(r) for r in leaving) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.gather(*(replica.stop() for replica in leaving))
+
+    async def _add_replica(self, app: Record, revision: Record, *, reserved: bool = False) -> None:
+        await start_replica(self, self.revision_state(app.id, revision.name), app, revision, reserved=reserved)
+
+    # what ARM and the log stream read
+    def replica_list(self, app_id: str, revision_name: str) -> list[Replica]:
         state = self.apps.get(app_id.lower())
-        if state is None:
-            return not self.emulator.settings.run_apps and self.store.get(app_id) is not None
-        return any(r.replica is not None for r in state.revisions.values()) or not self.emulator.settings.run_apps
+        revision = state.revisions.get(revision_name.lower()) if state else None
+        return sorted(revision.replicas, key=lambda r: r.created) if revision else []
+
+    def replicas(self, app_id: str, revision_name: str) -> list[dict[str, Any]]:
+        return [replica.wire() for replica in self.replica_list(app_id, revision_name)]
+
+    def console(self, app_id: str, revision_name: str, replica_name: str, container: str) -> Console | None:
+        for replica in self.replica_list(app_id, revision_name):
+            if replica.name.lower() == replica_name.lower():
+                for run in replica.containers:
+                    if run.name.lower() == container.lower():
+                        return run.console
+        return None
+
+    def revision_fqdn(self, app_id: str, revision_name: str) -> str:
+        return f"127.0.0.1:{self.port_for(revision_port_key(app_id, revision_name))}"
+
+    def is_running(self, app_id: str) -> bool:
+        """ACA's app runningStatus stays Running while a revision is active, scaled to zero included."""
+        if self.store.get(app_id) is None:
+            return False
+        return any(r.body["properties"].get("active") for r in self.store.children(app_id, REVISION_TYPE)) \
+            or not self.settings.run_apps
 
     def latest_ready_revision(self, app_id: str) -> str | None:
         state = self.apps.get(app_id.lower())
         if state is None:
             return None
-        ready = [r for r in state.revisions.values() if r.replica is not None and r.replica.ever_ready]
-        if ready:
-            state.latest_ready = max(ready, key=lambda r: r.replica.created).name  # type: ignore[union-attr]
-        return state.latest_ready
+        for revision in state.revisions.values():
+            if any(r.ever_ready for r in revision.replicas):
+                revision.ever_ready = True
+        records = [r for r in self.store.children(app_id, REVISION_TYPE)
+                   if (s := state.revisions.get(r.name.lower())) is not None and s.ever_ready]
+        return max(records, key=lambda r: r.created).name if records else None
 
     def revision_status(self, app_id: str, revision_name: str) -> dict[str, Any]:
-        record = self.store.get(f"{app_id}/revisions/{revision_name}")
-        active = bool(record and record.body["properties"].get("active"))
-        state = self._state(app_id).revision(revision_name)
-        status: dict[str, Any] = {"active": active, "trafficWeight": 100 if active else 0,
-                                  "lastActiveTime": _iso(state.last_active or time.time())}
-        replica = state.replica
-        if not active:
-            status.update(replicas=0, runningState="Stopped", healthState="None", runningStateDetails="Deactivated")
-        elif replica is None:
-            if self.emulator.settings.run_apps:
-                status.update(replicas=0, runningState="Activating", healthState="None",
-                              runningStateDetails="Provisioning")
-            else:
-                status.update(replicas=0, runningState="Running", healthState="Healthy",
-                              runningStateDetails="Apps are not run by this emulator (run_apps=False)")
-        elif replica.ready:
-            status.update(replicas=1, runningState="Running", healthState="Healthy", runningStateDetails="Running")
-        elif replica.restarts > 0:
-            details = "; ".join(run.details for run in replica.containers)
-            status.update(replicas=1, runningState="Degraded" if replica.ever_ready else "Failed",
-                          healthState="Unhealthy", runningStateDetails=details)
-        elif replica.ever_ready:
-            status.update(replicas=1, runningState="Degraded", healthState="Unhealthy",
-                          runningStateDetails="; ".join(run.details for run in replica.containers))
-        else:
-            status.update(replicas=1, runningState="Activating", healthState="None",
-                          runningStateDetails="Waiting for the startup and readiness probes")
-        return status
+        from .report import revision_status
 
-    def replicas(self, app_id: str, revision_name: str) -> list[dict[str, Any]]:
-        state = self.apps.get(app_id.lower())
-        revision = state.revisions.get(revision_name.lower()) if state else None
-        if revision is None or revision.replica is None:
-            return []
-        return [revision.replica.wire()]
-
-    def console(self, app_id: str, revision_name: str, replica_name: str, container: str) -> Console | None:
-        state = self.apps.get(app_id.lower())
-        revision = state.revisions.get(revision_name.lower()) if state else None
-        if revision is None or revision.replica is None or revision.replica.name.lower() != replica_name.lower():
-            return None
-        for run in revision.replica.containers:
-            if run.name.lower() == container.lower():
-                return run.console
-        return None
+        return revision_status(self, app_id, revision_name)
 
     def describe(self) -> list[dict[str, Any]]:
-        described = []
-        for app_key, state in self.apps.items():
-            described.append({"app": app_key, "port": self.store.app_port(app_key), "revisions": [
-                {"name": r.name, "replica": r.replica.wire() if r.replica else None}
-                for r in state.revisions.values()]})
-        return described
+        return [{"app": app_key, "port": self.store.app_port(app_key), "revisions": [
+            {"name": r.name, "replicas": [replica.wire() for replica in r.replicas],
+             "inflight": r.demand.inflight} for r in state.revisions.values()]}
+            for app_key, state in self.apps.items()]

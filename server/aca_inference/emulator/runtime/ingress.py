@@ -1,13 +1,16 @@
-"""An app's ingress: the endpoint (the FQDN's port, persisted per app) is a listener in the emulator that relays
-each connection, byte for byte, to the targetPort of a ready replica (an L4 relay: HTTP/1.1 keep-alive,
-streamed responses such as SSE, and websocket upgrades pass through untouched, nothing is buffered).
+"""An app's ingress: an endpoint (the app's FQDN port, and one per active revision for its revision FQDN, all
+persisted) is a listener in the emulator that relays each connection, byte for byte, to the targetPort of a ready
+replica (an L4 relay: HTTP/1.1 keep-alive, streamed responses such as SSE, and websocket upgrades pass through
+untouched, nothing is buffered). Which revision, and which of its replicas, is the runtime's choice per connection
+(traffic.py; replicas of a revision in turn).
 
-While no replica is ready but one is starting (or restarting), a new connection is held, as ACA's ingress holds
-requests while a revision activates; ACA answers 504 "stream timeout" when its request timeout (240 s) ends
-first (microsoft/azure-container-apps#1217), we do after `ingress_hold` seconds (settings.py; shorter, so that
-a client polling for readiness is not stalled). When nothing runs at all: 503 "no healthy upstream"; when the
-ready replica refuses the connection: 503 "upstream connect error ..." (#1166). These are the bodies of ACA's
-Envoy; its exact status for each case is not documented.
+While no replica of the chosen revision is ready but one is starting (or restarting), a new connection is held, as
+ACA's ingress holds requests while a revision activates: `ingress_hold` seconds (settings.py; 5 s, shorter than
+ACA's so that a client polling for readiness is not stalled), or, when the revision is starting from zero replicas
+(a cold start), up to ACA's ingress request timeout of 240 s. Then it gets 504 "stream timeout", as ACA answers
+when its request timeout ends first (microsoft/azure-container-apps#1217). When nothing runs at all: 503 "no
+healthy upstream"; when the ready replica refuses the connection: 503 "upstream connect error ..." (#1166). These
+are the bodies of ACA's Envoy; its exact status for each case is not documented.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from .network import ReplicaNetwork, Unreachable
 from .relay import _pipe  # one copy loop: the relay (standard library only) owns it
@@ -37,13 +41,29 @@ class Upstream:
 class Route:
     upstream: Upstream | None  # a ready replica
     starting: bool  # no ready replica, but one is on its way
+    replica: str | None = None  # the replica's name, with an upstream
+
+
+class Destination(Protocol):
+    """A revision as the ingress sees it."""
+
+    def enter(self) -> float:
+        """A connection arrives (counted as demand; may start a replica): how long it may be held."""
+
+    def route(self) -> Route:
+        """Where to send it now."""
+
+    def connected(self, route: Route) -> None:
+        """The connection reached the replica of `route` (it counts as that replica's until it leaves)."""
+
+    def leave(self, route: Route | None) -> None:
+        """The connection ended (`route`: the replica it reached, if any)."""
 
 
 class Ingress:
-    def __init__(self, port: int, route: Callable[[], Route], *, hold: Callable[[], float]) -> None:
+    def __init__(self, port: int, choose: Callable[[], Destination | None]) -> None:
         self.port = port
-        self._route = route
-        self._hold = hold
+        self._choose = choose
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
 
@@ -65,20 +85,32 @@ class Ingress:
         assert task is not None
         self._connections.add(task)
         try:
-            await self._serve(reader, writer)
+            destination = self._choose()
+            if destination is None:
+                await _refuse(reader, writer, 503, NO_HEALTHY_UPSTREAM)
+                return
+            hold = destination.enter()
+            reached: list[Route] = []
+            try:
+                await self._serve(destination, hold, reader, writer, reached)
+            finally:
+                destination.leave(reached[0] if reached else None)
         finally:
             self._connections.discard(task)
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        deadline = time.monotonic() + self._hold()
+    async def _serve(self, destination: Destination, hold: float, reader: asyncio.StreamReader,
+                     writer: asyncio.StreamWriter, reached: list[Route]) -> None:
+        deadline = time.monotonic() + hold
         failure = NO_HEALTHY_UPSTREAM
         while True:
-            route = self._route()
+            route = destination.route()
             if route.upstream is not None:
                 try:
                     upstream = await route.upstream.network.open(route.upstream.port)
+                    reached.append(route)
+                    destination.connected(route)
                     break
                 except Unreachable:
                     failure = CONNECT_FAILURE

@@ -1,8 +1,12 @@
 """Health probes of the template (startup, readiness, liveness; HTTP or TCP), executed against the replica's
 own ports through its network (network.py: the relay in its namespace, or the host port it was given).
 
-Timing: probes run at `period * time_scale` (at least every 50 ms, at most every `period`), so a ready app is
-noticed fast; failure budgets stay in real seconds (`initialDelay * time_scale + period * failureThreshold`
+Timing: until a container has been ready once, probes run at `period * time_scale` (at least every 50 ms, at
+most every `period`), so a ready app is noticed fast (deploy waits on it; tests stay fast). Once it has been ready,
+readiness and liveness run at the probe's real `periodSeconds`, ACA's cadence: a scaled period would probe a
+running app every 0.5 s at time scale 0.1 (readiness period 5 s) for its whole life, filling its log with probe
+lines and loading it with requests nobody sent; losing readiness (or liveness) is then noticed after
+`failureThreshold x periodSeconds`, as on ACA. Failure budgets stay in real seconds (`initialDelay * time_scale + period * failureThreshold`
 for startup, `failureThreshold` consecutive failures for readiness/liveness), because they model how long an
 app may take to load, which is real time locally too. At time scale 1 both are ACA's. Without probes but with
 ingress, ACA's defaults apply: TCP probes on the target port (startup: period 1 s, 240 failures).

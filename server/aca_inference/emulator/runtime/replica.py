@@ -212,17 +212,20 @@ class Replica:
         run.details = "Running"
         failures = {"Readiness": 0, "Liveness": 0}
         next_due = {"Readiness": 0.0, "Liveness": 0.0}
+        settled = readiness is None  # ready once in this run: from then on, ACA's own probe periods
         while True:
             now = time.monotonic()
             for probe in (readiness, liveness):
                 if probe is None or now < next_due[probe.kind]:
                     continue
-                next_due[probe.kind] = now + probe.cadence(scale())
+                # Fast while it starts (a ready app is noticed at once); ACA's own period once it has been ready,
+                # so a running app is not probed (nor its log filled) several times a second (probes.py).
+                next_due[probe.kind] = now + (probe.period if settled else probe.cadence(scale()))
                 ok = await check(probe, run.spec.network)
                 failures[probe.kind] = 0 if ok else failures[probe.kind] + 1
                 if probe.kind == "Readiness":
                     if ok:
-                        run.ready = run.ever_ready = True
+                        run.ready = run.ever_ready = settled = True
                     elif failures["Readiness"] >= probe.failure_threshold:
                         run.ready = False
                         run.details = f"Readiness probe failing ({_describe(probe)})"
