@@ -41,7 +41,9 @@ def build_admin(service: ModelService, sign_in: SignIn) -> APIRouter:
             return HTMLResponse(_refused_page(str(error)), status_code=401,
                                 headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
         # 303: the browser follows with a GET to the clean URL; the ticket leaves the address bar and history.
-        return RedirectResponse("/", status_code=303, headers={
+        # "../" (relative: from /auth/redeem to the app's root) keeps a proxy's path prefix, e.g. code-server's
+        # /proxy/<port>/ forward of a local endpoint; on ACA it is "/".
+        return RedirectResponse("../", status_code=303, headers={
             "Set-Cookie": cookie_header(session), "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
     return router

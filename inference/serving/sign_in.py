@@ -2,7 +2,7 @@
 
 "Go to Inference Endpoint" must not put the API key in a URL (browser history, screenshots, proxies' logs).
 Deploy asks `POST /auth/ticket` (bearer API key) for a ticket that lives 60 s and works once, and opens
-`/auth/redeem?ticket=...`; that answers 303 to `/` with the session cookie set, so the URL bar never keeps the
+`/auth/redeem?ticket=...`; that answers 303 to the app root (`../`, which keeps a proxy prefix) with the session cookie set, so the URL bar never keeps the
 ticket. Tickets and sessions are signed with a key derived from the API key, so any replica accepts them (ACA may
 run several) and rotating the API key ends every session; "once" is enforced per replica, within the 60 s.
 
