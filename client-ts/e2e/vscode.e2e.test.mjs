@@ -236,6 +236,8 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     assert.match(log, new RegExp(`Inference endpoint: ${config.ACA_APP_ENDPOINT}`));
   });
   test('Cancel on the deploy progress notification stops the deploy (window/workDoneProgress/cancel)', async () => {
+    // Changed code: the deploy restarts the app and waits for it (unchanged code would only reload adapters).
+    fs.writeFileSync(path.join(workspace, 'inference', 'e2e-change.txt'), `deploy ${Date.now()}\n`);
     await workbench.runCommand(DEPLOY);
     const progress = await workbench.waitForNotification(/Deploying for inference.*Waiting for/, { timeout: 3 * 60_000 });
     await workbench.screenshot('14-deploy-waiting-cancel-offered');
