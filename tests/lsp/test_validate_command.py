@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,17 @@ async def test_log_level_setting_hides_lines_below_it(lsp_client: LanguageClient
     assert result["valid"] is True
     assert not any("is valid" in m.message for m in lsp_client.log_messages)
     assert any("valid" in m.message for m in lsp_client.messages)
+
+
+async def test_a_changing_command_is_refused_while_another_holds_the_workspace(lsp_client: LanguageClient,
+                                                                            tmp_path: Path) -> None:
+    """The daemon and the CLI share one lock per workspace: a deploy from VS Code while `aca-inference deploy`
+    runs is refused with a message naming the other, and nothing is changed."""
+    from aca_inference.workspace.lock import workspace_lock
+
+    write_parameters(tmp_path, {"acaAppName": None})
+    await open_workspace(lsp_client, tmp_path)
+    with workspace_lock(tmp_path, "deploy"):  # held by this (test) process, as a running CLI would
+        result = await run_command(lsp_client, "deploy")
+    assert result["ok"] is False
+    assert "Another command is changing workspace" in result["error"] and str(os.getpid()) in result["error"]

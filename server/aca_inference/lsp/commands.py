@@ -4,6 +4,7 @@ operation; user-facing errors become an error notification plus the lines in the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -46,7 +47,10 @@ def _token_provider(server: AcaInferenceServer) -> Callable[[list[str]], Awaitab
     return provide
 
 
-async def _run(server: AcaInferenceServer, operation: Operation) -> dict[str, Any]:
+CHANGING = {"provision", "deploy", "delete", "migrate"}  # one at a time per workspace, with the CLI too
+
+
+async def _run(server: AcaInferenceServer, operation: Operation, name: str = "") -> dict[str, Any]:
     reporter = LspReporter(server)
     root = workspace_root(server)
     if root is None:
@@ -64,7 +68,13 @@ async def _run(server: AcaInferenceServer, operation: Operation) -> dict[str, An
             readiness_timeout=settings.readiness_timeout,
             # Offline in VS Code there is no fine-tuning job: give the local app the demo model to serve.
             seed_demo_model=settings.target == "local")
-        result = await operation(context)
+        with contextlib.ExitStack() as stack:
+            if name in CHANGING:
+                from ..workspace.lock import workspace_lock
+
+                if (note := stack.enter_context(workspace_lock(root, name))) is not None:
+                    reporter.log(note, "warning")
+            result = await operation(context)
         result.setdefault("ok", True)
         return result
     except UserFacingError as error:
@@ -144,10 +154,10 @@ OPERATIONS: dict[str, Operation] = {
 
 def register_commands(server: AcaInferenceServer) -> None:
     for name, operation in OPERATIONS.items():
-        def make(op: Operation) -> Callable[..., Awaitable[dict[str, Any]]]:
+        def make(op: Operation, command: str) -> Callable[..., Awaitable[dict[str, Any]]]:
             async def handler(ls: AcaInferenceServer, *args: Any) -> dict[str, Any]:
-                return await _run(ls, op)
+                return await _run(ls, op, command)
 
             return handler
 
-        server.command(PREFIX + name)(make(operation))
+        server.command(PREFIX + name)(make(operation, name))
