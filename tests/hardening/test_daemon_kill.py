@@ -16,7 +16,7 @@ from typing import Any
 from tests.deploy.conftest import deploy, make_workspace, provision_workspace
 from tests.provision.arm import ArmProbe
 
-TRIALS = 100 if os.environ.get("ACA_CAMPAIGN") == "full" else 2
+TRIALS = 20 if os.environ.get("ACA_CAMPAIGN") == "full" else 2
 
 
 def _send(process: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
