@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import NULL_TEMPLATE, cli_run, last_json, write_parameters
 from tests.provision.arm import ArmProbe
 from tests.provision.finetuning import prepare_finetuning
@@ -70,6 +72,7 @@ def _kill_during(emulator: Any, root: Path, group: str, delay: float) -> None:
     process.wait()
 
 
+@pytest.mark.timeout(4 * 3600)  # the full campaign (ACA_CAMPAIGN=full) takes longer than the suite's default
 def test_killed_provisions_converge_on_the_first_rerun(emulator: Any, tmp_path: Path) -> None:
     """SIGKILL at random points, the environment taking its time as Azure's does; every re-run succeeds first
     time and reuses what exists (no duplicates). Full size: ACA_CAMPAIGN=full."""
@@ -92,6 +95,7 @@ def test_killed_provisions_converge_on_the_first_rerun(emulator: Any, tmp_path: 
         assert {r["action"] for r in last_json(again.stdout)["plan"]} == {"reuse"}, again.stderr
         json.loads((root / "infra" / "inference.config.json").read_text())
         converged += 1
+        print(f"  trial {trial}: killed, then converged ({converged}/{trial + 1})", flush=True)
     assert converged == trials
     print(f"killed provisions converged on the first re-run: {converged}/{trials}")
 
