@@ -101,6 +101,7 @@ def test_deploy_of_their_gradio_app_reaches_ready_and_says_it_is_public(emulator
     assert run.returncode == 0, run.stderr
     result = last_json(run.stdout)
     assert result["public"] is True
+    assert result["scales_to_zero"] is False and "scales to zero" not in run.stderr  # minReplicas 1 there
     assert run.stderr.count("The endpoint is public") == 1
     import urllib.request
 

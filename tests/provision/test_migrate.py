@@ -86,6 +86,8 @@ def test_after_migrate_provision_and_deploy_give_auth_openai_and_health(emulator
     assert deploy.returncode == 0, deploy.stderr
     endpoint = last_json(deploy.stdout)["endpoint"]
     assert last_json(deploy.stdout)["public"] is False
+    # Our template scales to zero: deploy says what that means for the first request.
+    assert last_json(deploy.stdout)["scales_to_zero"] is True and "first request after that waits" in deploy.stderr
     with urllib.request.urlopen(f"{endpoint}/health", timeout=30) as response:
         assert response.status == 200
     with pytest.raises(urllib.error.HTTPError) as denied:

@@ -183,6 +183,11 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
     if (note := record_endpoint(context.root, INFERENCE_CONFIG, endpoint)) is not None:
         reporter.log(note, "warning")
     reporter.log(f"Inference endpoint: {endpoint}  (ready {ready_seconds:.1f}s after the {action[:-2]})")
+    scale = (template or {}).get("scale") or {}  # what the bicep gives the app (else what it has)
+    if scale.get("minReplicas") == 0:
+        reporter.log("The app scales to zero when idle (minReplicas 0): no replica is billed then, and the first "
+                     "request after that waits for a cold start (minutes on a GPU). Set minReplicas to 1 to keep "
+                     "one warm.")
     if not api_key:
         reporter.log(PUBLIC_ENDPOINT, "warning")
     if api_key:
@@ -192,5 +197,5 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
     return {"endpoint": endpoint, "files_uploaded": synced.files_uploaded, "bytes_uploaded": synced.bytes_uploaded,
             "files_deleted": synced.files_deleted, "files_unchanged": synced.files_unchanged,
             "revision": revision, "action": action, "ready_seconds": round(ready_seconds, 2),
-            "public": api_key is None,
+            "public": api_key is None, "scales_to_zero": scale.get("minReplicas") == 0,
             "summary": f"Inference endpoint is ready: {endpoint}"}
