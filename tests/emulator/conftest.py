@@ -148,3 +148,11 @@ def wait_for(predicate: Any, timeout: float = 30, interval: float = 0.05) -> Any
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
         time.sleep(interval)
+
+
+@pytest.fixture(scope="module")
+def files(azure: Azure) -> Any:
+    """A storage account of its own for each test module that uses it: the Files tests' endpoint, key and CA."""
+    from tests.sync.files_endpoint import create_account
+
+    return create_account(azure.info)

@@ -8,21 +8,15 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.sync.files_endpoint import FilesEndpoint, create_account
+from tests.sync.files_endpoint import FilesEndpoint
 
 REPO = Path(__file__).resolve().parents[2]
 AZ = Path(os.environ.get("ACA_BENCH_AZ_VENV", REPO / ".cache" / "bench" / "az-venv")) / "bin" / "az"
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not AZ.exists(), reason=f"azure-cli not installed at {AZ}")]
-
-
-@pytest.fixture(scope="module")
-def files(azure: Any) -> FilesEndpoint:
-    return create_account(azure.info)
 
 
 def az(files: FilesEndpoint, tmp_path: Path, *args: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
@@ -15,14 +14,9 @@ from azure.storage.fileshare import (
     generate_file_sas,
 )
 
-from tests.sync.files_endpoint import FilesEndpoint, create_account
+from tests.sync.files_endpoint import FilesEndpoint
 
 KiB = 1024
-
-
-@pytest.fixture(scope="module")
-def files(azure: Any) -> FilesEndpoint:
-    return create_account(azure.info)
 
 
 @pytest.fixture

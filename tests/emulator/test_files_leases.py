@@ -13,11 +13,6 @@ from azure.storage.fileshare import ShareClient, ShareLeaseClient, ShareServiceC
 from tests.sync.files_endpoint import FilesEndpoint, create_account
 
 
-@pytest.fixture(scope="module")
-def files(azure: Any) -> FilesEndpoint:
-    return create_account(azure.info)
-
-
 @pytest.fixture
 def share(files: FilesEndpoint, request: pytest.FixtureRequest) -> ShareClient:
     name = "lease-" + request.node.name.replace("_", "-")[5:50].strip("-").lower()

@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.storage.fileshare import ContentSettings, NTFSAttributes, ShareClient
 
-from tests.sync.files_endpoint import FilesEndpoint, create_account
+from tests.sync.files_endpoint import FilesEndpoint
 
 SDDL = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;;0x1200a9;;;S-1-5-21-397955417-626881126-188441444-512)"
-
-
-@pytest.fixture(scope="module")
-def files(azure: Any) -> FilesEndpoint:
-    return create_account(azure.info)
 
 
 @pytest.fixture

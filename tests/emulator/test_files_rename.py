@@ -3,18 +3,11 @@ properties and children with it), and the service's answers when the destination
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.fileshare import ContentSettings, NTFSAttributes, ShareClient
 
-from tests.sync.files_endpoint import FilesEndpoint, create_account
-
-
-@pytest.fixture(scope="module")
-def files(azure: Any) -> FilesEndpoint:
-    return create_account(azure.info)
+from tests.sync.files_endpoint import FilesEndpoint
 
 
 @pytest.fixture

@@ -26,14 +26,9 @@ from azure.storage.fileshare import (
     generate_share_sas,
 )
 
-from tests.sync.files_endpoint import FilesEndpoint, create_account
+from tests.sync.files_endpoint import FilesEndpoint
 
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture(scope="module")
-def files(azure: Any) -> FilesEndpoint:
-    return create_account(azure.info)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import requests
@@ -21,13 +20,8 @@ from azure.storage.fileshare import (
     ShareServiceClient,
 )
 
-from tests.sync.files_endpoint import FilesEndpoint, create_account
+from tests.sync.files_endpoint import FilesEndpoint
 from tests.sync.signing import signed_headers
-
-
-@pytest.fixture(scope="module")
-def files(azure: Any) -> FilesEndpoint:
-    return create_account(azure.info)
 
 
 @pytest.fixture
