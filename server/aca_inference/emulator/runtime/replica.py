@@ -116,9 +116,9 @@ class Replica:
             await _terminate(run)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            # Bounded: a task stuck in a probe or a pipe must not hold up a DELETE (ARM would answer anyway).
+            await asyncio.wait(self._tasks, timeout=STOP_GRACE)
         for run in self.containers:
             run.running_state, run.details, run.ready = "Terminated", "Stopped", False
             run.console.close()
@@ -259,7 +259,8 @@ async def _terminate(run: ContainerRun) -> None:
     except TimeoutError:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), STOP_GRACE)
     # Whatever the app left in its group (e.g. a server it forked) ends with it.
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
