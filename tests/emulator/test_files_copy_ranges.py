@@ -14,6 +14,7 @@ from azure.storage.fileshare import (
     generate_file_sas,
 )
 
+from tests.emulator.files_shares import error_code, new_share
 from tests.sync.files_endpoint import FilesEndpoint
 
 KiB = 1024
@@ -21,15 +22,7 @@ KiB = 1024
 
 @pytest.fixture
 def share(files: FilesEndpoint, request: pytest.FixtureRequest) -> ShareClient:
-    name = "cp-" + request.node.name.replace("_", "-")[5:50].strip("-").lower()
-    client = ShareClient(files.account_url, name, credential=files.credential, connection_verify=files.ca_path,
-                         retry_total=0)
-    client.create_share()
-    return client
-
-
-def _code(error: HttpResponseError) -> str:
-    return str(getattr(error.error_code, "value", error.error_code))
+    return new_share(files, request, "cp")
 
 
 def _read_sas(files: FilesEndpoint, share: ShareClient, *path: str) -> str:
@@ -99,7 +92,7 @@ def test_copy_of_a_missing_source_answers_404(share: ShareClient) -> None:
     with pytest.raises(HttpResponseError) as raised:
         share.get_file_client("t.txt").start_copy_from_url(share.get_file_client("missing.txt").url)
     assert raised.value.status_code == 404
-    assert _code(raised.value) == "CannotVerifyCopySource"
+    assert error_code(raised.value) == "CannotVerifyCopySource"
 
 
 def test_aborting_a_finished_copy_answers_409_no_pending_copy(share: ShareClient) -> None:
@@ -107,7 +100,7 @@ def test_aborting_a_finished_copy_answers_409_no_pending_copy(share: ShareClient
     copy = share.get_file_client("d.txt").start_copy_from_url(share.get_file_client("s.txt").url)
     with pytest.raises(HttpResponseError) as raised:
         share.get_file_client("d.txt").abort_copy(copy["copy_id"])
-    assert (raised.value.status_code, _code(raised.value)) == (409, "NoPendingCopyOperation")
+    assert (raised.value.status_code, error_code(raised.value)) == (409, "NoPendingCopyOperation")
 
 
 def test_put_range_from_url_copies_the_source_range(files: FilesEndpoint, share: ShareClient) -> None:
@@ -128,7 +121,7 @@ def test_put_range_from_a_failing_source_reports_the_source_status(files: FilesE
     with pytest.raises(HttpResponseError) as raised:
         target.upload_range_from_url(source_url, offset=0, length=512, source_offset=0)
     headers = raised.value.response.headers
-    assert _code(raised.value) == "CannotVerifyCopySource"
+    assert error_code(raised.value) == "CannotVerifyCopySource"
     assert headers["x-ms-copy-source-status-code"] == "404"
     assert headers["x-ms-copy-source-error-code"] == "ResourceNotFound"
 

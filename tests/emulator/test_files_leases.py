@@ -10,16 +10,13 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.storage.fileshare import ShareClient, ShareLeaseClient, ShareServiceClient
 
+from tests.emulator.files_shares import new_share
 from tests.sync.files_endpoint import FilesEndpoint, create_account
 
 
 @pytest.fixture
 def share(files: FilesEndpoint, request: pytest.FixtureRequest) -> ShareClient:
-    name = "lease-" + request.node.name.replace("_", "-")[5:50].strip("-").lower()
-    client = ShareClient(files.account_url, name, credential=files.credential, connection_verify=files.ca_path,
-                         retry_total=0)
-    client.create_share()
-    return client
+    return new_share(files, request, "lease")
 
 
 def _refused(call: Any) -> tuple[int, str]:

@@ -10,6 +10,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.storage.fileshare import ContentSettings, NTFSAttributes, ShareClient
 
+from tests.emulator.files_shares import new_share
 from tests.sync.files_endpoint import FilesEndpoint
 
 SDDL = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;;0x1200a9;;;S-1-5-21-397955417-626881126-188441444-512)"
@@ -17,11 +18,7 @@ SDDL = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;;0x1200a9;;;S-1-5-21-397955417-626881126
 
 @pytest.fixture
 def share(files: FilesEndpoint, request: pytest.FixtureRequest) -> ShareClient:
-    name = "perm-" + request.node.name.replace("_", "-")[5:50].strip("-").lower()
-    client = ShareClient(files.account_url, name, credential=files.credential, connection_verify=files.ca_path,
-                         retry_total=0)
-    client.create_share()
-    return client
+    return new_share(files, request, "perm")
 
 
 def test_a_created_permission_reads_back_by_its_key(share: ShareClient) -> None:

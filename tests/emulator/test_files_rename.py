@@ -7,20 +7,13 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.storage.fileshare import ContentSettings, NTFSAttributes, ShareClient
 
+from tests.emulator.files_shares import error_code, new_share
 from tests.sync.files_endpoint import FilesEndpoint
 
 
 @pytest.fixture
 def share(files: FilesEndpoint, request: pytest.FixtureRequest) -> ShareClient:
-    name = "mv-" + request.node.name.replace("_", "-")[5:50].strip("-").lower()
-    client = ShareClient(files.account_url, name, credential=files.credential, connection_verify=files.ca_path,
-                         retry_total=0)
-    client.create_share()
-    return client
-
-
-def _code(error: HttpResponseError) -> str:
-    return str(getattr(error.error_code, "value", error.error_code))
+    return new_share(files, request, "mv")
 
 
 def test_renaming_a_file_moves_its_bytes_and_properties(files: FilesEndpoint, share: ShareClient) -> None:
@@ -52,7 +45,7 @@ def test_renaming_onto_an_existing_file_answers_409_unless_replace_is_asked(shar
     share.get_file_client("b.txt").upload_file(b"b")
     with pytest.raises(ResourceExistsError) as raised:
         share.get_file_client("a.txt").rename_file("b.txt")
-    assert _code(raised.value) == "ResourceAlreadyExists"
+    assert error_code(raised.value) == "ResourceAlreadyExists"
     share.get_file_client("a.txt").rename_file("b.txt", overwrite=True)
     assert share.get_file_client("b.txt").download_file().readall() == b"a"
     assert not share.get_file_client("a.txt").exists()
@@ -65,7 +58,7 @@ def test_replacing_a_read_only_file_needs_ignore_read_only(share: ShareClient) -
     locked.set_http_headers(ContentSettings(), file_attributes=NTFSAttributes(read_only=True))
     with pytest.raises(HttpResponseError) as raised:
         share.get_file_client("new.txt").rename_file("locked.txt", overwrite=True)
-    assert (raised.value.status_code, _code(raised.value)) == (409, "ReadOnlyAttribute")
+    assert (raised.value.status_code, error_code(raised.value)) == (409, "ReadOnlyAttribute")
     share.get_file_client("new.txt").rename_file("locked.txt", overwrite=True, ignore_read_only=True)
     assert share.get_file_client("locked.txt").download_file().readall() == b"new"
 
@@ -79,7 +72,7 @@ def test_renaming_into_a_missing_directory_answers_404_parent_not_found(share: S
     share.get_file_client("f.txt").upload_file(b"f")
     with pytest.raises(ResourceNotFoundError) as raised:
         share.get_file_client("f.txt").rename_file("nowhere/f.txt")
-    assert _code(raised.value) == "ParentNotFound"
+    assert error_code(raised.value) == "ParentNotFound"
 
 
 def test_a_directory_is_never_replaced(share: ShareClient) -> None:

@@ -20,17 +20,14 @@ from azure.storage.fileshare import (
     ShareServiceClient,
 )
 
+from tests.emulator.files_shares import new_share
 from tests.sync.files_endpoint import FilesEndpoint
 from tests.sync.signing import signed_headers
 
 
 @pytest.fixture
 def share(files: FilesEndpoint, request: pytest.FixtureRequest) -> ShareClient:
-    name = "pol-" + request.node.name.replace("_", "-")[5:50].strip("-").lower()
-    client = ShareClient(files.account_url, name, credential=files.credential, connection_verify=files.ca_path,
-                         retry_total=0)
-    client.create_share()
-    return client
+    return new_share(files, request, "pol")
 
 
 def test_share_access_policies_are_stored_and_read_back(share: ShareClient) -> None:
