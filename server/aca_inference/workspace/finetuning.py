@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .json_file import read_json_object
+from .naming import ResourceKind
 from .paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS
 from .problems import Problem, describe
 
@@ -26,6 +27,36 @@ class FinetuningDefaults:
     managed_environment: str | None = None
     environment_storage: str | None = None
     log_analytics_workspace: str | None = None
+
+
+@dataclass(frozen=True)
+class FinetuningName:
+    """One resource name the fine-tuning project holds: where it is written, the inference bicep's parameter
+    for the same resource, and its naming rule and ARM type."""
+
+    file: str
+    key: str
+    parameter: str
+    kind: ResourceKind
+    resource_type: str  # lower case
+
+
+# FinetuningDefaults field -> where it comes from (the config file wins over the parameters file).
+FINETUNING_NAMES: dict[str, FinetuningName] = {
+    "storage_account": FinetuningName(FINETUNING_CONFIG, "STORAGE_ACCOUNT_NAME", "storageAccountName",
+                                      ResourceKind.storage_account, "microsoft.storage/storageaccounts"),
+    "file_share": FinetuningName(FINETUNING_CONFIG, "FILE_SHARE_NAME", "fileShareName", ResourceKind.file_share,
+                                 "microsoft.storage/storageaccounts/fileservices/shares"),
+    "managed_environment": FinetuningName(FINETUNING_PARAMETERS, "parameters.acaEnvironmentName.value",
+                                          "acaEnvironmentName", ResourceKind.managed_environment,
+                                          "microsoft.app/managedenvironments"),
+    "environment_storage": FinetuningName(FINETUNING_PARAMETERS, "parameters.acaEnvironmentStorageName.value",
+                                          "acaEnvironmentStorageName", ResourceKind.environment_storage,
+                                          "microsoft.app/managedenvironments/storages"),
+    "log_analytics_workspace": FinetuningName(FINETUNING_PARAMETERS, "parameters.acaLogAnalyticsName.value",
+                                              "acaLogAnalyticsName", ResourceKind.log_analytics_workspace,
+                                              "microsoft.operationalinsights/workspaces"),
+}
 
 
 def _string(raw: dict[str, Any], key: str, display: str, path: str, problems: list[Problem]) -> str | None:

@@ -6,27 +6,13 @@ from pathlib import Path
 
 from ..errors import InputError
 from .bicep import BicepError
-from .finetuning import read_finetuning
+from .finetuning import FINETUNING_NAMES, read_finetuning
 from .inference_config import check_config
 from .json_file import read_json_object
-from .naming import ResourceKind, check_name
+from .naming import check_name
 from .paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFERENCE_BICEP, INFERENCE_CONFIG, INFERENCE_PARAMETERS
 from .problems import Problem, WorkspaceInvalid, describe
 from .template import NAMES_ONLY, evaluate, load_template
-
-_FINETUNING_NAMES: tuple[tuple[str, ResourceKind, str, str], ...] = (
-    ("storage_account", ResourceKind.storage_account, FINETUNING_CONFIG, "STORAGE_ACCOUNT_NAME"),
-    ("file_share", ResourceKind.file_share, FINETUNING_CONFIG, "FILE_SHARE_NAME"),
-    ("managed_environment", ResourceKind.managed_environment, FINETUNING_PARAMETERS,
-     "parameters.acaEnvironmentName.value"),
-    ("environment_storage", ResourceKind.environment_storage, FINETUNING_PARAMETERS,
-     "parameters.acaEnvironmentStorageName.value"),
-    ("log_analytics_workspace", ResourceKind.log_analytics_workspace, FINETUNING_PARAMETERS,
-     "parameters.acaLogAnalyticsName.value"),
-)
-
-
-_PARAMETER_OF = {"storage_account": "storageAccountName", "file_share": "fileShareName"}
 
 
 def _template_problems(root: Path) -> list[Problem]:
@@ -48,12 +34,13 @@ def _finetuning_problems(root: Path) -> list[Problem]:
         return exc.problems
     config = read_json_object(root / FINETUNING_CONFIG, FINETUNING_CONFIG) if (root / FINETUNING_CONFIG).exists() \
         else {}
-    for attribute, kind, file, key in _FINETUNING_NAMES:
+    for attribute, source in FINETUNING_NAMES.items():
         value = getattr(defaults, attribute)
-        if not isinstance(value, str) or (rule := check_name(kind, value)) is None:
+        if not isinstance(value, str) or (rule := check_name(source.kind, value)) is None:
             continue
+        file, key = source.file, source.key
         if file == FINETUNING_CONFIG and config.get(key) != value:  # it came from the parameters file
-            file, key = FINETUNING_PARAMETERS, f"parameters.{_PARAMETER_OF[attribute]}.value"
+            file, key = FINETUNING_PARAMETERS, f"parameters.{source.parameter}.value"
         problems.append(Problem(file, key, rule, describe(value)))
     return problems
 

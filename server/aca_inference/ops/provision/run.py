@@ -16,7 +16,7 @@ from ...azure.errors import azure_error
 from ...azure.session import open_session
 from ...errors import Cancelled, InputError, UserFacingError
 from ...workspace.bicep import Deployment
-from ...workspace.finetuning import read_finetuning
+from ...workspace.finetuning import FINETUNING_NAMES, read_finetuning
 from ...workspace.inference_config import CONFIG_KEYS, check_config, update_config
 from ...workspace.json_file import read_json_object
 from ...workspace.paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFERENCE_CONFIG
@@ -27,7 +27,7 @@ from .costs import GpuCost, gpu_cost
 from .execute import PlanRunner
 from .plan import PlannedResource, decide, wait_until_settled
 from .scope import Scope, ScopeRequest, choose_scope
-from .shared import SOURCES, SharedResources, parameter_defaults, shared_resources
+from .shared import SharedResources, parameter_defaults, shared_resources
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _check_shared_storage(planned: list[PlannedResource], shared: SharedResource
         found = ((item.current.get("properties") or {}).get("azureFile") or {})
         for key, attribute in (("accountName", "storage_account"), ("shareName", "file_share")):
             if isinstance(wanted.get(key), str) and str(found.get(key, "")).lower() != wanted[key].lower():
-                file, field = SOURCES[attribute]
+                file, field = FINETUNING_NAMES[attribute].file, FINETUNING_NAMES[attribute].key
                 raise InputError(
                     f"{file}: {field} names '{wanted[key]}', but the fine-tuning environment storage "
                     f"'{resource.short_name}' mounts {key} '{found.get(key)}'. Correct {field} in {file} (or "

@@ -11,26 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...workspace.bicep import EvaluatedResource
-from ...workspace.finetuning import FinetuningDefaults
+from ...workspace.finetuning import FINETUNING_NAMES, FinetuningDefaults
 from ...workspace.naming import default_names
-from ...workspace.paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS
-
-# parameter of the AI Toolkit inference bicep -> (fine-tuning default field, ARM type of what it names)
-NAME_PARAMETERS: dict[str, tuple[str, str]] = {
-    "storageAccountName": ("storage_account", "microsoft.storage/storageaccounts"),
-    "fileShareName": ("file_share", "microsoft.storage/storageaccounts/fileservices/shares"),
-    "acaEnvironmentName": ("managed_environment", "microsoft.app/managedenvironments"),
-    "acaEnvironmentStorageName": ("environment_storage", "microsoft.app/managedenvironments/storages"),
-    "acaLogAnalyticsName": ("log_analytics_workspace", "microsoft.operationalinsights/workspaces"),
-}
-# Where each name comes from, for messages: FinetuningDefaults field -> (file, key)
-SOURCES: dict[str, tuple[str, str]] = {
-    "storage_account": (FINETUNING_CONFIG, "STORAGE_ACCOUNT_NAME"),
-    "file_share": (FINETUNING_CONFIG, "FILE_SHARE_NAME"),
-    "managed_environment": (FINETUNING_PARAMETERS, "parameters.acaEnvironmentName.value"),
-    "environment_storage": (FINETUNING_PARAMETERS, "parameters.acaEnvironmentStorageName.value"),
-    "log_analytics_workspace": (FINETUNING_PARAMETERS, "parameters.acaLogAnalyticsName.value"),
-}
 
 
 @dataclass
@@ -60,9 +42,9 @@ def shared_resources(finetuning: FinetuningDefaults, present: bool, resource_gro
         return SharedResources()
     defaults = default_names(resource_group_id)
     names: dict[tuple[str, str], str] = {}
-    for _, (attribute, resource_type) in NAME_PARAMETERS.items():
+    for attribute, source in FINETUNING_NAMES.items():
         name = getattr(finetuning, attribute) or getattr(defaults, attribute)
-        names[(resource_type, name.lower())] = attribute
+        names[(source.resource_type, name.lower())] = attribute
     return SharedResources(names)
 
 
@@ -72,10 +54,10 @@ def parameter_defaults(finetuning: FinetuningDefaults, same_place: bool) -> dict
     if not same_place:
         return {}
     values: dict[str, Any] = {}
-    for parameter, (attribute, _) in NAME_PARAMETERS.items():
+    for attribute, source in FINETUNING_NAMES.items():
         value = getattr(finetuning, attribute)
         if value:
-            values[parameter] = value
+            values[source.parameter] = value
     if finetuning.location:
         values["location"] = finetuning.location
     return values
