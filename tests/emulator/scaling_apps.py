@@ -61,3 +61,10 @@ def ask(fqdn: str, path: str = "/", timeout: float = 30) -> dict[str, Any]:
 def replica_names(azure: Azure, group: str, app: str, revision: str) -> list[str]:
     listed = azure.apps().container_apps_revision_replicas.list_replicas(group, app, revision)
     return [replica.name for replica in listed.value]
+
+
+def ready_replica_names(azure: Azure, group: str, app: str, revision: str) -> list[str]:
+    """The replicas whose every container is ready (what the ingress balances across)."""
+    listed = azure.apps().container_apps_revision_replicas.list_replicas(group, app, revision)
+    return [replica.name for replica in listed.value
+            if replica.containers and all(container.ready for container in replica.containers)]

@@ -24,7 +24,7 @@ from aca_inference.emulator.testing import running_emulator
 from tests.conftest import cli_run, last_json
 
 from .conftest import Azure, wait_for
-from .scaling_apps import ask, replica_names, scaled_app_body
+from .scaling_apps import ask, ready_replica_names, replica_names, scaled_app_body
 
 pytestmark = pytest.mark.slow
 TIME_SCALE = 0.002  # ACA's 300 s cooldown -> 0.6 s; 30 s polling -> 0.06 s
@@ -88,9 +88,8 @@ def test_replicas_each_serve_from_their_own_process_and_log_with_requests_balanc
         azure: Azure, place: dict[str, str], pair_app: Any) -> None:
     group, app = place["group"], pair_app
     revision = app.latest_revision_name
-    names = wait_for(lambda: len(n := replica_names(azure, group, "pair", revision)) == 2 and n, timeout=30)
-    wait_for(lambda: azure.apps().container_apps_revisions.get_revision(group, "pair", revision).replicas == 2)
-    time.sleep(0.5)  # both ready (the revision is Running as soon as one is)
+    # Both ready (the revision is Running as soon as one is): only then does the ingress balance over two.
+    names = wait_for(lambda: len(n := ready_replica_names(azure, group, "pair", revision)) == 2 and n, timeout=60)
     counts = Counter(ask(app.configuration.ingress.fqdn)["replica"] for _ in range(20))
     assert counts == Counter({names[0]: 10, names[1]: 10})
     for name in names:
