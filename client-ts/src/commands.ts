@@ -9,6 +9,7 @@ import type { Daemon } from './server';
 export const PALETTE_COMMANDS: Readonly<Record<string, string>> = {
   'acaInference.provision': 'provision',
   'acaInference.deploy': 'deploy',
+  'acaInference.rollback': 'rollback',
   'acaInference.showLogs': 'logs',
   'acaInference.showStatus': 'status',
   'acaInference.deleteApp': 'delete',

@@ -14,9 +14,13 @@ param defaultCommands array = [
   'python3 start.py'
 ]
 
-@description('Most GPU nodes of the workload profile (its maximumCount), and the default for maxReplicas.')
+@description('The folder of the share (under /mount) holding the app. The container starts through the release launcher (/mount/.aca-inference/launch.py): each deploy is an immutable release, copied to local disk at start, and paths under /mount/<appFolder> in defaultCommands point at that copy.')
+@minLength(1)
+param appFolder string = 'inference'
+
+@description('Most GPU nodes of the workload profile (its maximumCount). 2 lets a deploy start the new release beside the serving one and switch traffic when it is ready (zero downtime; the second node is billed only while both run). 1 makes deploys restart in place (the endpoint is down during the cold start).')
 @minValue(1)
-param maximumInstanceCount int = 1
+param maximumInstanceCount int = 2
 
 @description('Azure region of every resource. Default: the resource group\'s region.')
 param location string = resourceGroup().location
@@ -78,9 +82,9 @@ param targetPort int = 7860
 @minValue(0)
 param minReplicas int = 0
 
-@description('Most replicas. Default: maximumInstanceCount.')
+@description('Most replicas of one revision. Keep it below maximumInstanceCount so a new release can start beside the serving one.')
 @minValue(1)
-param maxReplicas int = maximumInstanceCount
+param maxReplicas int = 1
 
 @description('Extra environment variables for the container: an array of {name, value}.')
 param environmentVariables array = []
@@ -192,7 +196,9 @@ resource containerApp 'Microsoft.App/containerApps@2026-07-01' = {
     environmentId: environment.id
     workloadProfileName: workloadProfileName
     configuration: {
-      activeRevisionsMode: 'Single'
+      // Multiple: a deploy runs the new release as a revision beside the serving one, with 0 % of the traffic,
+      // and moves the traffic in one step once the new revision answers (the old one is then deactivated).
+      activeRevisionsMode: 'Multiple'
       ingress: {
         external: true
         targetPort: targetPort
@@ -211,7 +217,12 @@ resource containerApp 'Microsoft.App/containerApps@2026-07-01' = {
         {
           name: containerName
           image: containerImage
+          // The launcher runs the release named by INFERENCE_RELEASE (deploy sets it on each new revision) from
+          // local disk; without it, the app folder on the share. Then: /bin/bash -c '<defaultCommands>'.
           command: [
+            'python3'
+            '${mountPath}/.aca-inference/launch.py'
+            '${mountPath}/${appFolder}'
             '/bin/bash'
             '-c'
           ]

@@ -21,7 +21,7 @@ from .parser import build_parser
 from .reporter import CliReporter
 
 # Commands that change the workspace's files, the share or the app: one at a time per workspace.
-CHANGING_COMMANDS = frozenset({"provision", "up", "deploy", "delete"})
+CHANGING_COMMANDS = frozenset({"provision", "up", "deploy", "rollback", "delete"})
 
 
 def _check_workspace(args: argparse.Namespace) -> Path | None:

@@ -21,6 +21,10 @@ def _context(args: argparse.Namespace, reporter: CliReporter) -> OperationContex
         context.readiness_timeout = args.timeout
     if getattr(args, "include", None):
         context.deploy_include = tuple(args.include)
+    if getattr(args, "drain_seconds", None) is not None:
+        context.drain_seconds = args.drain_seconds
+    if getattr(args, "keep_releases", None) is not None:
+        context.keep_releases = args.keep_releases
     context.seed_demo_model = bool(getattr(args, "demo_model", False))
     return context
 
@@ -54,6 +58,12 @@ async def _deploy(args: argparse.Namespace, reporter: CliReporter) -> dict[str, 
     from ..ops.deploy import deploy
 
     return await deploy(_context(args, reporter))
+
+
+async def _rollback(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
+    from ..ops.deploy.rollback import rollback
+
+    return await rollback(_context(args, reporter), to=args.to)
 
 
 async def _up(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
@@ -112,6 +122,7 @@ COMMANDS: dict[str, Handler] = {
     "provision": _provision,
     "up": _up,
     "deploy": _deploy,
+    "rollback": _rollback,
     "logs": _logs,
     "status": _status,
     "delete": _delete,

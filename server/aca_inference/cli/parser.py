@@ -29,6 +29,35 @@ def _count(text: str) -> int:
     return value
 
 
+def _non_negative_seconds(text: str) -> float:
+    """--drain-seconds: zero or more seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds (e.g. 20)") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be zero or more seconds (e.g. 20)")
+    return value
+
+
+def _releases(text: str) -> int:
+    """--keep-releases: one or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of releases (e.g. 3)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' must be at least 1 (the serving release is always kept)")
+    return value
+
+
+def _switch_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=_seconds, default=None, help="seconds to wait for the endpoint (default 900)")
+    parser.add_argument("--drain-seconds", type=_non_negative_seconds, default=None,
+                        help="seconds the previous revision keeps serving after the traffic moved, before it is "
+                             "deactivated (default 20)")
+
+
 def _common(parser: argparse.ArgumentParser, *, target: bool = True) -> None:
     parser.add_argument("--workspace", type=Path, default=Path("."), help="workspace folder (default: current folder)")
     if target:
@@ -40,7 +69,9 @@ def _common(parser: argparse.ArgumentParser, *, target: bool = True) -> None:
 
 
 def _deploy_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=_seconds, default=None, help="seconds to wait for the endpoint (default 900)")
+    _switch_flags(parser)
+    parser.add_argument("--keep-releases", type=_releases, default=None,
+                        help="releases kept on the share for rollback (default 3; one a revision uses is always kept)")
     parser.add_argument("--include", action="append", default=None, metavar="FOLDER",
                         help="workspace folder to sync to the share (repeatable; default: inference)")
     parser.add_argument("--demo-model", action="store_true",
@@ -78,9 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preview", action="store_true", help="list every file change and change nothing")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
-    p = sub.add_parser("deploy", help="sync the code to the share, restart the app, wait until it answers")
+    p = sub.add_parser("deploy", help="publish the code as a release, start it beside the serving one, switch the "
+                                      "traffic once it answers (or restart, when the app cannot run two)")
     _common(p)
     _deploy_flags(p)
+
+    p = sub.add_parser("rollback", help="bring an earlier release back (ready first, then the traffic)")
+    _common(p)
+    p.add_argument("--to", default=None, metavar="RELEASE", help="release id (`status` lists them); default: the "
+                                                                 "release before the serving one")
+    _switch_flags(p)
 
     p = sub.add_parser("logs", help="the app's console log")
     _common(p)

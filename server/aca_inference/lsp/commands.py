@@ -47,7 +47,7 @@ def _token_provider(server: AcaInferenceServer) -> Callable[[list[str]], Awaitab
     return provide
 
 
-CHANGING = {"provision", "deploy", "delete", "migrate"}  # one at a time per workspace, with the CLI too
+CHANGING = {"provision", "deploy", "rollback", "delete", "migrate"}  # one at a time per workspace, with the CLI too
 
 
 async def _run(server: AcaInferenceServer, operation: Operation, name: str = "") -> dict[str, Any]:
@@ -66,6 +66,7 @@ async def _run(server: AcaInferenceServer, operation: Operation, name: str = "")
                                   emulator_data_dir=settings.emulator_data_dir,
                                   token_provider=_token_provider(server)),
             readiness_timeout=settings.readiness_timeout,
+            drain_seconds=settings.drain_seconds, keep_releases=settings.keep_releases,
             # Offline in VS Code there is no fine-tuning job: give the local app the demo model to serve.
             seed_demo_model=settings.target == "local")
         with contextlib.ExitStack() as stack:
@@ -116,6 +117,12 @@ async def _deploy(context: OperationContext) -> dict[str, Any]:
     return await deploy(context)
 
 
+async def _rollback(context: OperationContext) -> dict[str, Any]:
+    from ..ops.deploy.rollback import rollback
+
+    return await rollback(context)
+
+
 async def _logs(context: OperationContext) -> dict[str, Any]:
     from ..ops.logs import show_logs
 
@@ -145,6 +152,7 @@ OPERATIONS: dict[str, Operation] = {
     "provision": _provision,
     "preview": _preview,
     "deploy": _deploy,
+    "rollback": _rollback,
     "logs": _logs,
     "status": _status,
     "delete": _delete,

@@ -18,6 +18,8 @@ class DaemonSettings:
     emulator_data_dir: Path | None = None
     readiness_timeout: float = 900.0
     log_level: str = "info"
+    drain_seconds: float = 20.0
+    keep_releases: int = 3
 
 
 async def read_settings(server: LanguageServer) -> DaemonSettings:
@@ -31,6 +33,8 @@ async def read_settings(server: LanguageServer) -> DaemonSettings:
     deploy = section.get("deploy") or {}
     data_dir = emulator.get("dataDir") if isinstance(emulator, dict) else None
     timeout = deploy.get("readinessTimeoutSeconds") if isinstance(deploy, dict) else None
+    drain = deploy.get("drainSeconds") if isinstance(deploy, dict) else None
+    keep = deploy.get("keepReleases") if isinstance(deploy, dict) else None
     target = section.get("target")
     log_level = section.get("logLevel")
     return DaemonSettings(
@@ -38,4 +42,6 @@ async def read_settings(server: LanguageServer) -> DaemonSettings:
         emulator_data_dir=Path(data_dir).expanduser() if data_dir else None,
         readiness_timeout=float(timeout) if isinstance(timeout, int | float) and timeout > 0 else 900.0,
         log_level=log_level if log_level in ("debug", "info", "warning", "error") else "info",
+        drain_seconds=float(drain) if isinstance(drain, int | float) and drain >= 0 else 20.0,
+        keep_releases=int(keep) if isinstance(keep, int) and keep >= 1 else 3,
     )

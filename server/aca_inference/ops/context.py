@@ -31,3 +31,7 @@ class OperationContext:
     deploy_include: tuple[str, ...] = ("inference",)
     # Offline demo: put the tiny demo model on the share first when it has no model cache.
     seed_demo_model: bool = False
+    # Releases: seconds the previous revision keeps serving requests already sent to it after the traffic moved
+    # (ACA's ingress takes a few seconds to apply a traffic change everywhere), and releases kept on the share.
+    drain_seconds: float = 20.0
+    keep_releases: int = 3

@@ -9,11 +9,47 @@ from __future__ import annotations
 from typing import Any
 
 from ..azure.endpoints import app_url, portal_link
-from ..azure.session import open_session
+from ..azure.session import AzureSession, open_session
 from ..workspace.app_contract import API_KEY_SECRET
+from ..workspace.paths import INFERENCE_CONFIG
 from .app_target import app_ref, read_app
 from .context import OperationContext
-from .deploy.app_state import app_secrets, revision_state, wire
+from .deploy.app_state import AppRef, account_key, app_secrets, revision_state, wire
+from .deploy.revisions import release_of, runs_launcher
+
+
+async def _releases(context: OperationContext, session: AzureSession, ref: AppRef,
+                    revisions: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The releases kept on the share, newest last, each with the revisions that run it."""
+    from ..sync.releases import list_releases
+    from ..workspace.inference_config import load_config
+
+    config = load_config(context.root, INFERENCE_CONFIG, required_keys=("STORAGE_ACCOUNT_NAME", "FILE_SHARE_NAME"))
+    key = await account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
+    catalog = await list_releases(session.share(str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME)))
+    by_release: dict[str, list[dict[str, Any]]] = {}
+    for revision in revisions:
+        rp = revision.get("properties") or {}
+        if (release := release_of(rp.get("template"))) is not None:
+            by_release.setdefault(release, []).append(revision)
+    rows = []
+    for manifest in catalog.releases:
+        running = by_release.get(manifest.id, [])
+        rows.append({"id": manifest.id, "created": manifest.created, "files": len(manifest.files),
+                     "bytes": manifest.size, "folders": manifest.folders,
+                     "serving": any(int((r.get("properties") or {}).get("trafficWeight") or 0) > 0 for r in running),
+                     "revisions": [r.get("name") for r in running],
+                     "active": any((r.get("properties") or {}).get("active") for r in running)})
+    return rows
+
+
+def _log_releases(reporter: Any, releases: list[dict[str, Any]]) -> None:
+    reporter.log(f"  releases on the share ({len(releases)}, newest last; * serves):")
+    for row in releases:
+        where = (f"revision {', '.join(row['revisions'])}" + (" (active)" if row["active"] else " (inactive)")
+                 if row["revisions"] else "no revision")
+        reporter.log(f"  {'*' if row['serving'] else ' '} {row['id']}: {row['files']} files, "
+                     f"{row['bytes'] / 1e6:.1f} MB, {where}")
 
 
 async def show_status(context: OperationContext, *, show_api_key: bool = False) -> dict[str, Any]:
@@ -36,6 +72,8 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
                          "replicas": [{"name": r.name, "running_state": r.running_state, "ready": r.ready,
                                        "restart_count": r.restart_count} for r in (state.replicas if state else [])]})
         api_key = (await app_secrets(session, ref)).get(API_KEY_SECRET) if show_api_key else None
+        releases = await _releases(context, session, ref, revisions) if runs_launcher(properties.get("template")) \
+            else None
     endpoint = app_url(fqdn) if fqdn else None
     reporter.log(f"Container app {ref.name} ({properties.get('provisioningState')}, "
                  f"{properties.get('runningStatus') or properties.get('runningState') or 'unknown'})")
@@ -52,6 +90,8 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
         for replica in row["replicas"]:
             reporter.log(f"    replica {replica['name']}: {replica['running_state']}, ready={replica['ready']}, "
                          f"restarts={replica['restart_count']}")
+    if releases is not None:
+        _log_releases(reporter, releases)
     healthy = any(r["active"] and str(r["health_state"]).lower() == "healthy" for r in rows)
     active = [r for r in rows if r["active"]]
     scaled_to_zero = bool(active) and all(str(r["running_state"]) == "ScaledToZero" for r in active)
@@ -66,4 +106,6 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
         summary = api_key or "(the app has no API key: endpoint auth is off)"
     return {"app": ref.name, "endpoint": endpoint, "provisioning_state": properties.get("provisioningState"),
             "healthy": healthy, "scaled_to_zero": scaled_to_zero, "revisions": rows, "summary": summary,
+            "releases": releases,
+            "serving_release": next((r["id"] for r in releases or [] if r["serving"]), None),
             **({"api_key": api_key} if show_api_key else {})}

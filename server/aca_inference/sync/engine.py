@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 import anyio
 
 from ..errors import Cancelled, InputError, OperationFailed
-from .hash_cache import LocalHashCache, sha256_of
+from .hash_cache import LocalHashCache, hash_files
 from .manifest import MANIFEST_DIRECTORY, MANIFEST_PATH, ManifestEntry, ShareManifest, read_manifest, write_manifest
 from .progress import ProgressCallback, TransferProgress
-from .selection import PROTECTED_FOLDERS, LocalFile, scan, unreadable_error
+from .selection import PROTECTED_FOLDERS, LocalFile, scan
 from .transfer import FileChangedError, ShareWriter, SyncStopped
 
 DEFAULT_CONCURRENCY = 16
@@ -60,7 +60,7 @@ class _Plan:
     deletes: list[str] = field(default_factory=list)
 
 
-def _describe(error: BaseException) -> str:
+def describe_failure(error: BaseException) -> str:
     from azure.core.exceptions import HttpResponseError, IncompleteReadError, ServiceRequestError, ServiceResponseError
 
     if isinstance(error, ServiceRequestError | ServiceResponseError | IncompleteReadError):
@@ -78,27 +78,6 @@ def _protected(path: str) -> bool:
     return path.split("/", 1)[0] in PROTECTED_FOLDERS
 
 
-async def _hash_files(root: Path, files: list[LocalFile]) -> dict[str, str]:
-    hashes: dict[str, str] = {}
-    unreadable: dict[str, str] = {}
-    limiter = anyio.CapacityLimiter(2)
-
-    async def one(file: LocalFile) -> None:
-        try:
-            hashes[file.path] = await anyio.to_thread.run_sync(sha256_of, root / file.path, limiter=limiter)
-        except FileNotFoundError:
-            pass  # gone since the scan: the upload reports it
-        except OSError as error:  # unreadable since the scan: stop before anything is written
-            unreadable[file.path] = error.strerror or type(error).__name__
-
-    async with anyio.create_task_group() as group:
-        for file in files:
-            group.start_soon(one, file)
-    if unreadable:
-        raise unreadable_error(root, unreadable)
-    return hashes
-
-
 async def _plan(root: Path, files: list[LocalFile], manifest: ShareManifest, cache: LocalHashCache,
                 keep: set[str]) -> _Plan:
     plan = _Plan()
@@ -114,7 +93,7 @@ async def _plan(root: Path, files: list[LocalFile], manifest: ShareManifest, cac
             plan.unchanged[file.path] = entry
         else:
             plan.uploads.append(_Upload(file, sha))
-    hashes = await _hash_files(root, to_hash)
+    hashes = await hash_files(root, to_hash)
     for file in to_hash:
         sha = hashes.get(file.path)
         if sha is not None:
@@ -189,7 +168,7 @@ def share_missing(account: str, share: str) -> InputError:
                       "in infra/inference.config.json.")
 
 
-def _share_error(share: Any, error: BaseException) -> OperationFailed | InputError:
+def share_error(share: Any, error: BaseException) -> OperationFailed | InputError:
     from azure.core.exceptions import (
         ClientAuthenticationError,
         ResourceNotFoundError,
@@ -202,14 +181,14 @@ def _share_error(share: Any, error: BaseException) -> OperationFailed | InputErr
     if isinstance(error, ResourceNotFoundError):
         return share_missing(account, name)
     if isinstance(error, ClientAuthenticationError):
-        return OperationFailed(f"Storage account '{account}' refused the request ({_describe(error)}): the account key "
+        return OperationFailed(f"Storage account '{account}' refused the request ({describe_failure(error)}): the account key "
                                "is not valid for it. Check STORAGE_ACCOUNT_NAME in infra/inference.config.json.")
     if isinstance(error, ServiceRequestError | ServiceResponseError):
         host = urlsplit(getattr(share, "url", "") or "").netloc or "the storage account"
         return OperationFailed(f"The connection to {host} failed while reading the deploy manifest of share "
                                f"'{name}' ({type(error).__name__}), even after retries. Check the network and run "
                                "deploy again.")
-    return OperationFailed(f"Reading the deploy manifest of share '{name}' failed: {_describe(error)}.")
+    return OperationFailed(f"Reading the deploy manifest of share '{name}' failed: {describe_failure(error)}.")
 
 
 async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[str, ...] | None = None,
@@ -233,7 +212,7 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
     try:
         load = await read_manifest(share, **writer.options)
     except Exception as error:
-        raise _share_error(share, error) from None
+        raise share_error(share, error) from None
     result.first_sync = not load.found
     previous = load.manifest
     plan = await _plan(root, files, previous, cache, set(selection.skipped))
@@ -265,7 +244,7 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
         raise Cancelled("Deploy cancelled before anything was uploaded.") from None
     except Exception as error:
         raise OperationFailed(f"Writing the deploy manifest to share '{getattr(share, 'share_name', '?')}' failed "
-                              f"({_describe(error)}); nothing was uploaded. Run deploy again.") from None
+                              f"({describe_failure(error)}); nothing was uploaded. Run deploy again.") from None
 
     deleted: set[str] = set()
     failures: list[str] = []
@@ -291,7 +270,7 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
     result.requests_sent = writer.requests
     result.seconds = time.monotonic() - started
     if record_error is not None:
-        failures.append(f"recording the result in {MANIFEST_PATH} ({_describe(record_error)})")
+        failures.append(f"recording the result in {MANIFEST_PATH} ({describe_failure(record_error)})")
     if failures:
         shown = "; ".join(failures[:5]) + (f"; and {len(failures) - 5} more" if len(failures) > 5 else "")
         # A re-run cannot fix a file that cannot be read: then the fix is the file's permissions.
@@ -318,7 +297,7 @@ async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, d
         except SyncStopped:
             pass
         except Exception as error:  # noqa: BLE001 - recorded, reported together, the others go on
-            failures.append(f"removing {path} ({_describe(error)})")
+            failures.append(f"removing {path} ({describe_failure(error)})")
 
     async with anyio.create_task_group() as group:
         for path in plan.deletes:
@@ -351,7 +330,7 @@ async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, d
         except SyncStopped:
             pass
         except Exception as error:  # noqa: BLE001 - its files fail (and say so) after one more try
-            failures.append(f"creating folder {directory} ({_describe(error)})")
+            failures.append(f"creating folder {directory} ({describe_failure(error)})")
         finally:
             ready[directory].set()
 
@@ -364,7 +343,7 @@ async def _transfer(writer: ShareWriter, plan: _Plan, previous: ShareManifest, d
             pass
         except Exception as error:  # noqa: BLE001
             item.state = "failed"
-            failures.append(f"{item.file.path} ({_describe(error)})")
+            failures.append(f"{item.file.path} ({describe_failure(error)})")
 
     async with anyio.create_task_group() as group:
         for directory in ready:

@@ -12,7 +12,9 @@ import os
 import time
 from pathlib import Path
 
-from .selection import LocalFile
+import anyio
+
+from .selection import LocalFile, unreadable_error
 
 _RACY_NS = 2_000_000_000
 _FORMAT = 1
@@ -67,3 +69,26 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(4 * 1024 * 1024):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+async def hash_files(root: Path, files: list[LocalFile]) -> dict[str, str]:
+    """sha256 of each file, two at a time in threads; a file gone since the scan is left out, an unreadable one
+    stops everything (InputError naming them all)."""
+    hashes: dict[str, str] = {}
+    unreadable: dict[str, str] = {}
+    limiter = anyio.CapacityLimiter(2)
+
+    async def one(file: LocalFile) -> None:
+        try:
+            hashes[file.path] = await anyio.to_thread.run_sync(sha256_of, root / file.path, limiter=limiter)
+        except FileNotFoundError:
+            pass  # gone since the scan: the upload reports it
+        except OSError as error:  # unreadable since the scan: stop before anything is written
+            unreadable[file.path] = error.strerror or type(error).__name__
+
+    async with anyio.create_task_group() as group:
+        for file in files:
+            group.start_soon(one, file)
+    if unreadable:
+        raise unreadable_error(root, unreadable)
+    return hashes

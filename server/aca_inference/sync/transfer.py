@@ -91,21 +91,25 @@ class ShareWriter:
         for depth in range(1, len(parts) + 1):
             await self.create_directory("/".join(parts[:depth]))
 
-    async def upload(self, file: LocalFile, on_started: Callable[[], None], known_sha: str | None = None) -> str:
-        """Upload one file; returns its sha256 (of the bytes sent). Retries once after creating missing parents."""
+    async def upload(self, file: LocalFile, on_started: Callable[[], None], known_sha: str | None = None,
+                     to: str | None = None) -> str:
+        """Upload one file (to its own path on the share, or to `to`); returns its sha256 (of the bytes sent).
+        Retries once after creating missing parents."""
         from azure.core.exceptions import ResourceNotFoundError
 
+        target = to or file.path
         try:
-            return await self._upload(file, on_started, known_sha)
+            return await self._upload(file, on_started, known_sha, target)
         except ResourceNotFoundError as error:
             if getattr(error, "error_code", None) != "ParentNotFound":
                 raise
-        await self.create_parents(file.path)  # a folder removed behind our back: make it again
-        return await self._upload(file, on_started, known_sha)
+        await self.create_parents(target)  # a folder removed behind our back: make it again
+        return await self._upload(file, on_started, known_sha, target)
 
-    async def _upload(self, file: LocalFile, on_started: Callable[[], None], known_sha: str | None) -> str:
+    async def _upload(self, file: LocalFile, on_started: Callable[[], None], known_sha: str | None,
+                      target: str) -> str:
         path = self.root / file.path
-        client = self.share.get_file_client(file.path)
+        client = self.share.get_file_client(target)
         if file.size <= RANGE_BYTES:
             async with self.limiter:
                 self._check_stop()

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ...azure.errors import azure_error, is_not_found
 from ...azure.session import AzureSession
+from ...errors import InputError
+from ...workspace.paths import INFERENCE_CONFIG
 
 
 def wire(model: Any) -> dict[str, Any]:
@@ -81,3 +84,14 @@ async def revision_state(session: AzureSession, ref: AppRef, revision: str) -> R
             ready=all(bool(c.get("ready")) for c in containers) if containers else False))
     return RevisionState(name=revision, running_state=str(properties.get("runningState", "")),
                          health_state=str(properties.get("healthState", "")), replicas=replicas)
+
+
+async def account_key(session: AzureSession, subscription: str, group: str, account: str) -> str:
+    try:
+        keys = wire(await session.storage(subscription).storage_accounts.list_keys(group, account))
+    except Exception as error:
+        if is_not_found(error):
+            raise InputError(f"{INFERENCE_CONFIG}: STORAGE_ACCOUNT_NAME: storage account '{account}' was not found in "
+                             f"resource group '{group}'; run provision or correct the value.") from None
+        raise azure_error(error, f"reading the keys of storage account {account}") from None
+    return str(keys["keys"][0]["value"])

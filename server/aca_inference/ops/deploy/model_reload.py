@@ -89,3 +89,21 @@ async def reload_instead_of_restart(session: AzureSession, share: Any, endpoint:
     for adapter, why in result.failed.items():
         reporter.log(f"Adapter {adapter} could not be loaded: {why}", "warning")
     return result
+
+
+async def record_cold_start(share: Any, endpoint: str, reporter: Any) -> None:
+    """Our app says where its start went; the base model it loaded is remembered for the next deploy."""
+    from .app_admin import AppAdminError, describe_startup, startup_report
+
+    try:
+        report = await startup_report(endpoint)
+    except AppAdminError:
+        return  # not our app after all (no startup report): nothing to say, nothing to remember
+    if report.status != "ready" or not report.phases:
+        return  # an app with a /health of its own, not our startup report
+    reporter.log(f"Cold start: {describe_startup(report)}")
+    try:
+        await remember_base_model(share)
+    except Exception as error:  # noqa: BLE001 - only costs a restart next time instead of a reload
+        reporter.log(f"Could not record the base model's fingerprint on the share ({type(error).__name__}).",
+                     "debug")

@@ -14,28 +14,20 @@ from ...workspace.app_contract import API_KEY_SECRET
 from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpoint
 from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
-from .app_state import AppRef, app_secrets, get_app, latest_revision, wire
+from .app_state import AppRef, account_key, app_secrets, get_app, latest_revision
 from .code_sync import check_app_files, sync_code
 from .failure_logs import last_log_lines
-from .model_reload import reload_instead_of_restart
+from .model_reload import record_cold_start, reload_instead_of_restart
+from .outcome import DeployOutcome
 from .readiness import NotReady, readiness_check, wait_until_ready
+from .release_deploy import deploy_release, merged_template
 from .restart import desired_template, template_changes, update_or_restart
+from .revisions import runs_launcher
 
 REQUIRED_KEYS = tuple(k for k in CONFIG_KEYS if k != "ACA_APP_ENDPOINT")
 GO_TO_ENDPOINT = "Go to Inference Endpoint"
 COPY_API_KEY = "Copy API Key"
 _background: set[asyncio.Task[Any]] = set()
-
-
-async def _account_key(session: AzureSession, subscription: str, group: str, account: str) -> str:
-    try:
-        keys = wire(await session.storage(subscription).storage_accounts.list_keys(group, account))
-    except Exception as error:
-        if is_not_found(error):
-            raise InputError(f"{INFERENCE_CONFIG}: STORAGE_ACCOUNT_NAME: storage account '{account}' was not found in "
-                             f"resource group '{group}'; run provision or correct the value.") from None
-        raise azure_error(error, f"reading the keys of storage account {account}") from None
-    return str(keys["keys"][0]["value"])
 
 
 PUBLIC_ENDPOINT = ("The endpoint is public: the app has no authentication, so anyone with the URL can use it. "
@@ -103,23 +95,33 @@ async def _restart_until_ready(context: OperationContext, session: Any, ref: App
     return action, revision, ready.seconds
 
 
-async def _after_restart(share: Any, endpoint: str, reporter: Any) -> None:
-    """Our app says where its start went; the base model it loaded is remembered for the next deploy."""
-    from .app_admin import AppAdminError, describe_startup, startup_report
-    from .model_reload import remember_base_model
-
-    try:
-        report = await startup_report(endpoint)
-    except AppAdminError:
-        return  # not our app after all (no startup report): nothing to say, nothing to remember
-    if report.status != "ready" or not report.phases:
-        return  # an app with a /health of its own, not our startup report
-    reporter.log(f"Cold start: {describe_startup(report)}")
-    try:
-        await remember_base_model(share)
-    except Exception as error:  # noqa: BLE001 - only costs a restart next time instead of a reload
-        reporter.log(f"Could not record the base model's fingerprint on the share ({type(error).__name__}).",
-                     "debug")
+async def _deploy_in_place(context: OperationContext, session: AzureSession, ref: AppRef, app: dict[str, Any],
+                           wanted: dict[str, Any] | None, share: Any, config: Any, key: str, endpoint: str,
+                           api_key: str | None, progress: Any, template: dict[str, Any] | None) -> DeployOutcome:
+    """An app that does not start through the release launcher (e.g. an AI Toolkit project's own app): its
+    folders are synced where it runs, then it restarts (or gets a new revision when the bicep changed it)."""
+    progress.report(f"Syncing code to {config.STORAGE_ACCOUNT_NAME}/{config.FILE_SHARE_NAME}", 5)
+    synced = await sync_code(context, session, str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME),
+                             progress, template)
+    if progress.cancelled:
+        raise OperationFailed("Deploy cancelled after the sync; the app was not restarted.")
+    context.reporter.log("This app runs its code in place on the share, so the deploy restarts it and the endpoint "
+                         "is down until it answers again. Apps started through the release launcher (our template: "
+                         "`aca-inference migrate`) switch releases without downtime.", "info")
+    outcome = DeployOutcome(files_uploaded=synced.files_uploaded, bytes_uploaded=synced.bytes_uploaded,
+                            files_deleted=synced.files_deleted, files_unchanged=synced.files_unchanged)
+    if synced.files_uploaded == 0 and synced.files_deleted == 0 and not template_changes(app, wanted):
+        progress.report("Code unchanged: reloading the adapters", 60)
+        reloaded = await reload_instead_of_restart(session, share, endpoint, api_key, context.reporter)
+        if reloaded is not None:
+            outcome.action, outcome.revision, outcome.ready_seconds = "reloaded", str(latest_revision(app)), \
+                reloaded.seconds
+            return outcome
+    outcome.action, outcome.revision, outcome.ready_seconds = await _restart_until_ready(
+        context, session, ref, app, wanted, endpoint, api_key, progress)
+    if api_key:
+        await record_cold_start(share, endpoint, context.reporter)
+    return outcome
 
 
 async def deploy(context: OperationContext) -> dict[str, Any]:
@@ -142,7 +144,7 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
             raise InputError(f"Container app {ref.name} has no ingress: enable external ingress on the target port.")
         endpoint = app_url(fqdn)
         wanted = desired_template(context.root, ref, app, reporter)  # the bicep's problems before any change
-        key = await _account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
+        key = await account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
 
         async with reporter.progress("Deploying for inference") as progress:
             if context.seed_demo_model:
@@ -158,31 +160,19 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
 
                         raise share_missing(str(config.STORAGE_ACCOUNT_NAME), str(config.FILE_SHARE_NAME)) from None
                     raise
-            progress.report(f"Syncing code to {config.STORAGE_ACCOUNT_NAME}/{config.FILE_SHARE_NAME}", 5)
             template = wanted or (app.get("properties") or {}).get("template")
-            synced = await sync_code(context, session, str(config.STORAGE_ACCOUNT_NAME), key,
-                                     str(config.FILE_SHARE_NAME), progress, template)
-            if progress.cancelled:
-                raise OperationFailed("Deploy cancelled after the sync; the app was not restarted.")
             secrets = await app_secrets(session, ref)
             api_key = secrets.get(API_KEY_SECRET)
             share = session.share(str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME))
-            reloaded = None
-            if synced.files_uploaded == 0 and synced.files_deleted == 0 and not template_changes(app, wanted):
-                progress.report("Code unchanged: reloading the adapters", 60)
-                reloaded = await reload_instead_of_restart(session, share, endpoint, api_key, reporter)
-            if reloaded is not None:
-                action, revision = "reloaded", str(latest_revision(app))
-                ready_seconds = reloaded.seconds
+            if runs_launcher(merged_template(app, wanted)):
+                outcome = await deploy_release(context, session, ref, app, wanted, share, endpoint, api_key, progress)
             else:
-                action, revision, ready_seconds = await _restart_until_ready(context, session, ref, app, wanted,
-                                                                             endpoint, api_key, progress)
-                if api_key:
-                    await _after_restart(share, endpoint, reporter)
+                outcome = await _deploy_in_place(context, session, ref, app, wanted, share, config, key, endpoint,
+                                                 api_key, progress, template)
 
     if (note := record_endpoint(context.root, INFERENCE_CONFIG, endpoint)) is not None:
         reporter.log(note, "warning")
-    reporter.log(f"Inference endpoint: {endpoint}  (ready {ready_seconds:.1f}s after the {action[:-2]})")
+    reporter.log(f"Inference endpoint: {endpoint}  ({outcome.describe()})")
     scale = (template or {}).get("scale") or {}  # what the bicep gives the app (else what it has)
     if scale.get("minReplicas") == 0:
         reporter.log("The app scales to zero when idle (minReplicas 0): no replica is billed then, and the first "
@@ -194,8 +184,5 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
         reporter.log(f"The API key is the app's secret '{API_KEY_SECRET}': Copy API Key, or "
                      f"`aca-inference status --workspace {context.root} --show-api-key`.")
     _offer_endpoint(context, endpoint, api_key)
-    return {"endpoint": endpoint, "files_uploaded": synced.files_uploaded, "bytes_uploaded": synced.bytes_uploaded,
-            "files_deleted": synced.files_deleted, "files_unchanged": synced.files_unchanged,
-            "revision": revision, "action": action, "ready_seconds": round(ready_seconds, 2),
-            "public": api_key is None, "scales_to_zero": scale.get("minReplicas") == 0,
-            "summary": f"Inference endpoint is ready: {endpoint}"}
+    return {"endpoint": endpoint, **outcome.as_result(), "public": api_key is None,
+            "scales_to_zero": scale.get("minReplicas") == 0, "summary": f"Inference endpoint is ready: {endpoint}"}

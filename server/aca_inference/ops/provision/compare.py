@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ...sync.releases.layout import RELEASE_ENV
 from ...workspace.bicep import UNKNOWN, Secret, masked
 
 _WORD = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -72,6 +73,8 @@ def differences(desired: Any, actual: Any, path: str = "", key: str = "") -> lis
             found += differences(value, _get(actual, name), f"{path}.{name}" if path else name, name)
         return found
     if isinstance(desired, list):
+        if key == "env" and isinstance(actual, list):
+            actual = _without_release(desired, actual)
         if not isinstance(actual, list) or len(actual) != len(desired):
             return [PropertyChange(path, actual, desired)]
         found = []
@@ -79,3 +82,11 @@ def differences(desired: Any, actual: Any, path: str = "", key: str = "") -> lis
             found += differences(want, have, f"{path}[{index}]", key)
         return found
     return [] if _same_scalar(desired, actual, key) else [PropertyChange(path, actual, desired)]
+
+
+def _without_release(desired: list[Any], actual: list[Any]) -> list[Any]:
+    """The release a deploy put on the container (INFERENCE_RELEASE) is deploy's, not the bicep's: not a
+    difference, and provision carries it over (execute.py)."""
+    if any(isinstance(v, dict) and v.get("name") == RELEASE_ENV for v in desired):
+        return actual
+    return [v for v in actual if not (isinstance(v, dict) and v.get("name") == RELEASE_ENV)]

@@ -126,6 +126,7 @@ class PlanRunner:
                                                                                        profiles}})
         else:
             body = await self._keep_generated_secrets(item, await self._evaluated_body(item))
+            body = _keep_release(item, body)
             state = await self.arm.put(handle.id, handle.api_version, reveal(body))
         self.runtime.states[item.resource.symbol] = state
         for key in [k for k in self.runtime.results if k[0] == item.resource.symbol]:
@@ -186,3 +187,16 @@ class PlanRunner:
 
 class _NeedsFetch(Exception):
     pass
+
+
+def _keep_release(item: PlannedResource, body: dict[str, Any]) -> dict[str, Any]:
+    """A container app that runs a release keeps running it when provision updates its template (otherwise the
+    new revision would start without code)."""
+    from ..deploy.revisions import release_of, with_release
+
+    current = item.current or {}
+    release = release_of((current.get("properties") or {}).get("template"))
+    template = (body.get("properties") or {}).get("template")
+    if release is None or not isinstance(template, dict) or release_of(template) is not None:
+        return body
+    return {**body, "properties": {**body["properties"], "template": with_release(template, release)}}

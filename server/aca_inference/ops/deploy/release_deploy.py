@@ -1,0 +1,121 @@
+"""Deploy as a release: publish the app folders as an immutable release on the share (only contents the store
+lacks travel), then bring it to the endpoint (rollout.py), then prune old releases. The app must start through
+the release launcher (our template does)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ...azure.session import AzureSession
+from ...errors import OperationFailed, UserFacingError
+from ...sync.releases import list_releases, prepare_release, prune_releases, publish_release
+from ...sync.releases.layout import content_hash
+from ...workspace.bicep import reveal
+from ...workspace.paths import INFERENCE_BICEP
+from ..context import OperationContext
+from ..reporter import Progress
+from .app_state import AppRef
+from .code_sync import app_folders, cache_dir
+from .model_reload import record_cold_start, reload_instead_of_restart
+from .outcome import DeployOutcome
+from .readiness import readiness_check
+from .restart import template_changes
+from .revisions import list_revisions, serving
+from .rollout import choose_rollout, roll_out
+
+
+def merged_template(app: dict[str, Any], wanted: dict[str, Any] | None) -> dict[str, Any]:
+    """The container template a new revision gets: the app's, with what the workspace's bicep states."""
+    template = copy.deepcopy((app.get("properties") or {}).get("template") or {})
+    if wanted is not None:
+        template.update({k: v for k, v in reveal(wanted).items() if v is not None})
+    template.pop("revisionSuffix", None)
+    return template
+
+
+async def _share_step(share: Any, step: Any) -> Any:
+    from ...sync.engine import share_error
+
+    try:
+        return await step
+    except UserFacingError:
+        raise  # ours: already a clear message
+    except Exception as error:
+        raise share_error(share, error) from None
+
+
+async def deploy_release(context: OperationContext, session: AzureSession, ref: AppRef, app: dict[str, Any],
+                         wanted: dict[str, Any] | None, share: Any, endpoint: str, api_key: str | None,
+                         progress: Progress) -> DeployOutcome:
+    reporter = context.reporter
+    template = merged_template(app, wanted)
+    progress.report("Hashing the app's files", 3)
+    include = app_folders(context.root, tuple(context.deploy_include), template)
+    prepared = await prepare_release(context.root, include=include, cache_dir=cache_dir(),
+                                     on_warning=lambda message: reporter.log(message, "warning"))
+    revisions = await list_revisions(session, ref)
+    current = serving(revisions)
+    catalog = await _share_step(share, list_releases(share))
+    serving_manifest = catalog.get(current.release) if current and current.release else None
+    changes = template_changes(app, wanted)
+    if (serving_manifest is not None and not changes
+            and content_hash(serving_manifest.files) == content_hash(prepared.manifest.files)):
+        outcome = DeployOutcome(action="unchanged", revision=current.name if current else "",
+                                release=serving_manifest.id, files_unchanged=len(prepared.manifest.files))
+        progress.report("Code unchanged: reloading the adapters", 60)
+        reloaded = await reload_instead_of_restart(session, share, endpoint, api_key, reporter)
+        if reloaded is not None:
+            outcome.action, outcome.ready_seconds = "reloaded", reloaded.seconds
+        reporter.log(f"Release {serving_manifest.id} already serves this code (revision {outcome.revision}): no new "
+                     "release.")
+        return outcome
+
+    choice = await choose_rollout(session, {**app, "properties": {**(app.get("properties") or {}),
+                                                                    "template": template}},
+                                  current, str(INFERENCE_BICEP))
+    if not choice.zero_downtime:
+        reporter.log(f"This deploy restarts the app (the endpoint is down until the new release answers): "
+                     f"{choice.why_not}.", "warning")
+
+    def on_progress(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
+        share_of_work = bytes_done / bytes_total if bytes_total else (files_done / files_total if files_total else 1)
+        progress.report(f"Uploading {files_done}/{files_total} new contents, {bytes_done / 1e6:.1f}/"
+                        f"{bytes_total / 1e6:.1f} MB", 5 + int(45 * share_of_work))
+
+    published = await _share_step(share, publish_release(share, prepared, on_progress=on_progress,
+                                                         is_cancelled=lambda: progress.cancelled))
+    reporter.log(f"Release {published.release_id}: {len(prepared.manifest.files)} files, {published.files_uploaded} "
+                 f"new content(s) uploaded ({published.bytes_uploaded / 1e6:.1f} MB), {published.files_reused} "
+                 f"reused from the share, {published.requests_sent} requests.")
+    if progress.cancelled:
+        raise OperationFailed(f"Deploy cancelled after release {published.release_id} was uploaded; the app was not "
+                              "changed.")
+    result = await roll_out(context, session, ref, app, template, published.release_id,
+                            check=readiness_check({"properties": {"template": template}}, api_key), api_key=api_key,
+                            endpoint=endpoint, progress=progress, zero_downtime=choice.zero_downtime)
+    outcome = DeployOutcome(action="released", revision=result.revision, ready_seconds=result.ready_seconds,
+                            files_uploaded=published.files_uploaded, bytes_uploaded=published.bytes_uploaded,
+                            files_unchanged=published.files_reused, release=result.release,
+                            previous_release=result.previous_release, zero_downtime=result.zero_downtime,
+                            switch_seconds=result.switch_seconds)
+    if api_key:
+        await record_cold_start(share, endpoint, reporter)
+    outcome.releases_removed = await _prune(context, session, ref, share)
+    return outcome
+
+
+async def _prune(context: OperationContext, session: AzureSession, ref: AppRef, share: Any) -> list[str]:
+    """Old releases go only after no revision uses them; a failure here costs only space."""
+    try:
+        in_use = {r.release for r in await list_revisions(session, ref) if r.active and r.release}
+        pruned = await prune_releases(share, keep=context.keep_releases, in_use=in_use)
+    except Exception as error:  # noqa: BLE001
+        context.reporter.log(f"Old releases were not pruned ({type(error).__name__}); the next deploy tries again.",
+                             "warning")
+        return []
+    if pruned.releases_removed:
+        context.reporter.log(f"Removed old release(s) {', '.join(pruned.releases_removed)} (keeping the newest "
+                             f"{context.keep_releases}); {pruned.objects_removed} content(s) no release uses, "
+                             f"{pruned.bytes_freed / 1e6:.1f} MB.")
+    return pruned.releases_removed
