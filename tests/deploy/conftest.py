@@ -29,7 +29,7 @@ def provision_workspace(emulator: Any, root: Path, group: str) -> dict[str, Any]
 
 def deploy(emulator: Any, root: Path, *extra: str) -> Any:
     return cli_run("deploy", "--workspace", str(root), "--emulator-data-dir", str(emulator.data_dir),
-                   "--timeout", "120", "--json", *extra)
+                   "--timeout", "120", "--drain-seconds", "0.5", "--json", *extra)
 
 
 @pytest.fixture(scope="module")

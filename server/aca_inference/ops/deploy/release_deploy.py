@@ -9,7 +9,7 @@ from typing import Any
 
 from ...azure.session import AzureSession
 from ...errors import OperationFailed, UserFacingError
-from ...sync.releases import list_releases, prepare_release, prune_releases, publish_release
+from ...sync.releases import prepare_release, prune_releases, publish_release, read_release
 from ...sync.releases.layout import content_hash
 from ...workspace.bicep import reveal
 from ...workspace.paths import INFERENCE_BICEP
@@ -56,8 +56,8 @@ async def deploy_release(context: OperationContext, session: AzureSession, ref: 
                                      on_warning=lambda message: reporter.log(message, "warning"))
     revisions = await list_revisions(session, ref)
     current = serving(revisions)
-    catalog = await _share_step(share, list_releases(share))
-    serving_manifest = catalog.get(current.release) if current and current.release else None
+    serving_manifest = await _share_step(share, read_release(share, current.release)) \
+        if current and current.release else None
     changes = template_changes(app, wanted)
     if (serving_manifest is not None and not changes
             and content_hash(serving_manifest.files) == content_hash(prepared.manifest.files)):

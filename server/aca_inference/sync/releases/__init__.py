@@ -14,9 +14,9 @@ only the contents the store lacks; unchanged files cost nothing but their hash (
 
 from __future__ import annotations
 
-from .catalog import ReleaseCatalog, list_releases, prune_releases
+from .catalog import ReleaseCatalog, list_releases, prune_releases, read_release
 from .layout import LAUNCHER_PATH, RELEASE_ENV, ReleaseManifest
 from .publish import PreparedRelease, PublishedRelease, prepare_release, publish_release
 
-__all__ = ["LAUNCHER_PATH", "RELEASE_ENV", "PreparedRelease", "PublishedRelease", "prepare_release", "ReleaseCatalog", "ReleaseManifest", "list_releases",
-           "prune_releases", "publish_release"]
+__all__ = ["LAUNCHER_PATH", "RELEASE_ENV", "PreparedRelease", "PublishedRelease", "ReleaseCatalog", "ReleaseManifest",
+           "list_releases", "prepare_release", "prune_releases", "publish_release", "read_release"]

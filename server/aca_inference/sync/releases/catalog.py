@@ -43,6 +43,17 @@ class ReleaseCatalog:
         return self.releases[index - 1] if index > 0 else None
 
 
+async def read_release(share: Any, release_id: str, **options: Any) -> ReleaseManifest | None:
+    """One release's manifest (one GET), or None when it is not on the share or cannot be read."""
+    if not RELEASE_ID.match(release_id):
+        return None
+    data = await read_bytes(share, manifest_path(release_id), **options)
+    try:
+        return ReleaseManifest.model_validate_json(data) if data is not None else None
+    except ValidationError:
+        return None
+
+
 async def list_releases(share: Any, **options: Any) -> ReleaseCatalog:
     import anyio
 
