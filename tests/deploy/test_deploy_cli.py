@@ -1,4 +1,5 @@
-"""Deploy through the CLI on the emulator: sync, restart, readiness, and what must never be touched."""
+"""Deploy through the CLI on the emulator: releases (our template) and in-place restarts (an app without the
+release launcher), readiness, and what must never be touched."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from tests.conftest import cli_run, last_json
 from tests.deploy.conftest import deploy, make_workspace, provision_workspace
+from tests.deploy.in_place import make_in_place_workspace
 from tests.provision.arm import ArmProbe
 
 
@@ -59,21 +61,31 @@ def test_redeploy_without_changes_uploads_nothing_in_at_most_3_requests(
     assert arm.writes_since(mark, port="files") == []
 
 
-def test_one_changed_file_is_uploaded_alone_and_served_after_restart(
+def test_one_changed_file_is_uploaded_alone_and_served_as_a_new_release(
         emulator: Any, deployed_workspace: tuple[Path, dict]) -> None:
     root, config = deployed_workspace
-    assert deploy(emulator, root).returncode == 0
+    first = deploy(emulator, root)
+    assert first.returncode == 0, first.stderr
     (root / "inference" / "message.txt").write_text("hello from version 2\n")
     run = deploy(emulator, root)
     assert run.returncode == 0, run.stderr
     result = last_json(run.stdout)
-    assert result["files_uploaded"] == 1 and result["action"] == "restarted"
+    assert result["files_uploaded"] == 1 and result["action"] == "released" and result["zero_downtime"]
+    assert result["previous_release"] == last_json(first.stdout)["release"] != result["release"]
     assert get(config["ACA_APP_ENDPOINT"] + "/")[1] == b"hello from version 2\n"
+    # The release runs from its own copy: nothing was written where an in-place deploy would write.
+    share = ArmProbe(emulator).share_dir(config["STORAGE_ACCOUNT_NAME"], config["FILE_SHARE_NAME"])
+    assert not (share / "inference").exists()
 
 
-def test_job_outputs_on_the_share_are_never_touched_and_only_our_files_are_removed(
-        emulator: Any, deployed_workspace: tuple[Path, dict]) -> None:
-    root, config = deployed_workspace
+def test_in_place_app_restarts_and_only_our_files_are_removed_job_outputs_never_touched(
+        emulator: Any, tmp_path: Path) -> None:
+    root = make_in_place_workspace(tmp_path)
+    config = provision_workspace(emulator, root, "rg-in-place")
+    first = deploy(emulator, root)
+    assert first.returncode == 0, first.stderr
+    assert last_json(first.stdout)["action"] in ("restarted", "updated")
+    assert "runs its code in place on the share" in first.stderr
     arm = ArmProbe(emulator)
     share = arm.share_dir(config["STORAGE_ACCOUNT_NAME"], config["FILE_SHARE_NAME"])
     (share / "models" / "checkpoint-1").mkdir(parents=True, exist_ok=True)
@@ -89,6 +101,10 @@ def test_job_outputs_on_the_share_are_never_touched_and_only_our_files_are_remov
     assert not (share / "inference" / "extra.txt").exists()
     assert (share / "inference" / "written-by-the-job.txt").read_text() == "not ours"
     assert (share / "models" / "checkpoint-1" / "adapter.safetensors").read_bytes() == b"weights"
+    (root / "inference" / "message.txt").write_text("hello from version 2\n")
+    third = deploy(emulator, root)
+    assert third.returncode == 0 and last_json(third.stdout)["action"] == "restarted"
+    assert get(config["ACA_APP_ENDPOINT"] + "/")[1] == b"hello from version 2\n"
 
 
 def test_changed_container_settings_roll_a_new_revision(emulator: Any, tmp_path: Path) -> None:
@@ -103,7 +119,8 @@ def test_changed_container_settings_roll_a_new_revision(emulator: Any, tmp_path:
     second = deploy(emulator, root)
     assert second.returncode == 0, second.stderr
     result = last_json(second.stdout)
-    assert result["action"] == "updated" and result["revision"] != last_json(first.stdout)["revision"]
+    assert result["action"] == "released" and result["revision"] != last_json(first.stdout)["revision"]
+    assert result["release"] != last_json(first.stdout)["release"] and result["files_uploaded"] == 0
 
 
 def test_app_that_crashes_fails_with_its_log_lines(emulator: Any, tmp_path: Path) -> None:
