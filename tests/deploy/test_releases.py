@@ -182,7 +182,7 @@ def test_single_revision_mode_falls_back_to_a_restart_and_names_the_setting(emul
     release_with(root, emulator, "first\n")
     same = deploy(emulator, root)
     assert same.returncode == 0, same.stderr
-    assert last_json(same.stdout)["action"] == "unchanged"  # same code, same settings: nothing to roll out
+    assert last_json(same.stdout)["files_uploaded"] == 0  # same code: the same release starts again
     (root / "inference" / "message.txt").write_text("second\n")
     run = deploy(emulator, root)
     assert run.returncode == 0, run.stderr

@@ -25,7 +25,8 @@ async def test_deploy_offers_the_endpoint_and_opens_it_in_the_browser(
         offered.append(params)
         return lsp.MessageActionItem(title="Go to Inference Endpoint")
 
-    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)},
+                                                "deploy": {"drainSeconds": 0.5}})
     result = await run_command(lsp_client, "deploy")
     assert result["ok"] is True, result
     endpoint = config["ACA_APP_ENDPOINT"]
@@ -57,7 +58,8 @@ async def test_copy_api_key_goes_to_the_clipboard_and_never_to_the_output(
     def clipboard(ls: LanguageClient, params: Any) -> None:
         copied.append(params["text"] if isinstance(params, dict) else params.text)
 
-    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)},
+                                                "deploy": {"drainSeconds": 0.5}})
     assert (await run_command(lsp_client, "deploy"))["ok"] is True
     for _ in range(50):
         if copied:
@@ -80,7 +82,8 @@ async def test_local_deploy_from_vscode_gives_the_app_the_demo_model_once(
     def dismiss(ls: LanguageClient, params: lsp.ShowMessageRequestParams) -> None:
         return None
 
-    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)},
+                                                "deploy": {"drainSeconds": 0.5}})
     assert (await run_command(lsp_client, "deploy"))["ok"] is True
     assert (share / "model-cache" / "aca-inference" / "tiny-phi-3-demo" / "config.json").exists()
     adapter = share / "models" / "qlora" / "qlora" / "gpu_model" / "adapter" / "adapter_config.json"
@@ -98,7 +101,8 @@ async def test_streaming_logs_follow_the_app_until_cancelled(lsp_client: Languag
     def dismiss(ls: LanguageClient, params: lsp.ShowMessageRequestParams) -> None:
         return None
 
-    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)},
+                                                "deploy": {"drainSeconds": 0.5}})
     assert (await run_command(lsp_client, "deploy"))["ok"] is True
     streaming = asyncio.create_task(run_command(lsp_client, "logs"))
     token = None
@@ -113,3 +117,27 @@ async def test_streaming_logs_follow_the_app_until_cancelled(lsp_client: Languag
     result = await asyncio.wait_for(streaming, timeout=10)
     assert result["ok"] is True and result["lines"] >= 1
     assert any("tiny app: listening on" in m.message for m in lsp_client.log_messages)
+
+
+async def test_roll_back_from_the_palette_brings_the_previous_release_back(
+        lsp_client: LanguageClient, tmp_path: Path, emulator: Any) -> None:
+    import urllib.request
+
+    root = make_workspace(tmp_path)
+    config = provision_workspace(emulator, root, "rg-lsp-rollback")
+
+    @lsp_client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)
+    def dismiss(ls: LanguageClient, params: lsp.ShowMessageRequestParams) -> None:
+        return None
+
+    await open_workspace(lsp_client, root, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)},
+                                            "deploy": {"drainSeconds": 0.5}})
+    first = await run_command(lsp_client, "deploy")
+    (root / "inference" / "message.txt").write_text("the broken second version\n")
+    second = await run_command(lsp_client, "deploy")
+    assert first["ok"] and second["ok"] and second["release"] != first["release"]
+    result = await run_command(lsp_client, "rollback")
+    assert result["ok"] is True and result["release"] == first["release"], result
+    with urllib.request.urlopen(config["ACA_APP_ENDPOINT"] + "/", timeout=10) as response:
+        assert response.read() == b"hello from version 1\n"
+    assert any(f"Rolled back to release {first['release']}" in m.message for m in lsp_client.messages)

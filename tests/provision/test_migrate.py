@@ -62,6 +62,7 @@ def test_migrate_keeps_their_files_and_carries_their_values(tmp_path: Path) -> N
     assert ours["acaAppName"]["value"] == "chat-phi3" and ours["maximumInstanceCount"]["value"] == 2
     assert ours["location"]["value"] == "westus3"
     assert ours["defaultCommands"]["value"][0] == "cd /mount/inference-aca"
+    assert ours["appFolder"]["value"] == "inference-aca"
     assert "param endpointAuth" in (root / "infra/provision/inference.bicep").read_text()
     valid = cli_run("validate", "--workspace", str(root), "--json")
     assert valid.returncode == 0, valid.stderr

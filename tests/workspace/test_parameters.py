@@ -30,7 +30,7 @@ def test_nulls_mean_the_template_defaults(tmp_path: Path) -> None:
     write_parameters(tmp_path, {**NULL_NAMES, "defaultCommands": None, "maximumInstanceCount": None})
     params = load_parameters(tmp_path, INFERENCE_PARAMETERS)
     assert params["defaultCommands"] == DEFAULT_COMMANDS
-    assert params["maximumInstanceCount"] == 1
+    assert params["maximumInstanceCount"] == 2 and params["maxReplicas"] == 1  # room for a second release
     assert params["workloadProfileType"] == "NC24-A100"
     assert params["targetPort"] == 7860
     assert params["endpointAuth"] == "apiKey"
@@ -44,7 +44,7 @@ def test_named_values_are_kept(tmp_path: Path) -> None:
                                 "environmentVariables": [{"name": "HF_HOME", "value": "/mount/hf"}]})
     params = load_parameters(tmp_path, INFERENCE_PARAMETERS)
     assert params["acaAppName"] == "my-inference"
-    assert params["maxReplicas"] == 3
+    assert params["maxReplicas"] == 1  # one revision's replicas; the other node is for the next release
     assert params["environmentVariables"][0]["name"] == "HF_HOME"
 
 

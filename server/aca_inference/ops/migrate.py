@@ -67,6 +67,7 @@ def _our_parameters(carried: dict[str, Any]) -> dict[str, Any]:
         if name in ours["parameters"]:
             ours["parameters"][name] = {"value": value}
     ours["parameters"]["defaultCommands"] = {"value": [f"cd /mount/{OUR_APP_FOLDER}", "python3 start.py"]}
+    ours["parameters"]["appFolder"] = {"value": OUR_APP_FOLDER}  # what the release launcher runs from
     return ours
 
 

@@ -59,17 +59,16 @@ async def deploy_release(context: OperationContext, session: AzureSession, ref: 
     serving_manifest = await _share_step(share, read_release(share, current.release)) \
         if current and current.release else None
     changes = template_changes(app, wanted)
-    if (serving_manifest is not None and not changes
-            and content_hash(serving_manifest.files) == content_hash(prepared.manifest.files)):
-        outcome = DeployOutcome(action="unchanged", revision=current.name if current else "",
-                                release=serving_manifest.id, files_unchanged=len(prepared.manifest.files))
+    unchanged = (serving_manifest is not None and not changes
+                 and content_hash(serving_manifest.files) == content_hash(prepared.manifest.files))
+    if unchanged and serving_manifest is not None and current is not None:
         progress.report("Code unchanged: reloading the adapters", 60)
         reloaded = await reload_instead_of_restart(session, share, endpoint, api_key, reporter)
         if reloaded is not None:
-            outcome.action, outcome.ready_seconds = "reloaded", reloaded.seconds
-        reporter.log(f"Release {serving_manifest.id} already serves this code (revision {outcome.revision}): no new "
-                     "release.")
-        return outcome
+            return DeployOutcome(action="reloaded", revision=current.name, release=serving_manifest.id,
+                                 ready_seconds=reloaded.seconds, files_unchanged=len(prepared.manifest.files))
+        reporter.log(f"Code unchanged: release {serving_manifest.id} starts again in a new revision (nothing is "
+                     "uploaded), so the app loads what changed on the share.")
 
     choice = await choose_rollout(session, {**app, "properties": {**(app.get("properties") or {}),
                                                                     "template": template}},
@@ -83,25 +82,30 @@ async def deploy_release(context: OperationContext, session: AzureSession, ref: 
         progress.report(f"Uploading {files_done}/{files_total} new contents, {bytes_done / 1e6:.1f}/"
                         f"{bytes_total / 1e6:.1f} MB", 5 + int(45 * share_of_work))
 
-    published = await _share_step(share, publish_release(share, prepared, on_progress=on_progress,
-                                                         is_cancelled=lambda: progress.cancelled))
-    reporter.log(f"Release {published.release_id}: {len(prepared.manifest.files)} files, {published.files_uploaded} "
-                 f"new content(s) uploaded ({published.bytes_uploaded / 1e6:.1f} MB), {published.files_reused} "
-                 f"reused from the share, {published.requests_sent} requests.")
+    if unchanged and serving_manifest is not None:
+        release_id, uploaded, uploaded_bytes, reused = serving_manifest.id, 0, 0, len(serving_manifest.files)
+    else:
+        published = await _share_step(share, publish_release(share, prepared, on_progress=on_progress,
+                                                             is_cancelled=lambda: progress.cancelled))
+        reporter.log(f"Release {published.release_id}: {len(prepared.manifest.files)} files, "
+                     f"{published.files_uploaded} new content(s) uploaded ({published.bytes_uploaded / 1e6:.1f} MB), "
+                     f"{published.files_reused} reused from the share, {published.requests_sent} requests.")
+        release_id, uploaded, uploaded_bytes, reused = (published.release_id, published.files_uploaded,
+                                                        published.bytes_uploaded, published.files_reused)
     if progress.cancelled:
-        raise OperationFailed(f"Deploy cancelled after release {published.release_id} was uploaded; the app was not "
-                              "changed.")
-    result = await roll_out(context, session, ref, app, template, published.release_id,
+        raise OperationFailed(f"Deploy cancelled after release {release_id} was uploaded; the app was not changed.")
+    result = await roll_out(context, session, ref, app, template, release_id,
                             check=readiness_check({"properties": {"template": template}}, api_key), api_key=api_key,
-                            endpoint=endpoint, progress=progress, zero_downtime=choice.zero_downtime)
+                            endpoint=endpoint, progress=progress, zero_downtime=choice.zero_downtime, fresh=unchanged)
     outcome = DeployOutcome(action="released", revision=result.revision, ready_seconds=result.ready_seconds,
-                            files_uploaded=published.files_uploaded, bytes_uploaded=published.bytes_uploaded,
-                            files_unchanged=published.files_reused, release=result.release,
+                            files_uploaded=uploaded, bytes_uploaded=uploaded_bytes, files_unchanged=reused,
+                            release=result.release,
                             previous_release=result.previous_release, zero_downtime=result.zero_downtime,
                             switch_seconds=result.switch_seconds)
     if api_key:
         await record_cold_start(share, endpoint, reporter)
-    outcome.releases_removed = await _prune(context, session, ref, share)
+    # Nothing new on the share when the same release started again: nothing to prune either.
+    outcome.releases_removed = [] if unchanged else await _prune(context, session, ref, share)
     return outcome
 
 

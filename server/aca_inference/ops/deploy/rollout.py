@@ -116,9 +116,10 @@ async def _free_suffix(revisions: list[RevisionInfo], app_name: str, release: st
 
 async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef, app: dict[str, Any],
                    template: dict[str, Any], release: str, *, check: ReadinessCheck, api_key: str | None,
-                   endpoint: str, progress: Progress, zero_downtime: bool) -> RolloutResult:
+                   endpoint: str, progress: Progress, zero_downtime: bool, fresh: bool = False) -> RolloutResult:
     """Runs `release` as the app's serving revision: an existing revision of it is activated again (rollback),
-    else a new one is made."""
+    else a new one is made; `fresh`: always a new one (the same code must start again, e.g. for a new base
+    model)."""
     reporter = context.reporter
     started = time.monotonic()
     since = datetime.now(UTC)
@@ -126,7 +127,7 @@ async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef
     current = serving(revisions)
     # One revision at a time: ACA itself replaces the revision (no activation, no traffic split to set).
     single = _mode(app).lower() == "single"
-    existing = None if single else next((r for r in reversed(revisions) if r.release == release), None)
+    existing = None if single or fresh else next((r for r in reversed(revisions) if r.release == release), None)
     try:
         if existing is not None and existing.active and current is not None and existing.name == current.name:
             return RolloutResult(existing.name, release, release, existing.name, 0.0, 0.0, zero_downtime)
@@ -150,10 +151,10 @@ async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef
     except Exception as error:
         raise azure_error(error, f"starting release {release} on container app {ref.name}") from None
 
-    fresh = await _revision_url(session, ref, name) if zero_downtime else endpoint
-    progress.report(f"Waiting for release {release} to answer on {fresh}", 70)
+    answer_at = await _revision_url(session, ref, name) if zero_downtime else endpoint
+    progress.report(f"Waiting for release {release} to answer on {answer_at}", 70)
     try:
-        await wait_until_ready(session, ref, name, endpoint=fresh, api_key=api_key, check=check, since=since,
+        await wait_until_ready(session, ref, name, endpoint=answer_at, api_key=api_key, check=check, since=since,
                                timeout=context.readiness_timeout, progress=progress)
     except NotReady as failure:
         raise await _failed(context, session, ref, failure, current if zero_downtime else None) from None
