@@ -44,8 +44,23 @@ def provision(emulator: Any, root: Path, group: str) -> dict[str, Any]:
 
 
 def share_tree(directory: Path, folder: str = "inference") -> dict[str, bytes]:
-    base = directory / folder
-    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+    """What the share holds of `folder`: the newest release's files (read from the content store, each checked
+    against its hash), or, for an app deployed in place, the folder itself."""
+    import hashlib
+    import json
+
+    manifests = sorted((directory / ".aca-inference" / "releases").glob("*.json"))
+    if not manifests:
+        base = directory / folder
+        return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+    files = json.loads(manifests[-1].read_text())["files"]
+    tree = {}
+    for path, entry in sorted(files.items()):
+        if path.split("/", 1)[0] == folder:
+            data = (directory / ".aca-inference" / "objects" / entry["sha256"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"], f"{path}: its content on the share is damaged"
+            tree[path] = data
+    return tree
 
 
 def local_tree(root: Path, folder: str = "inference") -> dict[str, bytes]:

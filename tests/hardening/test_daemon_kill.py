@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.deploy.conftest import deploy, make_workspace, provision_workspace
+from tests.hardening.conftest import local_tree, share_tree
 from tests.provision.arm import ArmProbe
 
 TRIALS = 20 if os.environ.get("ACA_CAMPAIGN") == "full" else 2
@@ -69,11 +70,6 @@ def _deploy_in_daemon_then_kill(root: Path, data_dir: Path, after: float) -> Non
         daemon.wait()
 
 
-def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts}
-
-
 def test_a_daemon_killed_mid_deploy_converges_on_the_next_deploy(emulator: Any, tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "ws")
     config = provision_workspace(emulator, root, "rg-daemon-kill")
@@ -85,6 +81,5 @@ def test_a_daemon_killed_mid_deploy_converges_on_the_next_deploy(emulator: Any, 
         json.loads((root / "infra" / "inference.config.json").read_text())  # never half-written
         run = deploy(emulator, root)
         assert run.returncode == 0, f"trial {trial}: {run.stderr}"
-        served = _files(share / "inference")
-        assert {k: v for k, v in served.items()} == {k: v for k, v in _files(root / "inference").items()}
+        assert share_tree(share) == local_tree(root), f"trial {trial}: the share's newest release differs"
     print(f"daemon killed mid-deploy: {TRIALS}/{TRIALS} next deploys converged first time")

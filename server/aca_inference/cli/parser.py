@@ -4,56 +4,40 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 
-def _seconds(text: str) -> float:
-    """--timeout: a positive number of seconds (argparse turns the ValueError into exit 2 with this text)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds (e.g. 900)") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' must be a positive number of seconds (e.g. 900)")
-    return value
+def _number(parse: type[int] | type[float], *, what: str, example: str, minimum: float, inclusive: bool,
+            rule: str) -> Callable[[str], float]:
+    """An argparse type for a count or a number of seconds: argparse turns the ArgumentTypeError into exit 2
+    with this text."""
+
+    def convert(text: str) -> float:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what} (e.g. {example})") from None
+        if not math.isfinite(value) or value < minimum or (value == minimum and not inclusive):
+            raise argparse.ArgumentTypeError(f"'{text}' must be {rule}")
+        return value
+
+    return convert
 
 
-def _count(text: str) -> int:
-    """--tail: a whole number of lines, zero or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of lines (e.g. 100)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' must be zero or more lines")
-    return value
-
-
-def _non_negative_seconds(text: str) -> float:
-    """--drain-seconds: zero or more seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds (e.g. 20)") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' must be zero or more seconds (e.g. 20)")
-    return value
-
-
-def _releases(text: str) -> int:
-    """--keep-releases: one or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of releases (e.g. 3)") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' must be at least 1 (the serving release is always kept)")
-    return value
+_seconds = _number(float, what="a number of seconds", example="900", minimum=0, inclusive=False,  # --timeout
+                   rule="a positive number of seconds (e.g. 900)")
+_count = _number(int, what="a whole number of lines", example="100", minimum=0, inclusive=True,  # --tail
+                 rule="zero or more lines")
+_drain = _number(float, what="a number of seconds", example="20", minimum=0, inclusive=True,  # --drain-seconds
+                 rule="zero or more seconds (e.g. 20)")
+_releases = _number(int, what="a whole number of releases", example="3", minimum=1, inclusive=True,
+                    rule="at least 1 (the serving release is always kept)")
 
 
 def _switch_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=_seconds, default=None, help="seconds to wait for the endpoint (default 900)")
-    parser.add_argument("--drain-seconds", type=_non_negative_seconds, default=None,
+    parser.add_argument("--drain-seconds", type=_drain, default=None,
                         help="seconds the previous revision keeps serving after the traffic moved, before it is "
                              "deactivated (default 20)")
 

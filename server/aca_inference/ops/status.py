@@ -43,11 +43,18 @@ async def _releases(context: OperationContext, session: AzureSession, ref: AppRe
     return rows
 
 
-def _log_releases(reporter: Any, releases: list[dict[str, Any]]) -> None:
+def _log_releases(reporter: Any, releases: list[dict[str, Any]], revisions: list[dict[str, Any]]) -> None:
     reporter.log(f"  releases on the share ({len(releases)}, newest last; * serves):")
+    by_name = {r["name"]: r for r in revisions}
     for row in releases:
-        where = (f"revision {', '.join(row['revisions'])}" + (" (active)" if row["active"] else " (inactive)")
-                 if row["revisions"] else "no revision")
+        states = []
+        for name in row["revisions"]:
+            revision = by_name.get(name) or {}
+            replicas = revision.get("replicas") or []
+            ready = sum(1 for r in replicas if r["ready"])
+            states.append(f"{name} ({revision.get('running_state') or 'inactive'}, {ready}/{len(replicas)} replica(s) "
+                          "ready)" if revision.get("active") else f"{name} (inactive)")
+        where = f"revision {', '.join(states)}" if states else "no revision"
         reporter.log(f"  {'*' if row['serving'] else ' '} {row['id']}: {row['files']} files, "
                      f"{row['bytes'] / 1e6:.1f} MB, {where}")
 
@@ -91,7 +98,7 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
             reporter.log(f"    replica {replica['name']}: {replica['running_state']}, ready={replica['ready']}, "
                          f"restarts={replica['restart_count']}")
     if releases is not None:
-        _log_releases(reporter, releases)
+        _log_releases(reporter, releases, rows)
     healthy = any(r["active"] and str(r["health_state"]).lower() == "healthy" for r in rows)
     active = [r for r in rows if r["active"]]
     scaled_to_zero = bool(active) and all(str(r["running_state"]) == "ScaledToZero" for r in active)
