@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind, check_name
+from ..naming import ResourceKind, check_name
 from ..store import Record
 from .errors import ArmError, resource_group_not_found
 from .operations import json_response, monitor_urls, pending_headers

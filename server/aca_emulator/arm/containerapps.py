@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind
+from ..naming import ResourceKind
 from ..store import Operation, Record
 from .context import ArmContext, group_id, normalize_location
 from .environments import ENV_TYPE, STORAGE_TYPE

@@ -18,7 +18,7 @@ from .settings import EmulatorSettings
 from .store import Store
 from .tls import ensure_certificates, server_context
 
-log = logging.getLogger("aca_inference.emulator")
+log = logging.getLogger("aca_emulator")
 INFO_FILE = "emulator.json"
 
 

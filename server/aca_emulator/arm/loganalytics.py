@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind
+from ..naming import ResourceKind
 from ..store import Operation, Record
 from .bodies import merged, without_nulls
 from .context import ArmContext, group_id

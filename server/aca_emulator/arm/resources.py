@@ -6,7 +6,7 @@ import shutil
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind
+from ..naming import ResourceKind
 from ..settings import TENANT_ID
 from ..store import Operation, Record
 from .context import LOCATIONS, ArmContext, group_id

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...workspace.naming import ResourceKind, check_name
+from ..naming import ResourceKind, check_name
 from . import extents
 from .errors import StorageError
 from .properties import PropertyStore, StoredProperties, parent_of
