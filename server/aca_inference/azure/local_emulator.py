@@ -25,6 +25,7 @@ def default_data_dir() -> Path:
 async def start(data_dir: Path) -> EmulatorInfo:
     """The emulator serving `data_dir`, started in the background when none answers."""
     import anyio
+
     from aca_emulator import control
 
     try:
@@ -36,6 +37,7 @@ async def start(data_dir: Path) -> EmulatorInfo:
 async def stop(data_dir: Path) -> bool:
     """Stops the background emulator of `data_dir`; False when none was running."""
     import anyio
+
     from aca_emulator import control
 
     return await anyio.to_thread.run_sync(lambda: control.stop(data_dir))
@@ -43,6 +45,7 @@ async def stop(data_dir: Path) -> bool:
 
 async def status(data_dir: Path) -> EmulatorInfo | None:
     import anyio
+
     from aca_emulator import control
 
     return await anyio.to_thread.run_sync(lambda: control.status(data_dir))
