@@ -8,7 +8,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -17,6 +17,10 @@ from .middleware import Faults, RequestLog, make_middleware
 from .settings import EmulatorSettings
 from .store import Store
 from .tls import ensure_certificates, server_context
+
+if TYPE_CHECKING:
+    from .arm.operations import Operations
+    from .runtime import Runtime
 
 log = logging.getLogger("aca_emulator")
 INFO_FILE = "emulator.json"
@@ -38,8 +42,8 @@ class Emulator:
         # getAuthtoken tokens for the log stream: token -> (container app id, lower case; expiry)
         self.app_tokens: dict[str, tuple[str, float]] = {}
         self.store: Store | None = None
-        self.runtime: Any = None
-        self.operations: Any = None
+        self.runtime: Runtime | None = None
+        self.operations: Operations | None = None
         self.ca_path: Path | None = None
         self.management_endpoint = ""
         self.files_endpoint = ""
@@ -63,8 +67,9 @@ class Emulator:
 
     async def start(self) -> None:
         from .arm import build_arm
+        from .arm.context import ArmContext
         from .arm.operations import Operations
-        from .runtime import Runtime
+        from .runtime import Runtime, RuntimeHost
 
         data_dir = self.settings.data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -73,12 +78,14 @@ class Emulator:
         ssl_context = server_context(server_pem)
         self.store = Store(data_dir / "state.sqlite")
         self.operations = Operations(self.store)
-        self.runtime = Runtime(self)
+        self.runtime = Runtime(RuntimeHost(store=self.store, settings=self.settings, account_keys=self.account_keys))
 
         management = web.Application(client_max_size=64 * 1024 * 1024,
                                      middlewares=[make_middleware("management", self.request_log, self.faults)])
-        management.add_routes(admin_routes(self))
-        arm = build_arm(self)
+        management.add_routes(admin_routes(settings=self.settings, faults=self.faults, request_log=self.request_log,
+                                           info=self.info_dict, apps=self.runtime.describe))
+        arm = build_arm(ArmContext(store=self.store, operations=self.operations, settings=self.settings,
+                                   runtime=self.runtime, endpoints=self, app_tokens=self.app_tokens))
         management.router.add_route("*", "/{tail:.*}", arm)
 
         files = _wrap_files(_files_app(self), self.request_log, self.faults)

@@ -75,6 +75,13 @@ class Store:
                                (resource_id.lower(),)).fetchone()
         return self._record(row) if row else None
 
+    def require(self, resource_id: str) -> Record:
+        """The resource, which the caller has just written (a missing one is a bug of ours)."""
+        record = self.get(resource_id)
+        if record is None:
+            raise KeyError(f"{resource_id} is not in the store")
+        return record
+
     @staticmethod
     def _record(row: tuple[Any, ...]) -> Record:
         return Record(id=row[0], type=row[1], body=json.loads(row[2]), internal=json.loads(row[3]), parent=row[4],

@@ -111,7 +111,7 @@ class AppSpec:
 
 def register(router: Router, ctx: ArmContext) -> None:
     base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.App/containerApps"
-    tokens = ctx.emulator.app_tokens
+    tokens = ctx.app_tokens
 
     def find_app(req: ArmRequest) -> Record:
         sub, rg, name = req.params["sub"], req.params["rg"], req.params["app"]
@@ -318,7 +318,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         op = await ctx.operations.start(APP_TYPE, record_id, action,
                                         ctx.settings.scaled("container_app_update" if existing else "container_app"))
         if op is None:
-            return json_response(render_app(ctx.store.get(record_id)), 200 if existing else 201)
+            return json_response(render_app(ctx.store.require(record_id)), 200 if existing else 201)
         if patch:
             return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=location,
                                 api_version=req.api_version, status=202, body=None, location_header=True)

@@ -163,7 +163,7 @@ def register(router: Router, ctx: ArmContext) -> None:
                              internal={"consumption_only": not profiles}))
         op = await ctx.operations.start(ENV_TYPE, record_id, "create", ctx.settings.scaled("managed_environment"))
         if op is None:
-            return json_response(ctx.store.get(record_id).body, 201)
+            return json_response(ctx.store.require(record_id).body, 201)
         return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=location,
                             api_version=req.api_version, status=201, body=record_body)
 
@@ -196,7 +196,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         op = await ctx.operations.start(ENV_TYPE, record.id, "update",
                                         ctx.settings.scaled("managed_environment_update"))
         if op is None:
-            return json_response(ctx.store.get(record.id).body, 200)
+            return json_response(ctx.store.require(record.id).body, 200)
         return ctx.accepted(op, subscription_id=req.params["sub"], namespace="Microsoft.App",
                             location=record.body["location"], api_version=req.api_version,
                             status=status if req.method == "PUT" else 202,

@@ -87,7 +87,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         op = await ctx.operations.start(WORKSPACE_TYPE, record_id, "create",
                                         ctx.settings.scaled("log_analytics_workspace"))
         if op is None:
-            return json_response(ctx.store.get(record_id).body, 200)
+            return json_response(ctx.store.require(record_id).body, 200)
         return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.OperationalInsights", location=location,
                             api_version=req.api_version, status=201, body=record_body)
 

@@ -101,7 +101,7 @@ def register(router: Router, ctx: ArmContext) -> None:
             existing.body["tags"] = body.get("tags") or existing.body.get("tags") or {}
             ctx.store.put(existing)
             return json_response(existing.body, 200)
-        files_url = f"{ctx.emulator.files_endpoint}/{name}/"
+        files_url = f"{ctx.files_endpoint}/{name}/"
         record_body: dict[str, Any] = {
             "id": record_id, "name": name, "type": ACCOUNT_TYPE, "location": location,
             "sku": {"name": sku, "tier": "Premium" if sku.startswith("Premium") else "Standard"}, "kind": kind,
@@ -131,7 +131,7 @@ def register(router: Router, ctx: ArmContext) -> None:
                              internal={"keys": [_new_key("key1"), _new_key("key2")]}, parent=group.id))
         op = await ctx.operations.start(ACCOUNT_TYPE, record_id, "create", ctx.settings.scaled("storage_account"))
         if op is None:
-            return json_response(ctx.store.get(record_id).body, 200)
+            return json_response(ctx.store.require(record_id).body, 200)
         return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.Storage", location=location,
                             api_version=req.api_version, status=202, body=None, async_header=False,
                             location_header=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .traffic import weights
 
 if TYPE_CHECKING:
-    from . import Runtime
+    from .runtime import Runtime
 
 SCALED_TO_ZERO_DETAILS = "Scaled to zero: no replica runs; the next request starts one and waits for it (cold start)"
 
