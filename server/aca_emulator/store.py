@@ -102,6 +102,11 @@ class Store:
         key = resource_id.lower()
         self._db.execute("DELETE FROM resources WHERE key=? OR key LIKE ?", (key, key.replace("_", "\\_") + "/%"))
 
+    def delete_scope(self, scope_id: str) -> None:
+        """Every resource in a resource group (and what lies below each), as the group's delete ends."""
+        for (resource_id,) in self._db.execute("SELECT id FROM resources WHERE scope=?", (scope_id.lower(),)).fetchall():
+            self.delete(resource_id)
+
     def children(self, parent_id: str, type_: str | None = None) -> list[Record]:
         sql = "SELECT id, type, body, internal, parent, created FROM resources WHERE parent=?"
         args: list[Any] = [parent_id.lower()]

@@ -16,6 +16,7 @@ from .errors import ArmError, resource_group_not_found
 from .operations import json_response, monitor_urls, pending_headers
 
 if TYPE_CHECKING:
+    from ..files.store import ShareStore
     from ..runtime import Runtime
     from ..store import Operation
     from .operations import Operations
@@ -64,12 +65,13 @@ class Endpoints(Protocol):
 
 
 class ArmContext:
-    """What every ARM handler gets: the store, the long-running operations, settings, the runtime, the endpoints
-    and the log stream's tokens - not the whole emulator."""
+    """What every ARM handler gets: the store, the share folders' store, the long-running operations, settings,
+    the runtime, the endpoints and the log stream's tokens - not the whole emulator."""
 
     def __init__(self, *, store: Store, operations: Operations, settings: EmulatorSettings, runtime: Runtime,
-                 endpoints: Endpoints, app_tokens: dict[str, tuple[str, float]]) -> None:
+                 endpoints: Endpoints, app_tokens: dict[str, tuple[str, float]], shares: ShareStore) -> None:
         self.store = store
+        self.shares = shares  # the share folders, through the Files side's store (never written around it)
         self.operations = operations
         self.settings = settings
         self.runtime = runtime

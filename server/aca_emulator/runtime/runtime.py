@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..resource_types import CONTAINER_APP, REVISION
 from ..settings import EmulatorSettings
 from ..store import Store
 from .console import Console
@@ -29,8 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-APP_TYPE = "Microsoft.App/containerApps"
-REVISION_TYPE = "Microsoft.App/containerApps/revisions"
+APP_TYPE = CONTAINER_APP.type
+REVISION_TYPE = REVISION.type
 LOG = logging.getLogger(__name__)
 # Template.terminationGracePeriodSeconds "Defaults to 30 seconds" (Microsoft.App spec); real seconds, as it is the
 # time an in-flight request needs to finish, real time locally too.
