@@ -160,3 +160,18 @@ def test_every_emulator_module_imports_with_the_product_unimportable() -> None:
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                          env={"PYTHONPATH": str(SERVER), "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr[-3000:]
+
+
+def test_the_product_reaches_the_emulator_only_through_the_local_targets_starter_and_lazily() -> None:
+    starter = "aca_inference.azure.local_emulator"
+    found = []
+    for module, path in modules("aca_inference").items():
+        tree = ast.parse(path.read_text(), str(path))
+        top_level = {id(node) for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)}
+        for node in _imports(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(name.split(".")[0] == "aca_emulator" for name in names):
+                found.append((module, id(node) in top_level))
+    assert {module for module, _ in found} <= {starter}, found
+    # Lazy: inside the starter's functions, so the daemon starts without loading the emulator.
+    assert not any(top for _, top in found), found
