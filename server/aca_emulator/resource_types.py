@@ -48,6 +48,11 @@ class ResourceType:
         """The type without its namespace, as ARM names a parent's missing child ("storageAccounts/...")."""
         return self.type.split("/", 1)[1]
 
+    @property
+    def collection(self) -> str:
+        """The URL template of a resource group's resources of this (top-level) type."""
+        return "/subscriptions/{sub}/resourceGroups/{rg}/providers/" + self.type
+
     def id_in(self, group_id: str, name: str) -> str:
         """The id of a top-level resource `name` of this type in a resource group."""
         return f"{group_id}/providers/{self.type}/{name}"

@@ -108,7 +108,7 @@ class AppSpec:
 
 
 def register(router: Router, ctx: ArmContext) -> None:
-    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.App/containerApps"
+    base = CONTAINER_APP.collection
     tokens = ctx.app_tokens
 
     apps = TrackedResource(ctx, CONTAINER_APP, "app", render=lambda record: render_app(record))

@@ -81,7 +81,7 @@ def _validate_profiles(profiles: Any) -> list[dict[str, Any]]:
 
 
 def register(router: Router, ctx: ArmContext) -> None:
-    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.App/managedEnvironments"
+    base = MANAGED_ENVIRONMENT.collection
 
     environments = TrackedResource(ctx, MANAGED_ENVIRONMENT, "env")
     environment = environments.find

@@ -31,7 +31,7 @@ def _key() -> str:
 
 
 def register(router: Router, ctx: ArmContext) -> None:
-    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces"
+    base = LOG_ANALYTICS_WORKSPACE.collection
     workspaces = TrackedResource(ctx, LOG_ANALYTICS_WORKSPACE, "name")
 
     async def put_workspace(req: ArmRequest) -> web.Response:

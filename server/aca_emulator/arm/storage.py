@@ -49,7 +49,7 @@ def _etag() -> str:
 
 
 def register(router: Router, ctx: ArmContext) -> None:
-    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts"
+    base = STORAGE_ACCOUNT.collection
 
     accounts = TrackedResource(ctx, STORAGE_ACCOUNT, "account")
     shares = ctx.shares  # the share folders: <data_dir>/shares/<account>/<share>, the Files side's store
