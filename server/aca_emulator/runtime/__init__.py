@@ -10,6 +10,7 @@ replica binds its targetPort as in ACA, with its own console log. The container 
 runs on this machine, and the app log says so. What ARM shows of it all is in report.py.
 """
 
-from .runtime import APP_TYPE, REVISION_TYPE, AppState, Runtime, RuntimeHost, multiple_mode, revision_port_key
+from .host import RuntimeHost
+from .runtime import APP_TYPE, REVISION_TYPE, AppState, Runtime, multiple_mode, revision_port_key
 
 __all__ = ["APP_TYPE", "REVISION_TYPE", "AppState", "Runtime", "RuntimeHost", "multiple_mode", "revision_port_key"]

@@ -16,11 +16,11 @@ from .venv import ensure_venv
 
 if TYPE_CHECKING:
     from ..store import Record
+    from .host import RuntimeView
     from .revision import RevisionState
-    from .runtime import Runtime
 
 
-def launch_spec(runtime: Runtime, app: Record, revision: str, replica: str, template: dict[str, Any],
+def launch_spec(runtime: RuntimeView, app: Record, revision: str, replica: str, template: dict[str, Any],
                 container: dict[str, Any], venv_bin: Path | None, *, own_network: bool) -> LaunchSpec:
     app_dir = runtime.app_dir(app.id)
     configuration = app.body["properties"].get("configuration") or {}
@@ -75,7 +75,7 @@ def launch_spec(runtime: Runtime, app: Record, revision: str, replica: str, temp
     return LaunchSpec(argv=argv, env=env, mounts=mounts, workdir=app_dir / "work", root_dir=app_dir / "root",
                       target_port=target_port, network=network, problem=problem, notices=notices)
 
-def _mounts(runtime: Runtime, app: Record, template: dict[str, Any], container: dict[str, Any], app_dir: Path,
+def _mounts(runtime: RuntimeView, app: Record, template: dict[str, Any], container: dict[str, Any], app_dir: Path,
             replica: str, secrets: dict[str, str]) -> tuple[list[Mount], str | None]:
     volumes = {v["name"]: v for v in template.get("volumes") or []}
     environment_id = app.body["properties"].get("environmentId") or ""
@@ -118,7 +118,7 @@ def _mounts(runtime: Runtime, app: Record, template: dict[str, Any], container: 
     return mounts, None
 
 
-async def start_replica(runtime: Runtime, state: RevisionState, app: Record, revision: Record, *,
+async def start_replica(runtime: RuntimeView, state: RevisionState, app: Record, revision: Record, *,
                         reserved: bool = False) -> None:
     """Prepares a replica of the revision (venv, each container's launch spec and console) and starts it, unless
     the revision was deactivated meanwhile. `reserved`: the caller already counted it as starting."""

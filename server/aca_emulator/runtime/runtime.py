@@ -9,7 +9,7 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from ..resource_types import CONTAINER_APP, REVISION
 from ..settings import EmulatorSettings
 from ..store import Store
 from .console import Console
+from .host import RuntimeHost
 from .ingress import Destination, Ingress
 from .launch import start_replica
 from .replica import Replica
@@ -54,16 +55,6 @@ def revision_port_key(app_id: str, revision: str) -> str:
 
 def multiple_mode(app: Record) -> bool:
     return (app.body["properties"].get("configuration") or {}).get("activeRevisionsMode", "Single") != "Single"
-
-
-@dataclass(frozen=True)
-class RuntimeHost:
-    """What the runtime needs of the emulator, and no more: its state, its settings, the storage account keys
-    (an app's Azure Files volume is checked against them)."""
-
-    store: Store
-    settings: EmulatorSettings
-    account_keys: Callable[[str], list[str] | None]
 
 
 class Runtime:
