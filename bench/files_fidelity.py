@@ -239,7 +239,7 @@ def main() -> None:
 
     from tests.sync.files_endpoint import create_account
 
-    from aca_inference.emulator.testing import running_emulator
+    from aca_emulator.testing import running_emulator
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--credential", choices=("key", "sas"), default="key",

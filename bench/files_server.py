@@ -49,7 +49,7 @@ def running_files_server(data_dir: Path) -> Iterator[FilesServer]:
     """The emulator in the background (its own process) and a fresh storage account on it."""
     from tests.sync.files_endpoint import create_account
 
-    from aca_inference.emulator import control
+    from aca_emulator import control
 
     info = control.start_background(data_dir)
     try:

@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from aca_emulator.settings import DEFAULT_DURATIONS
+from aca_emulator.testing import running_emulator
 from aca_inference.cli.reporter import CliReporter
-from aca_inference.emulator.settings import DEFAULT_DURATIONS
-from aca_inference.emulator.testing import running_emulator
 from aca_inference.ops.context import OperationContext, TargetSettings
 from aca_inference.ops.provision import ProvisionRequest, provision
 from results_file import save_result

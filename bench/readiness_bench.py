@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from aca_emulator.testing import running_emulator
 from aca_inference.cli.reporter import CliReporter
-from aca_inference.emulator.testing import running_emulator
 from aca_inference.ops.context import OperationContext, TargetSettings
 from aca_inference.ops.deploy import deploy
 from aca_inference.ops.provision import ProvisionRequest, provision

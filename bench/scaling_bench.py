@@ -27,7 +27,7 @@ from typing import Any
 from azure.core.credentials import AccessToken
 from azure.mgmt.appcontainers import ContainerAppsAPIClient
 
-from aca_inference.emulator.testing import running_emulator
+from aca_emulator.testing import running_emulator
 from results_file import save_result
 
 APP = '''

@@ -39,7 +39,7 @@ def write_parameters(root: Path, parameters: dict[str, Any] | str) -> Path:
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory):
     """One in-process local Azure for the session; tests isolate themselves by resource group."""
-    from aca_inference.emulator.testing import running_emulator
+    from aca_emulator.testing import running_emulator
 
     with running_emulator(tmp_path_factory.mktemp("emulator"), time_scale=0.002) as info:
         yield info

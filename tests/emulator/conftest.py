@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from azure.core.credentials import AccessToken
 
-from aca_inference.emulator.testing import running_emulator
+from aca_emulator.testing import running_emulator
 
 
 class StaticToken:

@@ -1,5 +1,5 @@
 """A sample of request and response bodies checked against the official OpenAPI definitions
-(/work/shared/azure-specs, the api-versions our SDKs send). Enums the spec marks modelAsString are open."""
+(../shared/azure-specs beside the repository root, the api-versions our SDKs send). Enums the spec marks modelAsString are open."""
 
 from __future__ import annotations
 
@@ -15,18 +15,41 @@ from azure.core.rest import HttpRequest
 from .conftest import Azure, app_body
 
 jsonschema = pytest.importorskip("jsonschema")
-# shared/ lies beside the checkout (the session's and CI's layout); ACA_AZURE_SPECS points elsewhere.
-SPECS = Path(os.environ.get("ACA_AZURE_SPECS") or Path(__file__).resolve().parents[3] / "shared" / "azure-specs") \
-    / "specification"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _specs_root() -> Path:
+    """`../shared/azure-specs` beside the repository root (the session's and CI's layout); from a git worktree,
+    beside the main checkout it belongs to. ACA_AZURE_SPECS points elsewhere."""
+    if os.environ.get("ACA_AZURE_SPECS"):
+        return Path(os.environ["ACA_AZURE_SPECS"])
+    roots = [REPO]
+    git = REPO / ".git"
+    if git.is_file():  # a worktree: ".git" says "gitdir: <main>/.git/worktrees/<name>"
+        gitdir = Path(git.read_text().partition("gitdir:")[2].strip())
+        roots.append(gitdir.parents[2] if gitdir.parent.name == "worktrees" else gitdir.parent)
+    candidates = [root.parent / "shared" / "azure-specs" for root in roots]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SPECS = _specs_root() / "specification"
 APP = SPECS / "app/resource-manager/Microsoft.App/ContainerApps/stable/2026-07-01/openapi.json"
 STORAGE = SPECS / "storage/resource-manager/Microsoft.Storage/Storage/stable/2026-09-01/openapi.json"
 WORKSPACES = SPECS / "operationalinsights/resource-manager/Microsoft.OperationalInsights/OperationalInsights/stable/2025-07-01"
 RESOURCES = SPECS / "resources/resource-manager/Microsoft.Resources/resources/stable/2025-04-01/resources.json"
 SUBSCRIPTIONS = SPECS / "resources/resource-manager/Microsoft.Resources/subscriptions/stable/2022-12-01/subscriptions.json"
 
-# In CI a missing spec folder is a failure, not a silent skip: these tests are the emulator's contract.
-pytestmark = pytest.mark.skipif(not SPECS.is_dir() and os.environ.get("CI") != "true",
-                                reason=f"the official specs are not at {SPECS}")
+
+@pytest.fixture(scope="module", autouse=True)
+def _specs_present() -> None:
+    """Under CI (CI=true) a missing spec folder fails every test here, naming the path: these tests are the
+    emulator's contract and must not pass by skipping. Elsewhere they skip."""
+    if SPECS.is_dir():
+        return
+    message = f"the official Azure specs are not at {SPECS} (expected ../shared/azure-specs beside the repository)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @cache

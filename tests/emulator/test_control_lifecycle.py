@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-from aca_inference.emulator import control
-from aca_inference.emulator.testing import running_emulator
+from aca_emulator import control
+from aca_emulator.testing import running_emulator
 
 from .conftest import Azure, app_body, provision_environment, wait_for
 

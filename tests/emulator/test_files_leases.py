@@ -110,7 +110,7 @@ def test_a_leased_file_stays_guarded_when_its_directory_is_renamed(share: ShareC
 
 
 def test_a_lease_outlives_an_emulator_restart(tmp_path: Any) -> None:
-    from aca_inference.emulator.testing import running_emulator
+    from aca_emulator.testing import running_emulator
 
     with running_emulator(tmp_path, time_scale=0.001) as info:
         files = create_account(info)

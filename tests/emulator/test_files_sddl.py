@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from aca_inference.emulator.files.sddl import InvalidDescriptor, parse_binary, parse_sddl, to_binary, to_sddl
+from aca_emulator.files.sddl import InvalidDescriptor, parse_binary, parse_sddl, to_binary, to_sddl
 
 SERVICE_SDDL = ("O:S-1-5-21-2127521184-1604012920-1887927527-21560751G:S-1-5-21-2127521184-1604012920-1887927527-513"
                 "D:AI(A;;FA;;;SY)(A;;FA;;;BA)(A;;0x1200a9;;;S-1-5-21-397955417-626881126-188441444-3053964)"

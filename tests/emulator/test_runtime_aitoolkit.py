@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from aca_inference.emulator.runtime.probes import parse_probes
+from aca_emulator.runtime.probes import parse_probes
 
 from .aitoolkit import FIXTURE, STORAGE_VERSION, Deployment, Names, container_app, share, storage_account
 from .conftest import Azure, wait_for

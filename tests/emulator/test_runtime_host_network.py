@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from aca_inference.emulator.runtime import sandbox
+from aca_emulator.runtime import sandbox
 
 from .conftest import Azure, app_body, wait_for
 

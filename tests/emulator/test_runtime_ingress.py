@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from aca_inference.emulator.testing import running_emulator
+from aca_emulator.testing import running_emulator
 
 from .conftest import Azure, app_body, wait_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aca_inference.emulator.runtime.network import RELAY_SCRIPT
+from aca_emulator.runtime.network import RELAY_SCRIPT
 
 from .conftest import wait_for
 from .test_runtime_ingress import OWN_NETWORK

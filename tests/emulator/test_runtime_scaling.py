@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from aca_inference.emulator.testing import running_emulator
+from aca_emulator.testing import running_emulator
 from tests.conftest import cli_run, last_json
 
 from .conftest import Azure, wait_for

@@ -16,7 +16,7 @@ from tests.sync.files_endpoint import FilesEndpoint, create_account
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilesEndpoint]:
-    from aca_inference.emulator.testing import running_emulator
+    from aca_emulator.testing import running_emulator
 
     with running_emulator(tmp_path_factory.mktemp("emulator"), time_scale=0.001) as info:
         yield create_account(info)

@@ -110,12 +110,10 @@ class AzureSession:
 
 
 async def _emulator_session(target: TargetSettings) -> AzureSession:
-    import anyio
+    from . import local_emulator
 
-    from ..emulator import control
-
-    data_dir = (target.emulator_data_dir or control.default_data_dir()).expanduser().resolve()
-    info = await anyio.to_thread.run_sync(lambda: control.start_background(data_dir))
+    data_dir = (target.emulator_data_dir or local_emulator.default_data_dir()).expanduser().resolve()
+    info = await local_emulator.start(data_dir)
     return AzureSession(management_endpoint=info.management_endpoint, credential=EmulatorCredential(),
                         connection_verify=str(info.ca_path), is_emulator=True,
                         files_endpoint=info.files_endpoint, default_subscription=info.subscription_id)

@@ -21,21 +21,19 @@ def _info(info: Any) -> dict[str, Any]:
 
 
 async def emulator_command(action: str, data_dir: Path | None, reporter: Reporter) -> dict[str, Any]:
-    import anyio
+    from ..azure import local_emulator
 
-    from ..emulator import control
-
-    directory = (data_dir or control.default_data_dir()).resolve()
+    directory = (data_dir or local_emulator.default_data_dir()).resolve()
     info: Any
     if action == "start":
-        info = await anyio.to_thread.run_sync(lambda: control.start_background(directory))
+        info = await local_emulator.start(directory)
     elif action == "stop":
-        stopped = await anyio.to_thread.run_sync(lambda: control.stop(directory))
+        stopped = await local_emulator.stop(directory)
         reporter.log("Emulator stopped." if stopped else "The emulator was not running.")
         return {"running": False, "stopped": stopped, "data_dir": str(directory),
                 "summary": "stopped" if stopped else "not running"}
     else:
-        info = await anyio.to_thread.run_sync(lambda: control.status(directory))
+        info = await local_emulator.status(directory)
     result = _info(info)
     result["data_dir"] = str(directory)
     if result["running"]:

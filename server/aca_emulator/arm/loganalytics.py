@@ -9,15 +9,16 @@ from typing import Any
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind
-from ..store import Operation, Record
+from ..resource_types import LOG_ANALYTICS_WORKSPACE
+from ..store import Record
 from .bodies import merged, without_nulls
-from .context import ArmContext, group_id
-from .errors import ArmError, not_found
+from .context import ArmContext
+from .errors import ArmError
 from .operations import iso, json_response
 from .routing import ArmRequest, Router
+from .tracked import TrackedResource
 
-WORKSPACE_TYPE = "Microsoft.OperationalInsights/workspaces"
+WORKSPACE_TYPE = LOG_ANALYTICS_WORKSPACE.type
 SKUS = {"Free", "Standard", "Premium", "PerNode", "PerGB2018", "Standalone", "CapacityReservation",
         "LACluster"}
 
@@ -30,20 +31,13 @@ def _key() -> str:
 
 
 def register(router: Router, ctx: ArmContext) -> None:
-    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces"
-
-    def workspace(req: ArmRequest) -> Record:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["name"]
-        group = ctx.group(sub, rg)
-        record = ctx.store.get(f"{group.id}/providers/{WORKSPACE_TYPE}/{name}")
-        if record is None:
-            raise not_found(WORKSPACE_TYPE, name, rg)
-        return record
+    base = LOG_ANALYTICS_WORKSPACE.collection
+    workspaces = TrackedResource(ctx, LOG_ANALYTICS_WORKSPACE, "name")
 
     async def put_workspace(req: ArmRequest) -> web.Response:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["name"]
-        group = ctx.group(sub, rg, for_write=True)
-        ctx.check_name(ResourceKind.log_analytics_workspace, name, "InvalidWorkspaceName")
+        sub = req.params["sub"]
+        group, record_id = workspaces.place(req, for_write=True)
+        name = workspaces.check_name(req, "InvalidWorkspaceName")
         body = await req.json()
         location = ctx.location(body)
         properties = without_nulls(body.get("properties") or {})
@@ -54,7 +48,6 @@ def register(router: Router, ctx: ArmContext) -> None:
         if not isinstance(retention, int) or not (retention == -1 or 30 <= retention <= 730):
             raise ArmError(400, "InvalidParameter",
                            f"retentionInDays must be between 30 and 730 days, got {retention!r}.")
-        record_id = f"{group_id(sub, group.name)}/providers/{WORKSPACE_TYPE}/{name}"
         existing = ctx.store.get(record_id)
         if existing is not None:
             if existing.body["properties"]["provisioningState"] != "Succeeded":
@@ -83,47 +76,25 @@ def register(router: Router, ctx: ArmContext) -> None:
         record_body["properties"] = {**merged(fresh, properties), **{k: fresh[k] for k in READ_ONLY},
                                      "sku": {"name": sku, "lastSkuUpdate": iso()}}
         ctx.store.put(Record(id=record_id, type=WORKSPACE_TYPE, body=record_body,
-                             internal={"primarySharedKey": _key(), "secondarySharedKey": _key()}, parent=group.id))
+                             internal={"primarySharedKey": _key(), "secondarySharedKey": _key()},
+                             parent=group.id))
         op = await ctx.operations.start(WORKSPACE_TYPE, record_id, "create",
                                         ctx.settings.scaled("log_analytics_workspace"))
         if op is None:
-            return json_response(ctx.store.get(record_id).body, 200)
-        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.OperationalInsights", location=location,
+            return json_response(ctx.store.require(record_id).body, 200)
+        return ctx.accepted(op, subscription_id=sub, namespace=LOG_ANALYTICS_WORKSPACE.namespace, location=location,
                             api_version=req.api_version, status=201, body=record_body)
 
-    async def finish_create(op: Operation) -> None:
-        record = ctx.store.get(op.resource_key.split("|", 1)[1])
-        if record is not None:
-            record.body["properties"]["provisioningState"] = "Succeeded"
-            ctx.store.put(record)
-
-    ctx.operations.on_finish(WORKSPACE_TYPE, "create", finish_create)
-
-    async def get_workspace(req: ArmRequest) -> web.Response:
-        return json_response(workspace(req).body)
-
-    async def list_workspaces(req: ArmRequest) -> web.Response:
-        group = ctx.group(req.params["sub"], req.params["rg"])
-        return json_response({"value": [r.body for r in ctx.store.in_scope(group.id, WORKSPACE_TYPE)]})
-
-    async def delete_workspace(req: ArmRequest) -> web.Response:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["name"]
-        group = ctx.group(sub, rg)
-        record_id = f"{group.id}/providers/{WORKSPACE_TYPE}/{name}"
-        if ctx.store.get(record_id) is None:
-            return web.Response(status=204)
-        ctx.store.delete(record_id)
-        return web.Response(status=200)
+    workspaces.on_finish("create", workspaces.finish_provisioning)
 
     async def shared_keys(req: ArmRequest) -> web.Response:
-        record = workspace(req)
+        record = workspaces.find(req)
         return json_response({"primarySharedKey": record.internal["primarySharedKey"],
                               "secondarySharedKey": record.internal["secondarySharedKey"]})
 
-    router.add("GET", base, list_workspaces, "microsoft.operationalinsights")
-    router.add("PUT", base + "/{name}", put_workspace, "microsoft.operationalinsights")
-    router.add("GET", base + "/{name}", get_workspace, "microsoft.operationalinsights")
-    router.add("DELETE", base + "/{name}", delete_workspace, "microsoft.operationalinsights")
-    router.add("POST", base + "/{name}/sharedKeys", shared_keys, "microsoft.operationalinsights")
+    provider = LOG_ANALYTICS_WORKSPACE.provider
+    workspaces.add_routes(router, base, delete=workspaces.delete_now)
+    router.add("PUT", base + "/{name}", put_workspace, provider)
+    router.add("POST", base + "/{name}/sharedKeys", shared_keys, provider)
     # What bicep's `workspace.listKeys()` calls (the older name of the same action): the same answer.
-    router.add("POST", base + "/{name}/listKeys", shared_keys, "microsoft.operationalinsights")
+    router.add("POST", base + "/{name}/listKeys", shared_keys, provider)

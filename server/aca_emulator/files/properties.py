@@ -108,6 +108,11 @@ class PropertyStore:
         with self._lock:
             return [(row[0], row[1], row[2]) for row in self._db.execute(sql, args).fetchall()]
 
+    def shares(self, account: str) -> list[str]:
+        with self._lock:
+            return [row[0] for row in self._db.execute("SELECT DISTINCT share FROM properties WHERE account=?",
+                                                       (account,)).fetchall()]
+
     def delete_share(self, account: str, share: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM properties WHERE account=? AND share=?", (account, share))

@@ -93,15 +93,22 @@ async def _service_headers(request: web.Request, response: web.StreamResponse) -
     response.headers["Server"] = "Windows-Azure-File/1.0 Microsoft-HTTPAPI/2.0"
 
 
-def create_files_app(*, account_keys: Callable[[str], list[str] | None], shares_root: Path) -> web.Application:
+def create_files_app(*, account_keys: Callable[[str], list[str] | None], shares_root: Path | None = None,
+                     store: ShareStore | None = None) -> web.Application:
     """The Azure Files data plane: `/{account}/{share}/{path}` on this app's root.
 
     `account_keys(account)` returns the account's base64 keys (None/empty for an unknown account);
     `shares_root/<account>/<share>/` are the shares' directories; the properties the service keeps beside the
-    bytes go to `shares_root/.files-meta.sqlite`.
+    bytes go to `shares_root/.files-meta.sqlite`. Pass `store` to share one ShareStore with the management
+    plane (its owner closes it); else the app opens its own on `shares_root` and closes it on cleanup.
     """
     app = web.Application()
-    app[STORE_KEY] = ShareStore(Path(shares_root))
+    owned = store is None
+    if store is None:
+        if shares_root is None:
+            raise TypeError("create_files_app needs shares_root or store")
+        store = ShareStore(Path(shares_root))
+    app[STORE_KEY] = store
     app[_KEYS] = account_keys
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     app.on_response_prepare.append(_service_headers)
@@ -109,5 +116,6 @@ def create_files_app(*, account_keys: Callable[[str], list[str] | None], shares_
     async def close_store(app: web.Application) -> None:
         app[STORE_KEY].close()
 
-    app.on_cleanup.append(close_store)
+    if owned:
+        app.on_cleanup.append(close_store)
     return app

@@ -75,6 +75,13 @@ class Store:
                                (resource_id.lower(),)).fetchone()
         return self._record(row) if row else None
 
+    def require(self, resource_id: str) -> Record:
+        """The resource, which the caller has just written (a missing one is a bug of ours)."""
+        record = self.get(resource_id)
+        if record is None:
+            raise KeyError(f"{resource_id} is not in the store")
+        return record
+
     @staticmethod
     def _record(row: tuple[Any, ...]) -> Record:
         return Record(id=row[0], type=row[1], body=json.loads(row[2]), internal=json.loads(row[3]), parent=row[4],
@@ -94,6 +101,11 @@ class Store:
     def delete(self, resource_id: str) -> None:
         key = resource_id.lower()
         self._db.execute("DELETE FROM resources WHERE key=? OR key LIKE ?", (key, key.replace("_", "\\_") + "/%"))
+
+    def delete_scope(self, scope_id: str) -> None:
+        """Every resource in a resource group (and what lies below each), as the group's delete ends."""
+        for (resource_id,) in self._db.execute("SELECT id FROM resources WHERE scope=?", (scope_id.lower(),)).fetchall():
+            self.delete(resource_id)
 
     def children(self, parent_id: str, type_: str | None = None) -> list[Record]:
         sql = "SELECT id, type, body, internal, parent, created FROM resources WHERE parent=?"

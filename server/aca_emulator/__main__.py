@@ -1,4 +1,4 @@
-"""`python -m aca_inference.emulator serve --data-dir D [--time-scale X] [--port-management P --port-files P]`."""
+"""`python -m aca_emulator serve --data-dir D [--time-scale X] [--port-management P --port-files P]`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     from .server import serve_forever
     from .settings import load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m aca_inference.emulator",
+    parser = argparse.ArgumentParser(prog="python -m aca_emulator",
                                      description="The local Azure emulator (ARM, Azure Files, container apps).")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run in the foreground until SIGTERM/SIGINT")

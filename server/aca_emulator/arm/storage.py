@@ -5,24 +5,25 @@ from __future__ import annotations
 
 import base64
 import secrets
-import shutil
 import time
 import uuid
 from typing import Any
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind
+from ..naming import ResourceKind
+from ..resource_types import FILE_SERVICE, FILE_SHARE, STORAGE_ACCOUNT
 from ..store import Operation, Record
 from .bodies import merged, without_nulls
-from .context import ArmContext, group_id
-from .errors import ArmError, not_found, parent_not_found
+from .context import ArmContext
+from .errors import ArmError
 from .operations import iso, json_response
 from .routing import ArmRequest, Router
+from .tracked import TrackedResource
 
-ACCOUNT_TYPE = "Microsoft.Storage/storageAccounts"
-SHARE_TYPE = "Microsoft.Storage/storageAccounts/fileServices/shares"
-FILE_SERVICE_TYPE = "Microsoft.Storage/storageAccounts/fileServices"
+ACCOUNT_TYPE = STORAGE_ACCOUNT.type
+SHARE_TYPE = FILE_SHARE.type
+FILE_SERVICE_TYPE = FILE_SERVICE.type
 # A file service nobody configured, as the service answers it (soft delete of shares is on by default, 7 days).
 FILE_SERVICE_DEFAULTS: dict[str, Any] = {"protocolSettings": {"smb": {}}, "cors": {"corsRules": []},
                                          "shareDeleteRetentionPolicy": {"enabled": True, "days": 7}}
@@ -38,10 +39,6 @@ READ_ONLY_ACCOUNT = ("provisioningState", "creationTime", "primaryLocation", "st
                      "primaryEndpoints")
 
 
-def _account_id(sub: str, rg: str, name: str) -> str:
-    return f"{group_id(sub, rg)}/providers/Microsoft.Storage/storageAccounts/{name}"
-
-
 def _new_key(name: str) -> dict[str, str]:
     return {"keyName": name, "value": base64.b64encode(secrets.token_bytes(64)).decode(), "permissions": "Full",
             "creationTime": iso()}
@@ -52,27 +49,15 @@ def _etag() -> str:
 
 
 def register(router: Router, ctx: ArmContext) -> None:
-    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts"
+    base = STORAGE_ACCOUNT.collection
 
-    def account(req: ArmRequest, *, action: str | None = None, child_type: str = "") -> Record:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["account"]
-        ctx.group(sub, rg)
-        record = ctx.store.get(_account_id(sub, rg, name))
-        if record is None:
-            if action:
-                raise parent_not_found(action, child_type, _account_id(sub, rg, name))
-            raise not_found(ACCOUNT_TYPE, name, rg)
-        return record
-
-    def render_account(record: Record) -> dict[str, Any]:
-        return record.body
-
-    ctx.renderers[ACCOUNT_TYPE.lower()] = render_account
+    accounts = TrackedResource(ctx, STORAGE_ACCOUNT, "account")
+    shares = ctx.shares  # the share folders: <data_dir>/shares/<account>/<share>, the Files side's store
 
     async def create_account(req: ArmRequest) -> web.Response:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["account"]
-        group = ctx.group(sub, rg, for_write=True)
-        ctx.check_name(ResourceKind.storage_account, name, "AccountNameInvalid")
+        sub = req.params["sub"]
+        group, record_id = accounts.place(req, for_write=True)
+        name = accounts.check_name(req, "AccountNameInvalid")
         body = await req.json()
         location = ctx.location(body)
         sku = (body.get("sku") or {}).get("name") if isinstance(body.get("sku"), dict) else None
@@ -85,7 +70,6 @@ def register(router: Router, ctx: ArmContext) -> None:
             raise ArmError(400, "InvalidValuesForRequestParameters",
                            f"Values for request parameters are invalid: kind. Expected one of "
                            f"{', '.join(sorted(KINDS))}, got {kind!r}.")
-        record_id = _account_id(sub, group.name, name)
         for other in ctx.store.of_type(ACCOUNT_TYPE):
             if other.name.lower() == name.lower() and other.id.lower() != record_id.lower():
                 raise ArmError(409, "StorageAccountAlreadyTaken", f"The storage account named {name} is already taken.")
@@ -101,7 +85,7 @@ def register(router: Router, ctx: ArmContext) -> None:
             existing.body["tags"] = body.get("tags") or existing.body.get("tags") or {}
             ctx.store.put(existing)
             return json_response(existing.body, 200)
-        files_url = f"{ctx.emulator.files_endpoint}/{name}/"
+        files_url = f"{ctx.files_endpoint}/{name}/"
         record_body: dict[str, Any] = {
             "id": record_id, "name": name, "type": ACCOUNT_TYPE, "location": location,
             "sku": {"name": sku, "tier": "Premium" if sku.startswith("Premium") else "Standard"}, "kind": kind,
@@ -131,39 +115,23 @@ def register(router: Router, ctx: ArmContext) -> None:
                              internal={"keys": [_new_key("key1"), _new_key("key2")]}, parent=group.id))
         op = await ctx.operations.start(ACCOUNT_TYPE, record_id, "create", ctx.settings.scaled("storage_account"))
         if op is None:
-            return json_response(ctx.store.get(record_id).body, 200)
-        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.Storage", location=location,
+            return json_response(ctx.store.require(record_id).body, 200)
+        return ctx.accepted(op, subscription_id=sub, namespace=STORAGE_ACCOUNT.namespace, location=location,
                             api_version=req.api_version, status=202, body=None, async_header=False,
                             location_header=True)
 
     async def finish_create(op: Operation) -> None:
-        record = ctx.store.get(op.resource_key.split("|", 1)[1])
+        record = accounts.mark_succeeded(op)
         if record is not None:
-            record.body["properties"]["provisioningState"] = "Succeeded"
-            ctx.store.put(record)
-            (ctx.settings.shares_root / record.name).mkdir(parents=True, exist_ok=True)
+            shares.add_account(record.name)
 
-    ctx.operations.on_finish(ACCOUNT_TYPE, "create", finish_create)
-
-    async def get_account(req: ArmRequest) -> web.Response:
-        return json_response(account(req).body)
+    accounts.on_finish("create", finish_create)
 
     async def delete_account(req: ArmRequest) -> web.Response:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["account"]
-        ctx.group(sub, rg)
-        record = ctx.store.get(_account_id(sub, rg, name))
-        if record is None:
-            return web.Response(status=204)
-        ctx.store.delete(record.id)
-        shutil.rmtree(ctx.settings.shares_root / record.name, ignore_errors=True)
-        return web.Response(status=200)
-
-    async def list_accounts(req: ArmRequest) -> web.Response:
-        group = ctx.group(req.params["sub"], req.params["rg"])
-        return json_response({"value": [r.body for r in ctx.store.in_scope(group.id, ACCOUNT_TYPE)]})
+        return await accounts.delete_now(req, then=lambda record: shares.remove_account(record.name))
 
     async def list_keys(req: ArmRequest) -> web.Response:
-        record = account(req)
+        record = accounts.find(req)
         if record.body["properties"]["provisioningState"] != "Succeeded":
             raise ArmError(409, "StorageAccountIsNotProvisioned",
                            "The storage account provisioning state must be 'Succeeded' before executing the "
@@ -171,15 +139,11 @@ def register(router: Router, ctx: ArmContext) -> None:
         return json_response({"keys": record.internal["keys"]})
 
     # File shares
-    def share_dir(record: Record, share: str) -> Any:
-        return ctx.settings.shares_root / record.name / share
-
     def share_body(record: Record, share: str) -> dict[str, Any]:
         share_id = f"{record.id}/fileServices/default/shares/{share}"
         stored = ctx.store.get(share_id)
         properties = dict(stored.body["properties"]) if stored else {}
-        directory = share_dir(record, share)
-        modified = directory.stat().st_mtime if directory.exists() else time.time()
+        modified = shares.share_modified(record.name, share) or time.time()
         properties.setdefault("shareQuota", 102400)
         properties.setdefault("enabledProtocols", "SMB")
         properties.setdefault("accessTier", "TransactionOptimized")
@@ -206,21 +170,20 @@ def register(router: Router, ctx: ArmContext) -> None:
 
     async def create_share(req: ArmRequest) -> web.Response:
         """PUT creates the share, or updates the one there (a template deployed twice converges)."""
-        record = account(req, action="write", child_type=SHARE_TYPE.split("/", 1)[1])
+        record = accounts.find(req, child=FILE_SHARE)
         share = req.params["share"]
         ctx.check_name(ResourceKind.file_share, share, "InvalidResourceName")
         properties = share_properties(without_nulls(await req.json_or_empty()))
-        directory = share_dir(record, share)
         share_id = f"{record.id}/fileServices/default/shares/{share}"
         stored = ctx.store.get(share_id)
-        if directory.is_dir():
+        if shares.has_share(record.name, share):
             if stored is not None:
                 properties = {**stored.body["properties"], **properties}
             ctx.store.put(Record(id=share_id, type=SHARE_TYPE, parent=record.id,
                                  body={"etag": stored.body.get("etag") if stored else _etag(),
                                        "properties": properties}))
             return json_response(share_body(record, share), 200)
-        directory.mkdir(parents=True)
+        shares.add_share(record.name, share)
         ctx.store.put(Record(id=share_id, type=SHARE_TYPE, body={"etag": _etag(), "properties": properties},
                              parent=record.id))
         return json_response(share_body(record, share), 201)
@@ -233,7 +196,7 @@ def register(router: Router, ctx: ArmContext) -> None:
                 "sku": record.body["sku"], "properties": properties}
 
     async def put_file_service(req: ArmRequest) -> web.Response:
-        record = account(req, action="write", child_type="storageAccounts/fileServices")
+        record = accounts.find(req, child=FILE_SERVICE)
         body = without_nulls(await req.json())
         properties = body.get("properties") or {}
         if not isinstance(properties, dict):
@@ -251,43 +214,35 @@ def register(router: Router, ctx: ArmContext) -> None:
         return json_response(file_service_body(record), 200)
 
     async def get_file_service(req: ArmRequest) -> web.Response:
-        return json_response(file_service_body(account(req)))
+        return json_response(file_service_body(accounts.find(req)))
 
     async def list_file_services(req: ArmRequest) -> web.Response:
-        return json_response({"value": [file_service_body(account(req))]})
+        return json_response({"value": [file_service_body(accounts.find(req))]})
 
     async def get_share(req: ArmRequest) -> web.Response:
-        record = account(req)
+        record = accounts.find(req)
         share = req.params["share"]
-        if not share_dir(record, share).is_dir():
+        if not shares.has_share(record.name, share):
             raise ArmError(404, "ShareNotFound", "The specified share does not exist.")
         return json_response(share_body(record, share))
 
     async def delete_share(req: ArmRequest) -> web.Response:
-        record = account(req)
+        record = accounts.find(req)
         share = req.params["share"]
-        directory = share_dir(record, share)
         ctx.store.delete(f"{record.id}/fileServices/default/shares/{share}")
-        if not directory.is_dir():
-            return web.Response(status=204)
-        shutil.rmtree(directory)
-        return web.Response(status=200)
+        return web.Response(status=200 if shares.remove_share(record.name, share) else 204)
 
     async def list_shares(req: ArmRequest) -> web.Response:
-        record = account(req)
-        root = ctx.settings.shares_root / record.name
-        names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-        return json_response({"value": [share_body(record, n) for n in names]})
+        record = accounts.find(req)
+        return json_response({"value": [share_body(record, n) for n in shares.share_names(record.name)]})
 
-    router.add("GET", base, list_accounts, "microsoft.storage")
-    router.add("PUT", base + "/{account}", create_account, "microsoft.storage")
-    router.add("GET", base + "/{account}", get_account, "microsoft.storage")
-    router.add("DELETE", base + "/{account}", delete_account, "microsoft.storage")
-    router.add("POST", base + "/{account}/listKeys", list_keys, "microsoft.storage")
-    router.add("GET", base + "/{account}/fileServices", list_file_services, "microsoft.storage")
-    router.add("PUT", base + "/{account}/fileServices/default", put_file_service, "microsoft.storage")
-    router.add("GET", base + "/{account}/fileServices/default", get_file_service, "microsoft.storage")
-    router.add("GET", base + "/{account}/fileServices/default/shares", list_shares, "microsoft.storage")
-    router.add("PUT", base + "/{account}/fileServices/default/shares/{share}", create_share, "microsoft.storage")
-    router.add("GET", base + "/{account}/fileServices/default/shares/{share}", get_share, "microsoft.storage")
-    router.add("DELETE", base + "/{account}/fileServices/default/shares/{share}", delete_share, "microsoft.storage")
+    accounts.add_routes(router, base, delete=delete_account)
+    router.add("PUT", base + "/{account}", create_account, STORAGE_ACCOUNT.provider)
+    router.add("POST", base + "/{account}/listKeys", list_keys, STORAGE_ACCOUNT.provider)
+    router.add("GET", base + "/{account}/fileServices", list_file_services, STORAGE_ACCOUNT.provider)
+    router.add("PUT", base + "/{account}/fileServices/default", put_file_service, STORAGE_ACCOUNT.provider)
+    router.add("GET", base + "/{account}/fileServices/default", get_file_service, STORAGE_ACCOUNT.provider)
+    router.add("GET", base + "/{account}/fileServices/default/shares", list_shares, STORAGE_ACCOUNT.provider)
+    router.add("PUT", base + "/{account}/fileServices/default/shares/{share}", create_share, STORAGE_ACCOUNT.provider)
+    router.add("GET", base + "/{account}/fileServices/default/shares/{share}", get_share, STORAGE_ACCOUNT.provider)
+    router.add("DELETE", base + "/{account}/fileServices/default/shares/{share}", delete_share, STORAGE_ACCOUNT.provider)

@@ -16,11 +16,11 @@ from .venv import ensure_venv
 
 if TYPE_CHECKING:
     from ..store import Record
-    from . import Runtime
+    from .host import RuntimeView
     from .revision import RevisionState
 
 
-def launch_spec(runtime: Runtime, app: Record, revision: str, replica: str, template: dict[str, Any],
+def launch_spec(runtime: RuntimeView, app: Record, revision: str, replica: str, template: dict[str, Any],
                 container: dict[str, Any], venv_bin: Path | None, *, own_network: bool) -> LaunchSpec:
     app_dir = runtime.app_dir(app.id)
     configuration = app.body["properties"].get("configuration") or {}
@@ -29,7 +29,7 @@ def launch_spec(runtime: Runtime, app: Record, revision: str, replica: str, temp
     endpoint_port = runtime.port_for(app.id)
     network: ReplicaNetwork
     if own_network:
-        network = NamespaceNetwork.for_container(runtime.emulator.settings.data_dir,
+        network = NamespaceNetwork.for_container(runtime.settings.data_dir,
                                                  f"{app.id}|{replica}|{container['name']}")
         port = target_port
     else:  # the host's network: the container listens on a free host port that stands for its targetPort
@@ -75,7 +75,7 @@ def launch_spec(runtime: Runtime, app: Record, revision: str, replica: str, temp
     return LaunchSpec(argv=argv, env=env, mounts=mounts, workdir=app_dir / "work", root_dir=app_dir / "root",
                       target_port=target_port, network=network, problem=problem, notices=notices)
 
-def _mounts(runtime: Runtime, app: Record, template: dict[str, Any], container: dict[str, Any], app_dir: Path,
+def _mounts(runtime: RuntimeView, app: Record, template: dict[str, Any], container: dict[str, Any], app_dir: Path,
             replica: str, secrets: dict[str, str]) -> tuple[list[Mount], str | None]:
     volumes = {v["name"]: v for v in template.get("volumes") or []}
     environment_id = app.body["properties"].get("environmentId") or ""
@@ -91,14 +91,14 @@ def _mounts(runtime: Runtime, app: Record, template: dict[str, Any], container: 
                 return [], (f"VolumeMountFailure: environment storage '{volume.get('storageName')}' does not "
                             "exist")
             azure_file = storage.body["properties"]["azureFile"]
-            keys = runtime.emulator.account_keys(azure_file["accountName"])
+            keys = runtime.host.account_keys(azure_file["accountName"])
             if keys is None:
                 return [], f"VolumeMountFailure: storage account '{azure_file['accountName']}' does not exist"
             if azure_file.get("accountKey") not in keys:
                 return [], (f"VolumeMountFailure: mount error(13): Permission denied - the account key of "
                             f"environment storage '{storage.name}' does not match storage account "
                             f"'{azure_file['accountName']}'")
-            source = runtime.emulator.settings.shares_root / azure_file["accountName"] / azure_file["shareName"]
+            source = runtime.settings.shares_root / azure_file["accountName"] / azure_file["shareName"]
             if not source.is_dir():
                 return [], (f"VolumeMountFailure: file share '{azure_file['shareName']}' does not exist in "
                             f"storage account '{azure_file['accountName']}'")
@@ -118,7 +118,7 @@ def _mounts(runtime: Runtime, app: Record, template: dict[str, Any], container: 
     return mounts, None
 
 
-async def start_replica(runtime: Runtime, state: RevisionState, app: Record, revision: Record, *,
+async def start_replica(runtime: RuntimeView, state: RevisionState, app: Record, revision: Record, *,
                         reserved: bool = False) -> None:
     """Prepares a replica of the revision (venv, each container's launch spec and console) and starts it, unless
     the revision was deactivated meanwhile. `reserved`: the caller already counted it as starting."""

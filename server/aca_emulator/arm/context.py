@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind, check_name
-from ..store import Record
+from ..naming import ResourceKind, check_name
+from ..settings import EmulatorSettings, Subscription
+from ..store import Record, Store
 from .errors import ArmError, resource_group_not_found
 from .operations import json_response, monitor_urls, pending_headers
 
 if TYPE_CHECKING:
-    from ..server import Emulator
+    from ..files.store import ShareStore
+    from ..runtime import Runtime
     from ..store import Operation
+    from .operations import Operations
 
 # Public Azure regions (name -> display name); any of them is accepted, "West US 3" and "westus3" alike.
 LOCATIONS = {
@@ -51,36 +54,45 @@ def group_id(subscription_id: str, resource_group: str) -> str:
     return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
 
 
+class Endpoints(Protocol):
+    """Where the emulator serves; known once its servers listen, after the handlers are built."""
+
+    @property
+    def management_endpoint(self) -> str: ...
+
+    @property
+    def files_endpoint(self) -> str: ...
+
+
 class ArmContext:
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
+    """What every ARM handler gets: the store, the share folders' store, the long-running operations, settings,
+    the runtime, the endpoints and the log stream's tokens - not the whole emulator."""
+
+    def __init__(self, *, store: Store, operations: Operations, settings: EmulatorSettings, runtime: Runtime,
+                 endpoints: Endpoints, app_tokens: dict[str, tuple[str, float]], shares: ShareStore) -> None:
+        self.store = store
+        self.shares = shares  # the share folders, through the Files side's store (never written around it)
+        self.operations = operations
+        self.settings = settings
+        self.runtime = runtime
+        self.endpoints = endpoints
+        # getAuthtoken tokens for the log stream: token -> (container app id, lower case; expiry)
+        self.app_tokens = app_tokens
         self.renderers: dict[str, Callable[[Record], dict[str, Any]]] = {}
 
     @property
-    def store(self) -> Any:
-        return self.emulator.store
-
-    @property
-    def operations(self) -> Any:
-        return self.emulator.operations
-
-    @property
-    def settings(self) -> Any:
-        return self.emulator.settings
-
-    @property
-    def runtime(self) -> Any:
-        return self.emulator.runtime
-
-    @property
     def base_url(self) -> str:
-        return self.emulator.management_endpoint
+        return self.endpoints.management_endpoint
+
+    @property
+    def files_endpoint(self) -> str:
+        return self.endpoints.files_endpoint
 
     def render(self, record: Record) -> dict[str, Any]:
         renderer = self.renderers.get(record.type.lower())
         return renderer(record) if renderer else record.body
 
-    def subscription(self, subscription_id: str) -> Any:
+    def subscription(self, subscription_id: str) -> Subscription:
         for sub in self.settings.subscriptions:
             if sub.subscription_id.lower() == subscription_id.lower():
                 return sub

@@ -9,13 +9,14 @@ from typing import Any
 
 from aiohttp import web
 
+from ..resource_types import REPLICA, REVISION
 from ..store import Record
 from .context import ArmContext
 from .errors import ArmError, not_found
 from .operations import json_response
 from .routing import ArmRequest, Router
 
-REVISION_TYPE = "Microsoft.App/containerApps/revisions"
+REVISION_TYPE = REVISION.type
 
 
 def _bad(message: str, code: str) -> ArmError:
@@ -79,7 +80,7 @@ def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Cal
                                "logStreamEndpoint": f"{stream_base}/containers/{container['name']}/logstream",
                                "execEndpoint": f"{stream_base}/containers/{container['name']}/exec"})
         return {"id": f"{revision.id}/replicas/{replica['name']}", "name": replica["name"],
-                "type": "Microsoft.App/containerApps/revisions/replicas",
+                "type": REPLICA.type,
                 "properties": {"createdTime": replica["createdTime"], "runningState": replica["runningState"],
                                "runningStateDetails": replica["runningStateDetails"], "containers": containers,
                                "initContainers": []}}
@@ -96,7 +97,7 @@ def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Cal
         for replica in ctx.runtime.replicas(app.id, revision.name):
             if replica["name"].lower() == req.params["replica"].lower():
                 return json_response(replica_body(app, revision, replica))
-        raise not_found("Microsoft.App/containerApps/revisions/replicas",
+        raise not_found(REPLICA.type,
                         f"{app.name}/revisions/{revision.name}/replicas/{req.params['replica']}", req.params["rg"])
 
     router.add("GET", base + "/{app}/revisions", list_revisions, "microsoft.app")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from .server import Emulator
+from .middleware import Faults, RequestLog
+from .settings import EmulatorSettings
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -28,34 +29,36 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def admin_routes(emulator: Emulator) -> list[web.RouteDef]:
-    settings = emulator.settings
+def admin_routes(*, settings: EmulatorSettings, faults: Faults, request_log: RequestLog,
+                 info: Callable[[], dict[str, Any]], apps: Callable[[], list[dict[str, Any]]]) -> list[web.RouteDef]:
+    """The admin routes over what they read and change (not the whole emulator): `info` is the health answer,
+    `apps` what the runtime runs."""
 
     async def health(request: web.Request) -> web.Response:
-        return _json({"status": "ok", **emulator.info_dict()})
+        return _json({"status": "ok", **info()})
 
     async def add_fault(request: web.Request) -> web.Response:
         try:
-            fault = emulator.faults.add(await _body(request))
+            fault = faults.add(await _body(request))
         except (TypeError, ValueError) as exc:
             return _json({"error": str(exc)}, 400)
         return _json(fault.public(), 201)
 
     async def list_faults(request: web.Request) -> web.Response:
-        return _json({"faults": emulator.faults.list()})
+        return _json({"faults": faults.list()})
 
     async def clear_faults(request: web.Request) -> web.Response:
         fault_id = request.match_info.get("fault_id")
-        emulator.faults.remove(int(fault_id) if fault_id else None)
+        faults.remove(int(fault_id) if fault_id else None)
         return web.Response(status=204)
 
     async def requests(request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
-        entries = emulator.request_log.since(since)
-        return _json({"requests": entries, "last": emulator.request_log.last_seq()})
+        entries = request_log.since(since)
+        return _json({"requests": entries, "last": request_log.last_seq()})
 
     async def reset_requests(request: web.Request) -> web.Response:
-        emulator.request_log.reset()
+        request_log.reset()
         return web.Response(status=204)
 
     async def durations(request: web.Request) -> web.Response:
@@ -78,8 +81,8 @@ def admin_routes(emulator: Emulator) -> list[web.RouteDef]:
                 return _json({"error": "expected {\"time_scale\": <number>}"}, 400)
         return _json({"time_scale": settings.time_scale})
 
-    async def apps(request: web.Request) -> web.Response:
-        return _json({"apps": emulator.runtime.describe() if emulator.runtime else []})
+    async def list_apps(request: web.Request) -> web.Response:
+        return _json({"apps": apps()})
 
     return [
         web.get("/_emulator/health", health),
@@ -93,5 +96,5 @@ def admin_routes(emulator: Emulator) -> list[web.RouteDef]:
         web.post("/_emulator/durations", durations),
         web.get("/_emulator/time-scale", time_scale),
         web.post("/_emulator/time-scale", time_scale),
-        web.get("/_emulator/apps", apps),
+        web.get("/_emulator/apps", list_apps),
     ]

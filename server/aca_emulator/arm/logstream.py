@@ -32,7 +32,7 @@ async def serve_logstream(ctx: ArmContext, request: web.Request, match: re.Match
     record = ctx.store.get(f"{group_id(params['sub'], params['rg'])}/providers/Microsoft.App/containerApps/{params['app']}")
     authorization = request.headers.get("Authorization", "")
     token = authorization[7:].strip() if authorization[:7].lower() == "bearer " else ""
-    entry = ctx.emulator.app_tokens.get(token) if token else None
+    entry = ctx.app_tokens.get(token) if token else None
     if entry is None or entry[1] < time.time() or record is None or entry[0] != record.id.lower():
         raise ArmError(401, "Unauthorized", "The log stream needs the container app's token from getAuthtoken as "
                                             "'Authorization: Bearer <token>'.")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind
+from ..naming import ResourceKind
+from ..resource_types import CONTAINER_APP, RESOURCE_GROUP, STORAGE_ACCOUNT
 from ..settings import TENANT_ID
 from ..store import Operation, Record
 from .context import LOCATIONS, ArmContext, group_id
 from .errors import ArmError, resource_group_not_found
 from .operations import json_response, retry_after, status_body
 from .routing import ArmRequest, Router
+from .tracked import operation_resource
 
-RG_TYPE = "Microsoft.Resources/resourceGroups"
+RG_TYPE = RESOURCE_GROUP.type
 
 
 def _subscription_body(sub: object) -> dict[str, object]:
@@ -96,15 +96,13 @@ def register(router: Router, ctx: ArmContext) -> None:
                                       async_header=False)
 
     async def finish_group_delete(op: Operation) -> None:
-        record_id = op.resource_key.split("|", 1)[1]
-        scope = record_id.lower()
+        record_id = operation_resource(op)
         store = ctx.store
-        for app in store.in_scope(scope, "Microsoft.App/containerApps"):
+        for app in store.in_scope(record_id, CONTAINER_APP.type):
             await ctx.runtime.remove_app(app.id)
-        for account in store.in_scope(scope, "Microsoft.Storage/storageAccounts"):
-            shutil.rmtree(ctx.settings.shares_root / account.name, ignore_errors=True)
-        for row in store._db.execute("SELECT id FROM resources WHERE scope=?", (scope,)).fetchall():
-            store.delete(row[0])
+        for account in store.in_scope(record_id, STORAGE_ACCOUNT.type):
+            ctx.shares.remove_account(account.name)
+        store.delete_scope(record_id)
         store.delete(record_id)
 
     ctx.operations.on_finish(RG_TYPE, "delete", finish_group_delete)
@@ -130,7 +128,7 @@ def register(router: Router, ctx: ArmContext) -> None:
             raise ArmError(400, error.get("code", "OperationFailed"), error.get("message", "The operation failed."))
         if op.action == "delete":
             return web.Response(status=200)
-        record = ctx.store.get(op.resource_key.split("|", 1)[1])
+        record = ctx.store.get(operation_resource(op))
         if record is None:
             return web.Response(status=204)
         return json_response(ctx.render(record), 200)

@@ -1,14 +1,5 @@
-"""Container runtime: the active revisions of each container app run as local processes.
+"""The container runtime: revisions -> replicas, ingress listeners, the scaler (see the package's docstring)."""
 
-Per app: one local port for its endpoint (persisted, so the endpoint survives restarts and new revisions), served
-by the app's ingress (ingress.py), plus one port per active revision for its revision FQDN; one Python venv, a work
-dir, console logs. Per active revision: 0 to maxReplicas replicas, as ACA's scaler decides (scaling.py: scale to
-zero after the cooldown, out under concurrent requests, a cold start held at the ingress); the app endpoint picks
-the revision by the traffic weights (traffic.py), the revision its replicas in turn. Each replica runs each
-container as a supervised process (replica.py) in its own network namespace where available (sandbox.py), so every
-replica binds its targetPort as in ACA, with its own console log. The container image is not pulled - its command
-runs on this machine, and the app log says so. What ARM shows of it all is in report.py.
-"""
 
 from __future__ import annotations
 
@@ -23,7 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..resource_types import CONTAINER_APP, REVISION
+from ..settings import EmulatorSettings
+from ..store import Store
 from .console import Console
+from .host import RuntimeHost
 from .ingress import Destination, Ingress
 from .launch import start_replica
 from .replica import Replica
@@ -32,13 +27,12 @@ from .scaling import MIN_TICK, ScalePlan, decide
 from .traffic import WeightedTurns, weights
 
 if TYPE_CHECKING:
-    from ..server import Emulator
     from ..store import Record
 
 log = logging.getLogger(__name__)
 
-APP_TYPE = "Microsoft.App/containerApps"
-REVISION_TYPE = "Microsoft.App/containerApps/revisions"
+APP_TYPE = CONTAINER_APP.type
+REVISION_TYPE = REVISION.type
 LOG = logging.getLogger(__name__)
 # Template.terminationGracePeriodSeconds "Defaults to 30 seconds" (Microsoft.App spec); real seconds, as it is the
 # time an in-flight request needs to finish, real time locally too.
@@ -64,20 +58,20 @@ def multiple_mode(app: Record) -> bool:
 
 
 class Runtime:
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
+    def __init__(self, host: RuntimeHost) -> None:
+        self.host = host
         self.apps: dict[str, AppState] = {}
         self.ingresses: dict[str, Ingress] = {}  # app id or revision port key (lower case) -> its listener
         self._scaler: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()  # replicas starting or stopping; held so none is lost
 
     @property
-    def store(self) -> Any:
-        return self.emulator.store
+    def store(self) -> Store:
+        return self.host.store
 
     @property
-    def settings(self) -> Any:
-        return self.emulator.settings
+    def settings(self) -> EmulatorSettings:
+        return self.host.settings
 
     def _state(self, app_id: str) -> AppState:
         return self.apps.setdefault(app_id.lower(), AppState())
@@ -243,8 +237,8 @@ class Runtime:
             for revision in state.revisions.values():
                 await self._scale_in(revision, 0)
                 self.store.drop_app_port(revision_port_key(app_id, revision.name))
-        for revision in self.store.children(app_id, REVISION_TYPE):
-            self.store.drop_app_port(revision_port_key(app_id, revision.name))
+        for record in self.store.children(app_id, REVISION_TYPE):
+            self.store.drop_app_port(revision_port_key(app_id, record.name))
         self.store.drop_app_port(app_id)
 
     # scaling

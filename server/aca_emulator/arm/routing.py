@@ -11,26 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ..resource_types import API_VERSIONS
 from .errors import ArmError, json_error
-
-# The one table of api-versions each provider answers, newest first. A version is listed when its wire format
-# for what we serve is the one we implement: the ones our SDKs send, the ones templates declare (AI Toolkit's
-# inference bicep: Microsoft.App 2023-11-02-preview, Storage 2023-01-01, OperationalInsights 2022-10-01), the
-# ones with a spec under /work/shared/azure-specs. Microsoft.App's list is the service's published versions
-# from 2022-10-01 on (the first with workload profiles and probes as we validate them).
-API_VERSIONS: dict[str, tuple[str, ...]] = {
-    "microsoft.resources": ("2025-04-01", "2024-11-01", "2024-07-01", "2024-03-01", "2023-07-01", "2022-09-01",
-                            "2021-04-01"),
-    "subscriptions": ("2022-12-01", "2021-01-01", "2020-01-01", "2016-06-01"),
-    "microsoft.storage": ("2026-09-01", "2025-08-01", "2025-06-01", "2025-01-01", "2024-01-01", "2023-05-01",
-                          "2023-04-01", "2023-01-01", "2022-09-01", "2022-05-01", "2021-09-01"),
-    "microsoft.operationalinsights": ("2025-07-01", "2025-02-01", "2023-09-01", "2022-10-01", "2021-12-01-preview",
-                                      "2021-06-01", "2020-10-01", "2020-08-01"),
-    "microsoft.app": ("2026-07-01", "2026-01-01", "2025-07-01", "2025-02-02-preview", "2025-01-01",
-                      "2024-10-02-preview", "2024-08-02-preview", "2024-03-01", "2024-02-02-preview",
-                      "2023-11-02-preview", "2023-08-01-preview", "2023-05-02-preview", "2023-05-01",
-                      "2023-04-01-preview", "2022-11-01-preview", "2022-10-01"),
-}
 
 
 @dataclass
@@ -73,7 +55,7 @@ class Route:
     method: str
     template: str
     handler: Handler
-    provider: str  # key of API_VERSIONS
+    provider: str  # key of API_VERSIONS (resource_types.py)
     regex: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:

@@ -20,10 +20,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import OperationFailed
 from .server import INFO_FILE
 
 LOG_FILE = "emulator.log"
+
+
+class EmulatorDidNotStart(RuntimeError):
+    """The background emulator exited or stayed silent; the message quotes the end of its log."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def start_background(data_dir: Path, *, time_scale: float | None = None, timeout
         running = status(data_dir)
         if running is not None:
             return running
-        command = [sys.executable, "-m", "aca_inference.emulator", "serve", "--data-dir", str(data_dir)]
+        command = [sys.executable, "-m", "aca_emulator", "serve", "--data-dir", str(data_dir)]
         if time_scale is not None:
             command += ["--time-scale", str(time_scale)]
         with (data_dir / LOG_FILE).open("ab") as log:
@@ -117,7 +120,7 @@ def start_background(data_dir: Path, *, time_scale: float | None = None, timeout
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise OperationFailed(f"The local Azure emulator did not start (exit code {process.returncode}). "
+                raise EmulatorDidNotStart(f"The local Azure emulator did not start (exit code {process.returncode}). "
                                       f"Its log ({data_dir / LOG_FILE}) ends with:\n{_log_tail(data_dir)}")
             info = _read_info(data_dir)
             if info and info.get("pid") == process.pid:
@@ -127,7 +130,7 @@ def start_background(data_dir: Path, *, time_scale: float | None = None, timeout
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        raise OperationFailed(f"The local Azure emulator did not answer within {timeout:.0f}s. Its log "
+        raise EmulatorDidNotStart(f"The local Azure emulator did not answer within {timeout:.0f}s. Its log "
                               f"({data_dir / LOG_FILE}) ends with:\n{_log_tail(data_dir)}")
 
 

@@ -1,13 +1,13 @@
 """Azure Resource Manager for the resources this project manages, one module per provider.
 
-`build_arm(emulator)` returns the aiohttp handler for every non-admin path of the management port. Any
+`build_arm(ctx)` returns the aiohttp handler for every non-admin path of the management port. Any
 well-formed bearer token is accepted (`Authorization: Bearer <non-empty>`): there is no identity locally.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -17,14 +17,10 @@ from .errors import ArmError, error_response
 from .logstream import LOGSTREAM, serve_logstream
 from .routing import Router
 
-if TYPE_CHECKING:
-    from ..server import Emulator
-
 log = logging.getLogger(__name__)
 
 
-def build_arm(emulator: Emulator) -> Any:
-    ctx = ArmContext(emulator)
+def build_arm(ctx: ArmContext) -> Any:
     router = Router()
     for module in (resources, storage, loganalytics, environments, containerapps):
         module.register(router, ctx)

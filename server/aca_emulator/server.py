@@ -8,25 +8,31 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from .admin import admin_routes
 from .middleware import Faults, RequestLog, make_middleware
+from .resource_types import STORAGE_ACCOUNT
 from .settings import EmulatorSettings
 from .store import Store
 from .tls import ensure_certificates, server_context
 
-log = logging.getLogger("aca_inference.emulator")
+if TYPE_CHECKING:
+    from .arm.operations import Operations
+    from .files.store import ShareStore
+    from .runtime import Runtime
+
+log = logging.getLogger("aca_emulator")
 INFO_FILE = "emulator.json"
 
 
-def _files_app(emulator: Emulator) -> web.Application:
-    """The Azure Files data plane (its own package)."""
+def _files_app(emulator: Emulator, shares: ShareStore) -> web.Application:
+    """The Azure Files data plane (its own package), on the share store ARM uses too."""
     from .files import create_files_app
 
-    return create_files_app(account_keys=emulator.account_keys, shares_root=emulator.settings.shares_root)
+    return create_files_app(account_keys=emulator.account_keys, store=shares)
 
 
 class Emulator:
@@ -38,8 +44,9 @@ class Emulator:
         # getAuthtoken tokens for the log stream: token -> (container app id, lower case; expiry)
         self.app_tokens: dict[str, tuple[str, float]] = {}
         self.store: Store | None = None
-        self.runtime: Any = None
-        self.operations: Any = None
+        self.shares: ShareStore | None = None
+        self.runtime: Runtime | None = None
+        self.operations: Operations | None = None
         self.ca_path: Path | None = None
         self.management_endpoint = ""
         self.files_endpoint = ""
@@ -56,15 +63,17 @@ class Emulator:
 
     def account_keys(self, account: str) -> list[str] | None:
         assert self.store is not None
-        for record in self.store.of_type("Microsoft.Storage/storageAccounts"):
+        for record in self.store.of_type(STORAGE_ACCOUNT.type):
             if record.name.lower() == account.lower() and record.body["properties"].get("provisioningState") == "Succeeded":
                 return [k["value"] for k in record.internal.get("keys", [])]
         return None
 
     async def start(self) -> None:
         from .arm import build_arm
+        from .arm.context import ArmContext
         from .arm.operations import Operations
-        from .runtime import Runtime
+        from .files.store import ShareStore
+        from .runtime import Runtime, RuntimeHost
 
         data_dir = self.settings.data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -72,16 +81,20 @@ class Emulator:
         self.ca_path, server_pem = ensure_certificates(data_dir)
         ssl_context = server_context(server_pem)
         self.store = Store(data_dir / "state.sqlite")
+        self.shares = ShareStore(self.settings.shares_root)
         self.operations = Operations(self.store)
-        self.runtime = Runtime(self)
+        self.runtime = Runtime(RuntimeHost(store=self.store, settings=self.settings, account_keys=self.account_keys))
 
         management = web.Application(client_max_size=64 * 1024 * 1024,
                                      middlewares=[make_middleware("management", self.request_log, self.faults)])
-        management.add_routes(admin_routes(self))
-        arm = build_arm(self)
+        management.add_routes(admin_routes(settings=self.settings, faults=self.faults, request_log=self.request_log,
+                                           info=self.info_dict, apps=self.runtime.describe))
+        arm = build_arm(ArmContext(store=self.store, operations=self.operations, settings=self.settings,
+                                   runtime=self.runtime, endpoints=self, app_tokens=self.app_tokens,
+                                   shares=self.shares))
         management.router.add_route("*", "/{tail:.*}", arm)
 
-        files = _wrap_files(_files_app(self), self.request_log, self.faults)
+        files = _wrap_files(_files_app(self, self.shares), self.request_log, self.faults)
 
         self.management_endpoint = await self._serve(management, self.settings.management_port, ssl_context)
         self.files_endpoint = await self._serve(files, self.settings.files_port, ssl_context)
@@ -124,6 +137,9 @@ class Emulator:
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self.shares is not None:
+            self.shares.close()
+            self.shares = None
 
 
 def _wrap_files(inner: web.Application, request_log: RequestLog, faults: Faults) -> web.Application:

@@ -8,17 +8,26 @@ from typing import Any
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind
-from ..store import Operation, Record
+from ..naming import ResourceKind
+from ..resource_types import (
+    AVAILABLE_WORKLOAD_PROFILE,
+    CONTAINER_APP,
+    ENVIRONMENT_STORAGE,
+    LOG_ANALYTICS_WORKSPACE,
+    MANAGED_ENVIRONMENT,
+    WORKLOAD_PROFILE_STATE,
+)
+from ..store import Record
 from .bodies import merged, without_nulls
-from .context import ArmContext, group_id
-from .errors import ArmError, not_found, parent_not_found
+from .context import ArmContext
+from .errors import ArmError, not_found
 from .operations import json_response
 from .routing import ArmRequest, Router
+from .tracked import TrackedResource
 
-ENV_TYPE = "Microsoft.App/managedEnvironments"
-STORAGE_TYPE = "Microsoft.App/managedEnvironments/storages"
-APP_TYPE = "Microsoft.App/containerApps"
+ENV_TYPE = MANAGED_ENVIRONMENT.type
+STORAGE_TYPE = ENVIRONMENT_STORAGE.type
+APP_TYPE = CONTAINER_APP.type
 ENV_READ_ONLY = ("provisioningState", "defaultDomain", "staticIp", "workloadProfiles", "eventStreamEndpoint",
                  "appLogsConfiguration")
 
@@ -35,10 +44,6 @@ PROFILE_TYPES: dict[str, tuple[str, int, int, int, str]] = {
     "Consumption-GPU-NC24-A100": ("GPU", 24, 220, 1, "Consumption-GPU-NC24-A100"),
     "Consumption-GPU-NC8as-T4": ("GPU", 8, 56, 1, "Consumption-GPU-NC8as-T4"),
 }
-
-
-def env_id(sub: str, rg: str, name: str) -> str:
-    return f"{group_id(sub, rg)}/providers/{ENV_TYPE}/{name}"
 
 
 def _validate_profiles(profiles: Any) -> list[dict[str, Any]]:
@@ -76,18 +81,10 @@ def _validate_profiles(profiles: Any) -> list[dict[str, Any]]:
 
 
 def register(router: Router, ctx: ArmContext) -> None:
-    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.App/managedEnvironments"
+    base = MANAGED_ENVIRONMENT.collection
 
-    def environment(req: ArmRequest, *, child_type: str | None = None) -> Record:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["env"]
-        group = ctx.group(sub, rg)
-        record = ctx.store.get(env_id(sub, group.name, name))
-        if record is None:
-            if child_type:
-                raise parent_not_found("write" if req.method == "PUT" else "read", child_type,
-                                       env_id(sub, group.name, name))
-            raise not_found(ENV_TYPE, name, rg)
-        return record
+    environments = TrackedResource(ctx, MANAGED_ENVIRONMENT, "env")
+    environment = environments.find
 
     def logs_config(sub: str, config: Any) -> dict[str, Any] | None:
         if config is None:
@@ -104,7 +101,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         if not customer_id or not key:
             raise ArmError(400, "InvalidLogAnalyticsConfiguration",
                            "appLogsConfiguration.logAnalyticsConfiguration needs customerId and sharedKey.")
-        for workspace in ctx.store.in_scope(f"/subscriptions/{sub}", "Microsoft.OperationalInsights/workspaces"):
+        for workspace in ctx.store.in_scope(f"/subscriptions/{sub}", LOG_ANALYTICS_WORKSPACE.type):
             if workspace.body["properties"]["customerId"] == customer_id:
                 if key not in (workspace.internal["primarySharedKey"], workspace.internal["secondarySharedKey"]):
                     raise ArmError(400, "InvalidLogAnalyticsConfiguration",
@@ -114,15 +111,14 @@ def register(router: Router, ctx: ArmContext) -> None:
                        f"No Log Analytics workspace with customerId '{customer_id}' was found.")
 
     async def put_environment(req: ArmRequest) -> web.Response:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["env"]
-        group = ctx.group(sub, rg, for_write=True)
-        ctx.check_name(ResourceKind.managed_environment, name, "ManagedEnvironmentInvalidName")
+        sub = req.params["sub"]
+        group, record_id = environments.place(req, for_write=True)
+        name = environments.check_name(req, "ManagedEnvironmentInvalidName")
         body = await req.json()
         location = ctx.location(body)
         properties = without_nulls(body.get("properties") or {})
         profiles = _validate_profiles(properties.get("workloadProfiles"))
         logs = logs_config(sub, properties.get("appLogsConfiguration"))
-        record_id = env_id(sub, group.name, name)
         existing = ctx.store.get(record_id)
         if existing is not None:
             # What else was sent replaces what was stored; profiles and logs go through update's checks.
@@ -163,8 +159,8 @@ def register(router: Router, ctx: ArmContext) -> None:
                              internal={"consumption_only": not profiles}))
         op = await ctx.operations.start(ENV_TYPE, record_id, "create", ctx.settings.scaled("managed_environment"))
         if op is None:
-            return json_response(ctx.store.get(record_id).body, 201)
-        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=location,
+            return json_response(ctx.store.require(record_id).body, 201)
+        return ctx.accepted(op, subscription_id=sub, namespace=MANAGED_ENVIRONMENT.namespace, location=location,
                             api_version=req.api_version, status=201, body=record_body)
 
     async def update(req: ArmRequest, record: Record, changes: dict[str, Any], *, status: int) -> web.Response:
@@ -196,8 +192,8 @@ def register(router: Router, ctx: ArmContext) -> None:
         op = await ctx.operations.start(ENV_TYPE, record.id, "update",
                                         ctx.settings.scaled("managed_environment_update"))
         if op is None:
-            return json_response(ctx.store.get(record.id).body, 200)
-        return ctx.accepted(op, subscription_id=req.params["sub"], namespace="Microsoft.App",
+            return json_response(ctx.store.require(record.id).body, 200)
+        return ctx.accepted(op, subscription_id=req.params["sub"], namespace=MANAGED_ENVIRONMENT.namespace,
                             location=record.body["location"], api_version=req.api_version,
                             status=status if req.method == "PUT" else 202,
                             body=record.body if req.method == "PUT" else None, async_header=True,
@@ -212,42 +208,22 @@ def register(router: Router, ctx: ArmContext) -> None:
         return await update(req, record, {"workloadProfiles": properties.get("workloadProfiles"),
                                           "appLogsConfiguration": properties.get("appLogsConfiguration")}, status=202)
 
-    async def finish(op: Operation) -> None:
-        record = ctx.store.get(op.resource_key.split("|", 1)[1])
-        if record is not None:
-            record.body["properties"]["provisioningState"] = "Succeeded"
-            ctx.store.put(record)
-
-    async def finish_delete(op: Operation) -> None:
-        ctx.store.delete(op.resource_key.split("|", 1)[1])
-
-    ctx.operations.on_finish(ENV_TYPE, "create", finish)
-    ctx.operations.on_finish(ENV_TYPE, "update", finish)
-    ctx.operations.on_finish(ENV_TYPE, "delete", finish_delete)
-
-    async def get_environment(req: ArmRequest) -> web.Response:
-        return json_response(environment(req).body)
-
-    async def list_environments(req: ArmRequest) -> web.Response:
-        group = ctx.group(req.params["sub"], req.params["rg"])
-        return json_response({"value": [r.body for r in ctx.store.in_scope(group.id, ENV_TYPE)]})
+    environments.on_finish("create", environments.finish_provisioning)
+    environments.on_finish("update", environments.finish_provisioning)
+    environments.on_finish("delete", environments.finish_delete)
 
     async def delete_environment(req: ArmRequest) -> web.Response:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["env"]
-        group = ctx.group(sub, rg)
-        record = ctx.store.get(env_id(sub, group.name, name))
+        record = environments.get_record(req)
         if record is None:
             return web.Response(status=204)
-        apps = [a.name for a in ctx.store.in_scope(f"/subscriptions/{sub}", APP_TYPE)
+        apps = [a.name for a in ctx.store.in_scope(f"/subscriptions/{req.params['sub']}", APP_TYPE)
                 if (a.body["properties"].get("environmentId") or "").lower() == record.id.lower()]
         if apps:
             raise ArmError(409, "ManagedEnvironmentHasContainerApps",
-                           f"Cannot delete managed environment '{name}' because it has container apps: "
+                           f"Cannot delete managed environment '{req.params['env']}' because it has container apps: "
                            f"{', '.join(apps)}.")
-        record.body["properties"]["provisioningState"] = "ScheduledForDelete"
-        ctx.store.put(record)
-        return await ctx.start_delete(ENV_TYPE, record, "managed_environment_delete", subscription_id=sub,
-                                      namespace="Microsoft.App", api_version=req.api_version)
+        return await environments.begin_delete(req, record, state="ScheduledForDelete",
+                                               duration="managed_environment_delete")
 
     async def workload_profile_states(req: ArmRequest) -> web.Response:
         record = environment(req)
@@ -258,7 +234,7 @@ def register(router: Router, ctx: ArmContext) -> None:
             current = sum(1 for a in apps if str(a.body["properties"].get("workloadProfileName") or "").lower()
                           == str(profile["name"]).lower() and ctx.runtime.is_running(a.id))
             value.append({"name": profile["name"], "id": f"{record.id}/workloadProfileStates/{profile['name']}",
-                          "type": "Microsoft.App/managedEnvironments/workloadProfileStates",
+                          "type": WORKLOAD_PROFILE_STATE.type,
                           "properties": {"minimumCount": profile.get("minimumCount", 0),
                                          "maximumCount": profile.get("maximumCount", 0), "currentCount": current}})
         return json_response({"value": value})
@@ -269,7 +245,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         return json_response({"value": [
             {"id": f"/subscriptions/{sub}/providers/Microsoft.App/locations/{location}/"
                    f"availableManagedEnvironmentsWorkloadProfileTypes/{kind}",
-             "name": kind, "type": "Microsoft.App/locations/availableManagedEnvironmentsWorkloadProfileTypes",
+             "name": kind, "type": AVAILABLE_WORKLOAD_PROFILE.type,
              "location": location,
              "properties": {"category": category, "applicability": "LocationDefault", "cores": cores,
                             "memoryGiB": memory, "gpus": gpus, "displayName": display}}
@@ -281,7 +257,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         return {"id": record.id, "name": record.name, "type": STORAGE_TYPE, "properties": {"azureFile": azure_file}}
 
     async def put_storage(req: ArmRequest) -> web.Response:
-        record = environment(req, child_type="managedEnvironments/storages")
+        record = environment(req, child=ENVIRONMENT_STORAGE)
         name = req.params["storage"]
         ctx.check_name(ResourceKind.environment_storage, name, "ManagedEnvironmentStorageInvalidName")
         body = await req.json()
@@ -325,15 +301,13 @@ def register(router: Router, ctx: ArmContext) -> None:
         record = environment(req)
         return json_response({"value": [storage_body(r) for r in ctx.store.children(record.id, STORAGE_TYPE)]})
 
-    router.add("GET", base, list_environments, "microsoft.app")
-    router.add("PUT", base + "/{env}", put_environment, "microsoft.app")
-    router.add("PATCH", base + "/{env}", patch_environment, "microsoft.app")
-    router.add("GET", base + "/{env}", get_environment, "microsoft.app")
-    router.add("DELETE", base + "/{env}", delete_environment, "microsoft.app")
-    router.add("GET", base + "/{env}/workloadProfileStates", workload_profile_states, "microsoft.app")
-    router.add("GET", base + "/{env}/storages", list_storages, "microsoft.app")
-    router.add("PUT", base + "/{env}/storages/{storage}", put_storage, "microsoft.app")
-    router.add("GET", base + "/{env}/storages/{storage}", get_storage, "microsoft.app")
-    router.add("DELETE", base + "/{env}/storages/{storage}", delete_storage, "microsoft.app")
+    environments.add_routes(router, base, delete=delete_environment)
+    router.add("PUT", base + "/{env}", put_environment, MANAGED_ENVIRONMENT.provider)
+    router.add("PATCH", base + "/{env}", patch_environment, MANAGED_ENVIRONMENT.provider)
+    router.add("GET", base + "/{env}/workloadProfileStates", workload_profile_states, MANAGED_ENVIRONMENT.provider)
+    router.add("GET", base + "/{env}/storages", list_storages, MANAGED_ENVIRONMENT.provider)
+    router.add("PUT", base + "/{env}/storages/{storage}", put_storage, MANAGED_ENVIRONMENT.provider)
+    router.add("GET", base + "/{env}/storages/{storage}", get_storage, MANAGED_ENVIRONMENT.provider)
+    router.add("DELETE", base + "/{env}/storages/{storage}", delete_storage, MANAGED_ENVIRONMENT.provider)
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
-               "availableManagedEnvironmentsWorkloadProfileTypes", available_profiles, "microsoft.app")
+               "availableManagedEnvironmentsWorkloadProfileTypes", available_profiles, MANAGED_ENVIRONMENT.provider)

@@ -14,26 +14,24 @@ from typing import Any
 
 from aiohttp import web
 
-from ...workspace.naming import ResourceKind
+from ..resource_types import CONTAINER_APP, CONTAINER_APP_TOKEN, ENVIRONMENT_STORAGE, MANAGED_ENVIRONMENT, REVISION
 from ..store import Operation, Record
-from .context import ArmContext, group_id, normalize_location
-from .environments import ENV_TYPE, STORAGE_TYPE
-from .errors import ArmError, not_found
+from .context import ArmContext, normalize_location
+from .errors import ArmError
 from .operations import iso, json_response
 from .revisions import register_revisions
 from .routing import ArmRequest, Router
+from .tracked import TrackedResource, operation_resource
 from .traffic_rules import check_traffic
 
-APP_TYPE = "Microsoft.App/containerApps"
-REVISION_TYPE = "Microsoft.App/containerApps/revisions"
+APP_TYPE = CONTAINER_APP.type
+REVISION_TYPE = REVISION.type
+ENV_TYPE = MANAGED_ENVIRONMENT.type
+STORAGE_TYPE = ENVIRONMENT_STORAGE.type
 SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$|^[a-z0-9]$")
 CONTAINER_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 PROBE_TYPES = {"Liveness", "Readiness", "Startup"}
 TOKEN_LIFETIME = 6 * 3600
-
-
-def app_id(sub: str, rg: str, name: str) -> str:
-    return f"{group_id(sub, rg)}/providers/{APP_TYPE}/{name}"
 
 
 def _merge(base: Any, patch: Any) -> Any:
@@ -110,16 +108,11 @@ class AppSpec:
 
 
 def register(router: Router, ctx: ArmContext) -> None:
-    base = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.App/containerApps"
-    tokens = ctx.emulator.app_tokens
+    base = CONTAINER_APP.collection
+    tokens = ctx.app_tokens
 
-    def find_app(req: ArmRequest) -> Record:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["app"]
-        group = ctx.group(sub, rg)
-        record = ctx.store.get(app_id(sub, group.name, name))
-        if record is None:
-            raise not_found(APP_TYPE, name, rg)
-        return record
+    apps = TrackedResource(ctx, CONTAINER_APP, "app", render=lambda record: render_app(record))
+    find_app = apps.find
 
     # validation
     def validate(sub: str, location: str, properties: dict[str, Any], old_secrets: dict[str, str]) -> AppSpec:
@@ -248,12 +241,10 @@ def register(router: Router, ctx: ArmContext) -> None:
         props["runningStatus"] = "Running" if ctx.runtime.is_running(record.id) else "Stopped"
         return body
 
-    ctx.renderers[APP_TYPE.lower()] = render_app
-
     async def write_app(req: ArmRequest, body: dict[str, Any], existing: Record | None, *,
                         patch: bool) -> web.Response:
         sub = req.params["sub"]
-        group = ctx.group(sub, req.params["rg"], for_write=True)
+        group, new_id = apps.place(req, for_write=True)
         name = req.params["app"]
         location = ctx.location(body)
         properties = body.get("properties")
@@ -261,7 +252,7 @@ def register(router: Router, ctx: ArmContext) -> None:
             raise _bad("properties is required.")
         old_secrets = existing.internal.get("secrets", {}) if existing else {}
         spec = validate(sub, location, properties, old_secrets)
-        record_id = existing.id if existing else app_id(sub, group.name, name)
+        record_id = existing.id if existing else new_id
         template = copy.deepcopy(properties["template"])
         configuration = copy.deepcopy(properties.get("configuration") or {})
         configuration.pop("secrets", None)
@@ -318,19 +309,18 @@ def register(router: Router, ctx: ArmContext) -> None:
         op = await ctx.operations.start(APP_TYPE, record_id, action,
                                         ctx.settings.scaled("container_app_update" if existing else "container_app"))
         if op is None:
-            return json_response(render_app(ctx.store.get(record_id)), 200 if existing else 201)
+            return json_response(render_app(ctx.store.require(record_id)), 200 if existing else 201)
         if patch:
-            return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=location,
+            return ctx.accepted(op, subscription_id=sub, namespace=CONTAINER_APP.namespace, location=location,
                                 api_version=req.api_version, status=202, body=None, location_header=True)
-        return ctx.accepted(op, subscription_id=sub, namespace="Microsoft.App", location=location,
+        return ctx.accepted(op, subscription_id=sub, namespace=CONTAINER_APP.namespace, location=location,
                             api_version=req.api_version, status=200 if existing else 201, body=render_app(record))
 
     async def put_app(req: ArmRequest) -> web.Response:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["app"]
-        group = ctx.group(sub, rg, for_write=True)
-        ctx.check_name(ResourceKind.container_app, name, "ContainerAppInvalidName")
+        _, record_id = apps.place(req, for_write=True)
+        apps.check_name(req, "ContainerAppInvalidName")
         body = await req.json()
-        existing = ctx.store.get(app_id(sub, group.name, name))
+        existing = ctx.store.get(record_id)
         check_idle(existing)
         return await write_app(req, body, existing, patch=False)
 
@@ -351,11 +341,9 @@ def register(router: Router, ctx: ArmContext) -> None:
         return await write_app(req, merged, existing, patch=True)
 
     async def finish_write(op: Operation) -> None:
-        record = ctx.store.get(op.resource_key.split("|", 1)[1])
+        record = apps.mark_succeeded(op)
         if record is None:
             return
-        record.body["properties"]["provisioningState"] = "Succeeded"
-        ctx.store.put(record)
         revision = ctx.store.get(f"{record.id}/revisions/{record.body['properties']['latestRevisionName']}")
         if revision is not None and revision.body["properties"].get("provisioningState") != "Provisioned":
             revision.body["properties"]["provisioningState"] = "Provisioned"
@@ -365,33 +353,21 @@ def register(router: Router, ctx: ArmContext) -> None:
             await ctx.runtime.reconcile(record.id)
 
     async def finish_delete(op: Operation) -> None:
-        record_id = op.resource_key.split("|", 1)[1]
-        await ctx.runtime.remove_app(record_id)
-        ctx.store.delete(record_id)
+        await ctx.runtime.remove_app(operation_resource(op))
+        await apps.finish_delete(op)
 
-    ctx.operations.on_finish(APP_TYPE, "create", finish_write)
-    ctx.operations.on_finish(APP_TYPE, "update", finish_write)
-    ctx.operations.on_finish(APP_TYPE, "delete", finish_delete)
-
-    async def get_app(req: ArmRequest) -> web.Response:
-        return json_response(render_app(find_app(req)))
-
-    async def list_apps(req: ArmRequest) -> web.Response:
-        group = ctx.group(req.params["sub"], req.params["rg"])
-        return json_response({"value": [render_app(r) for r in ctx.store.in_scope(group.id, APP_TYPE)]})
+    apps.on_finish("create", finish_write)
+    apps.on_finish("update", finish_write)
+    apps.on_finish("delete", finish_delete)
 
     async def delete_app(req: ArmRequest) -> web.Response:
-        sub, rg, name = req.params["sub"], req.params["rg"], req.params["app"]
-        group = ctx.group(sub, rg)
-        record = ctx.store.get(app_id(sub, group.name, name))
+        record = apps.get_record(req)
         if record is None:
             return web.Response(status=204)
         if record.body["properties"]["provisioningState"] == "Deleting":
-            raise ArmError(409, "ContainerAppOperationInProgress", f"Container app '{name}' is being deleted.")
-        record.body["properties"]["provisioningState"] = "Deleting"
-        ctx.store.put(record)
-        return await ctx.start_delete(APP_TYPE, record, "container_app_delete", subscription_id=sub,
-                                      namespace="Microsoft.App", api_version=req.api_version)
+            raise ArmError(409, "ContainerAppOperationInProgress", f"Container app '{req.params['app']}' is being "
+                                                                   "deleted.")
+        return await apps.begin_delete(req, record, state="Deleting", duration="container_app_delete")
 
     async def list_secrets(req: ArmRequest) -> web.Response:
         record = find_app(req)
@@ -405,15 +381,13 @@ def register(router: Router, ctx: ArmContext) -> None:
         for stale in [t for t, (_, exp) in tokens.items() if exp < now]:
             tokens.pop(stale, None)
         tokens[token] = (record.id.lower(), expires)
-        return json_response({"id": record.id, "name": record.name, "type": "Microsoft.App/containerApps/accesstoken",
+        return json_response({"id": record.id, "name": record.name, "type": CONTAINER_APP_TOKEN.type,
                               "location": record.body["location"],
                               "properties": {"token": token, "expires": iso(expires)}})
 
-    router.add("GET", base, list_apps, "microsoft.app")
-    router.add("PUT", base + "/{app}", put_app, "microsoft.app")
-    router.add("PATCH", base + "/{app}", patch_app, "microsoft.app")
-    router.add("GET", base + "/{app}", get_app, "microsoft.app")
-    router.add("DELETE", base + "/{app}", delete_app, "microsoft.app")
-    router.add("POST", base + "/{app}/listSecrets", list_secrets, "microsoft.app")
-    router.add("POST", base + "/{app}/getAuthtoken", auth_token, "microsoft.app")
+    apps.add_routes(router, base, delete=delete_app)
+    router.add("PUT", base + "/{app}", put_app, CONTAINER_APP.provider)
+    router.add("PATCH", base + "/{app}", patch_app, CONTAINER_APP.provider)
+    router.add("POST", base + "/{app}/listSecrets", list_secrets, CONTAINER_APP.provider)
+    router.add("POST", base + "/{app}/getAuthtoken", auth_token, CONTAINER_APP.provider)
     register_revisions(router, ctx, base, find_app)

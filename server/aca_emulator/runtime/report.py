@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .traffic import weights
 
 if TYPE_CHECKING:
-    from . import Runtime
+    from .host import RuntimeView
 
 SCALED_TO_ZERO_DETAILS = "Scaled to zero: no replica runs; the next request starts one and waits for it (cold start)"
 
@@ -22,7 +22,7 @@ def _iso(stamp: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))
 
 
-def traffic_weight(runtime: Runtime, app_id: str, revision_name: str, active: bool) -> int:
+def traffic_weight(runtime: RuntimeView, app_id: str, revision_name: str, active: bool) -> int:
     app = runtime.store.get(app_id)
     if app is None or not active:
         return 0
@@ -33,7 +33,7 @@ def traffic_weight(runtime: Runtime, app_id: str, revision_name: str, active: bo
     return weights(configuration.get("ingress") or {}, latest).get(revision_name.lower(), 0)
 
 
-def revision_status(runtime: Runtime, app_id: str, revision_name: str) -> dict[str, Any]:
+def revision_status(runtime: RuntimeView, app_id: str, revision_name: str) -> dict[str, Any]:
     record = runtime.store.get(f"{app_id}/revisions/{revision_name}")
     active = bool(record and record.body["properties"].get("active"))
     state = runtime.revision_state(app_id, revision_name)

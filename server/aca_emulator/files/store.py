@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...workspace.naming import ResourceKind, check_name
+from ..naming import ResourceKind, check_name
 from . import extents
 from .errors import StorageError
 from .properties import PropertyStore, StoredProperties, parent_of
@@ -157,6 +157,43 @@ class ShareStore:
                 st = entry.stat(follow_symlinks=False)
                 shares.append(_node(entry.name, st, 0, self.properties.get(account, entry.name, "", st.st_ino)))
         return shares
+
+    # -- what the management plane (ARM) asks of the shares --------------------------------------------------
+    def add_account(self, account: str) -> None:
+        """A storage account's folder, once its create has finished."""
+        (self.root / account).mkdir(parents=True, exist_ok=True)
+
+    def remove_account(self, account: str) -> None:
+        """A deleted storage account's shares, their bytes and the properties kept beside them."""
+        shutil.rmtree(self.root / account, ignore_errors=True)
+        for share in self.properties.shares(account):
+            self.properties.delete_share(account, share)
+
+    def has_share(self, account: str, share: str) -> bool:
+        return check_name(ResourceKind.file_share, share) is None and (self.root / account / share).is_dir()
+
+    def add_share(self, account: str, share: str) -> None:
+        """A share created through ARM (its properties live in ARM's record; rows left by an earlier share of
+        that name are dropped, as `create_share` does)."""
+        (self.root / account / share).mkdir(parents=True)
+        self.properties.delete_share(account, share)
+
+    def remove_share(self, account: str, share: str) -> bool:
+        """False when there was no such share."""
+        if not self.has_share(account, share):
+            return False
+        shutil.rmtree(self.root / account / share)
+        self.properties.delete_share(account, share)
+        return True
+
+    def share_modified(self, account: str, share: str) -> float | None:
+        """The share folder's mtime (seconds), None when it does not exist."""
+        directory = self.root / account / share
+        return directory.stat().st_mtime if self.has_share(account, share) else None
+
+    def share_names(self, account: str) -> list[str]:
+        base = self.root / account
+        return sorted(p.name for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
 
     # -- paths ----------------------------------------------------------------------------------------------
     def locate(self, account: str, share: str, path: str) -> Path:

@@ -1,0 +1,127 @@
+"""The tracked-resource handler every provider builds on: a resource type in a resource group, found, read,
+listed, deleted and finished the same way (Azurite's handlers share a base the same way).
+
+A provider keeps what is its own (validation, the body it builds on PUT, actions such as listKeys) and gets
+from here: the record behind a URL or ARM's 404, GET and list answers through its renderer, the immediate or
+long-running DELETE, and the finish of its long-running operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from ..resource_types import ResourceType
+from ..store import Operation, Record
+from .context import ArmContext, group_id
+from .errors import ArmError, not_found, parent_not_found
+from .operations import Finisher, json_response
+from .routing import ArmRequest, Router
+
+Render = Callable[[Record], dict[str, Any]]
+
+
+def operation_resource(op: Operation) -> str:
+    """The id of the resource a long-running operation acts on (its key is '<type>|<id>')."""
+    return op.resource_key.split("|", 1)[1]
+
+
+class TrackedResource:
+    """One resource type directly in a resource group, named by the URL parameter `param`."""
+
+    def __init__(self, ctx: ArmContext, kind: ResourceType, param: str, *, render: Render | None = None) -> None:
+        self.ctx = ctx
+        self.kind = kind
+        self.param = param
+        self.render: Render = render or (lambda record: record.body)
+        if render is not None:  # operationResults answers through the same renderer
+            ctx.renderers[kind.type.lower()] = render
+
+    # lookups
+    def place(self, req: ArmRequest, *, for_write: bool = False) -> tuple[Record, str]:
+        """The URL's resource group and the resource's id in it (ARM's 404 or 409 when the group says no). The
+        id keeps the subscription as the URL spells it and the group's name as it was created."""
+        group = self.ctx.group(req.params["sub"], req.params["rg"], for_write=for_write)
+        return group, self.kind.id_in(group_id(req.params["sub"], group.name), req.params[self.param])
+
+    def id(self, req: ArmRequest) -> str:
+        return self.place(req)[1]
+
+    def get_record(self, req: ArmRequest) -> Record | None:
+        return self.ctx.store.get(self.id(req))
+
+    def find(self, req: ArmRequest, *, child: ResourceType | None = None) -> Record:
+        """The record, or ARM's answer when it is missing: its 404, or - when the request is about a `child` of
+        it - the 'parent not found' of a write (PUT) or read."""
+        record_id = self.id(req)
+        record = self.ctx.store.get(record_id)
+        if record is None:
+            if child is not None:
+                action = "write" if req.method == "PUT" else "read"
+                raise parent_not_found(action, child.child_type, record_id)
+            raise not_found(self.kind.type, req.params[self.param], req.params["rg"])
+        return record
+
+    # the shared handlers
+    async def get(self, req: ArmRequest) -> web.Response:
+        return json_response(self.render(self.find(req)))
+
+    async def list(self, req: ArmRequest) -> web.Response:
+        group = self.ctx.group(req.params["sub"], req.params["rg"])
+        return json_response({"value": [self.render(r) for r in self.ctx.store.in_scope(group.id, self.kind.type)]})
+
+    async def delete_now(self, req: ArmRequest, *, then: Callable[[Record], None] | None = None) -> web.Response:
+        """A delete ARM finishes at once: 200, or 204 when there was nothing to delete."""
+        record = self.get_record(req)
+        if record is None:
+            return web.Response(status=204)
+        self.ctx.store.delete(record.id)
+        if then is not None:
+            then(record)
+        return web.Response(status=200)
+
+    async def begin_delete(self, req: ArmRequest, record: Record, *, state: str, duration: str) -> web.Response:
+        """A long-running delete: the record shows `state` until the operation finishes (finish_delete)."""
+        record.body["properties"]["provisioningState"] = state
+        self.ctx.store.put(record)
+        return await self.ctx.start_delete(self.kind.type, record, duration,
+                                           subscription_id=req.params["sub"], namespace=self.kind.namespace,
+                                           api_version=req.api_version)
+
+    def check_name(self, req: ArmRequest, code: str) -> str:
+        """The URL's name, checked against the type's naming rule (ARM's 400 with `code`)."""
+        name = req.params[self.param]
+        if self.kind.name_rule is None:
+            raise ArmError(500, "InternalServerError", f"{self.kind.type} has no naming rule")
+        self.ctx.check_name(self.kind.name_rule, name, code)
+        return name
+
+    # long-running operations
+    def on_finish(self, action: str, handler: Finisher) -> None:
+        self.ctx.operations.on_finish(self.kind.type, action, handler)
+
+    async def finish_provisioning(self, op: Operation) -> None:
+        """A create or update is over: the record is 'Succeeded'."""
+        self.mark_succeeded(op)
+
+    def mark_succeeded(self, op: Operation) -> Record | None:
+        """What finish_provisioning does, for a provider's own finish: the record (None when it was deleted
+        meanwhile)."""
+        record = self.ctx.store.get(operation_resource(op))
+        if record is not None:
+            record.body["properties"]["provisioningState"] = "Succeeded"
+            self.ctx.store.put(record)
+        return record
+
+    async def finish_delete(self, op: Operation) -> None:
+        self.ctx.store.delete(operation_resource(op))
+
+    def add_routes(self, router: Router, base: str, *, delete: Callable[[ArmRequest], Awaitable[web.Response]]
+                   ) -> None:
+        """GET of the collection and of one resource, DELETE of one; a provider adds its PUT and actions."""
+        item = f"{base}/{{{self.param}}}"
+        router.add("GET", base, self.list, self.kind.provider)
+        router.add("GET", item, self.get, self.kind.provider)
+        router.add("DELETE", item, delete, self.kind.provider)
