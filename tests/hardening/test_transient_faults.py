@@ -17,6 +17,7 @@ import pytest
 from aca_inference.ops.context import TargetSettings
 from tests.conftest import last_json
 from tests.deploy.conftest import make_workspace
+from tests.deploy.in_place import make_in_place_workspace
 from tests.hardening.conftest import cli, flat, inject, local_tree, no_traceback, provision, share_tree
 from tests.provision.arm import ArmProbe
 
@@ -44,7 +45,7 @@ def _injected(arm: ArmProbe, mark: int, kind: str) -> list[dict[str, Any]]:
     (r"/listKeys", {"status": None, "drop": "mid-body"}),
     (r"/listSecrets", {"status": None, "drop": "before"}),
     (r"/listSecrets", {"status": 429, "retry_after": 0}),
-    (r"/restart", {"status": None, "drop": "before"}),
+    (r"/deactivate", {"status": None, "drop": "before"}),
 ])
 def test_a_dropped_or_throttled_read_only_post_is_retried_and_the_deploy_succeeds(
         emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe, path: str, fault: dict[str, Any]) -> None:
@@ -58,26 +59,50 @@ def test_a_dropped_or_throttled_read_only_post_is_retried_and_the_deploy_succeed
     assert [e for e in arm.requests_since(mark) if path.strip("/") in e["path"] and e["status"] == 200]
 
 
-@pytest.mark.parametrize("fault", [
-    {"status": 503}, {"status": 500}, {"status": 429}, {"status": None, "drop": "before"},
-    {"status": None, "drop": "mid-body"}, {"status": None, "latency_ms": 300},
-])
-def test_files_faults_are_retried_and_the_share_matches_the_workspace(
-        emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe, fault: dict[str, Any]) -> None:
-    root, config = workspace
+FILES_FAULTS = [{"status": 503}, {"status": 500}, {"status": 429}, {"status": None, "drop": "before"},
+                {"status": None, "drop": "mid-body"}, {"status": None, "latency_ms": 300}]
+
+
+@pytest.fixture(scope="module")
+def in_place_workspace(emulator: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    root = make_in_place_workspace(tmp_path_factory.mktemp("faults-in-place"))
+    return root, provision(emulator, root, f"rg-faults-ip-{root.name[-8:].lower()}")
+
+
+def _files_faults_then_deploy(emulator: Any, arm: ArmProbe, root: Path, config: dict[str, Any],
+                              fault: dict[str, Any], targets: list[tuple[str, str, int]]) -> None:
     for index in range(4):
         (root / "inference" / f"part-{index}.txt").write_text(f"{fault} {index}\n")
     mark = arm.mark()
-    # Twice on uploads, once on each manifest read and write: every step of the sync meets the fault.
-    inject(emulator, path=r"/inference/", method="PUT", count=2, port="files", **fault)
-    inject(emulator, path=r"manifest\.json", method="GET", count=1, port="files", **fault)
-    inject(emulator, path=r"manifest\.json", method="PUT", count=1, port="files", **fault)
+    for path, method, count in targets:
+        inject(emulator, path=path, method=method, count=count, port="files", **fault)
     run = cli(emulator, "deploy", root)
     assert run.returncode == 0, run.stderr
     kind = fault.get("drop") or (str(fault["status"]) if fault["status"] else "latency")
-    assert len(_injected(arm, mark, kind)) == 4
+    assert len(_injected(arm, mark, kind)) == sum(count for _, _, count in targets)
     share = arm.share_dir(config["STORAGE_ACCOUNT_NAME"], config["FILE_SHARE_NAME"])
     assert share_tree(share) == local_tree(root)
+
+
+@pytest.mark.parametrize("fault", FILES_FAULTS)
+def test_files_faults_are_retried_and_the_new_release_matches_the_workspace(
+        emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe, fault: dict[str, Any]) -> None:
+    root, config = workspace
+    assert cli(emulator, "deploy", root).returncode == 0  # a release serves: the next deploy reads its manifest
+    # Twice on uploads, once on the serving release's manifest and once on the new one's: every step meets it.
+    _files_faults_then_deploy(emulator, arm, root, config, fault, [
+        (r"/\.aca-inference/objects/[0-9a-f]{64}\.partial-", "PUT", 2),
+        (r"/\.aca-inference/releases/[0-9]{8}-[0-9]{6}-[0-9a-f]{7}\.json(\?|$)", "GET", 1),
+        (r"/\.aca-inference/releases/[0-9]{8}-[0-9]{6}-[0-9a-f]{7}\.json\.partial-", "PUT", 1)])
+
+
+@pytest.mark.parametrize("fault", [FILES_FAULTS[0], FILES_FAULTS[4]])
+def test_files_faults_are_retried_and_the_share_matches_the_workspace_in_place(
+        emulator: Any, in_place_workspace: tuple[Path, dict[str, Any]], arm: ArmProbe, fault: dict[str, Any]) -> None:
+    root, config = in_place_workspace
+    # Twice on uploads, once on each manifest read and write: every step of the sync meets the fault.
+    _files_faults_then_deploy(emulator, arm, root, config, fault, [
+        (r"/inference/", "PUT", 2), (r"manifest\.json", "GET", 1), (r"manifest\.json", "PUT", 1)])
 
 
 def test_the_emulator_answers_files_faults_the_way_storage_does(emulator: Any, arm: ArmProbe,
@@ -156,11 +181,12 @@ async def test_a_connection_that_keeps_failing_is_named_as_such_not_as_azure_ref
 def test_a_deploy_whose_files_connection_keeps_dropping_fails_naming_the_host(
         emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe) -> None:
     root, _ = workspace
-    inject(emulator, path=r"manifest\.json", method="GET", status=None, drop="before", port="files")
+    assert cli(emulator, "deploy", root).returncode == 0  # a release serves: the next deploy reads its manifest
+    inject(emulator, path=r"/\.aca-inference/releases/", method="GET", status=None, drop="before", port="files")
     run = cli(emulator, "deploy", root)
     output = flat(no_traceback(run))
     assert run.returncode == 1
     host = emulator.files_endpoint.split("://")[1]
-    assert f"The connection to {host} failed while reading the deploy manifest" in output
+    assert f"The connection to {host} failed while reading the releases" in output
     assert "refused" not in output
     assert last_json(run.stdout)["ok"] is False

@@ -3,8 +3,8 @@
 - ARM: azure-core's `AsyncRetryPolicy` retries 408/429/5xx (honouring Retry-After) and dropped connections -
   but a connection dropped after a POST went out is not retried, because a POST may change things. The POSTs
   a deploy sends are `listKeys` / `listSecrets` (reads, by ARM's convention for `list*` actions) and a
-  revision `restart` (doing it twice has the outcome of doing it once: the revision runs the code on the
-  share). `ArmRetryPolicy` marks exactly those as safe to repeat.
+  revision's `restart`, `activate` and `deactivate` (doing one twice has the outcome of doing it once).
+  `ArmRetryPolicy` marks exactly those as safe to repeat.
 - ARM responses are read inside the retry loop (`ReadBodyPolicy`): the SDK's long-running operations ask for
   a streamed response and read the body later, outside any retry, so a PUT whose answer was cut mid-body
   failed although PUT is idempotent. ARM answers are small JSON; reading them at once costs nothing.
@@ -25,7 +25,7 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncHTTPPolicy, AsyncRetryPolicy
 
 # Last path segment of ARM POST actions that are safe to send twice (see the module docstring).
-_REPEATABLE_POST_ACTIONS = frozenset({"listkeys", "listsecrets", "restart"})
+_REPEATABLE_POST_ACTIONS = frozenset({"listkeys", "listsecrets", "restart", "activate", "deactivate"})
 HOST_ATTRIBUTE = "aca_host"
 
 

@@ -168,7 +168,7 @@ def share_missing(account: str, share: str) -> InputError:
                       "in infra/inference.config.json.")
 
 
-def share_error(share: Any, error: BaseException) -> OperationFailed | InputError:
+def share_error(share: Any, error: BaseException, doing: str = "reading the deploy manifest") -> OperationFailed | InputError:
     from azure.core.exceptions import (
         ClientAuthenticationError,
         ResourceNotFoundError,
@@ -185,10 +185,9 @@ def share_error(share: Any, error: BaseException) -> OperationFailed | InputErro
                                "is not valid for it. Check STORAGE_ACCOUNT_NAME in infra/inference.config.json.")
     if isinstance(error, ServiceRequestError | ServiceResponseError):
         host = urlsplit(getattr(share, "url", "") or "").netloc or "the storage account"
-        return OperationFailed(f"The connection to {host} failed while reading the deploy manifest of share "
-                               f"'{name}' ({type(error).__name__}), even after retries. Check the network and run "
-                               "deploy again.")
-    return OperationFailed(f"Reading the deploy manifest of share '{name}' failed: {describe_failure(error)}.")
+        return OperationFailed(f"The connection to {host} failed while {doing} of share '{name}' "
+                               f"({type(error).__name__}), even after retries. Check the network and run deploy again.")
+    return OperationFailed(f"{doing[0].upper()}{doing[1:]} of share '{name}' failed: {describe_failure(error)}.")
 
 
 async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[str, ...] | None = None,

@@ -34,7 +34,7 @@ def merged_template(app: dict[str, Any], wanted: dict[str, Any] | None) -> dict[
     return template
 
 
-async def _share_step(share: Any, step: Any) -> Any:
+async def _share_step(share: Any, step: Any, doing: str) -> Any:
     from ...sync.engine import share_error
 
     try:
@@ -42,7 +42,7 @@ async def _share_step(share: Any, step: Any) -> Any:
     except UserFacingError:
         raise  # ours: already a clear message
     except Exception as error:
-        raise share_error(share, error) from None
+        raise share_error(share, error, doing) from None
 
 
 async def deploy_release(context: OperationContext, session: AzureSession, ref: AppRef, app: dict[str, Any],
@@ -56,7 +56,7 @@ async def deploy_release(context: OperationContext, session: AzureSession, ref: 
                                      on_warning=lambda message: reporter.log(message, "warning"))
     revisions = await list_revisions(session, ref)
     current = serving(revisions)
-    serving_manifest = await _share_step(share, read_release(share, current.release)) \
+    serving_manifest = await _share_step(share, read_release(share, current.release), "reading the releases") \
         if current and current.release else None
     changes = template_changes(app, wanted)
     unchanged = (serving_manifest is not None and not changes
@@ -86,7 +86,8 @@ async def deploy_release(context: OperationContext, session: AzureSession, ref: 
         release_id, uploaded, uploaded_bytes, reused = serving_manifest.id, 0, 0, len(serving_manifest.files)
     else:
         published = await _share_step(share, publish_release(share, prepared, on_progress=on_progress,
-                                                             is_cancelled=lambda: progress.cancelled))
+                                                             is_cancelled=lambda: progress.cancelled),
+                                      "publishing the release")
         reporter.log(f"Release {published.release_id}: {len(prepared.manifest.files)} files, "
                      f"{published.files_uploaded} new content(s) uploaded ({published.bytes_uploaded / 1e6:.1f} MB), "
                      f"{published.files_reused} reused from the share, {published.requests_sent} requests.")
