@@ -138,6 +138,11 @@ class EndpointPoller:
     def errors(self) -> list[Poll]:
         return [p for p in self.polls if p.body is None]
 
+    def held_seconds(self, over: float = 1.0) -> float:
+        """How long answered requests waited when they took more than `over` seconds (an ingress holds requests
+        while a replica starts: no error, but no answer either)."""
+        return sum(p.seconds for p in self.polls if p.body is not None and p.seconds > over)
+
     def unavailable_seconds(self) -> float:
         """How long the URL failed: from each failed request's sending to the next answered one's (or to the last
         request's end when none answered after it)."""
