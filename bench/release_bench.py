@@ -198,7 +198,8 @@ def timed_deploy(info: Any, root: Path, endpoint: str, message: str) -> dict[str
 
 
 def deploys(info: Any, temp: Path, runs: int) -> dict[str, list[dict[str, Any]]]:
-    workspaces = {"release": make_workspace(temp / "release-ws"), "in_place": make_in_place_workspace(temp / "in-place-ws")}
+    workspaces = {"release": make_workspace(temp / "release-ws"),
+                  "in_place": make_in_place_workspace(temp / "in-place-ws")}
     endpoints = {}
     for kind, root in workspaces.items():
         config = provision_workspace(info, root, f"rg-bench-{kind.replace('_', '-')}")

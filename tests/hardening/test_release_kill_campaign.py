@@ -215,8 +215,9 @@ def test_a_release_deploy_killed_at_any_moment_never_serves_an_unready_release_a
         record.add(trial=trial, kill_after=round(delay, 2), phase=phase, rerun_action=last_json(rerun.stdout)["action"],
                    new_served_before_rerun=served_after_kill == message.encode(), release=release,
                    revision_samples=len(revisions.samples), **answers)
-    summary = record.save(trials=TRIALS, deploy_span_seconds=round(span, 2), startup_seconds=round(startup, 2), reruns_converged_first_time=TRIALS,
-                          failed_requests=0, killed_in_phase=dict(phases.most_common()),
+    summary = record.save(trials=TRIALS, deploy_span_seconds=round(span, 2), startup_seconds=round(startup, 2),
+                          reruns_converged_first_time=TRIALS, failed_requests=0,
+                          killed_in_phase=dict(phases.most_common()),
                           requests=sum(run["requests"] for run in record.runs))
     print(json.dumps(summary["killed_in_phase"]))
     assert sum(n for p, n in phases.items() if p != "finished before the kill") >= TRIALS // 2
