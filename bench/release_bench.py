@@ -50,7 +50,7 @@ from tests.deploy.in_place import make_in_place_workspace  # noqa: E402
 from tests.hardening.campaign import EndpointPoller  # noqa: E402
 from tests.sync.files_endpoint import FilesEndpoint, create_account  # noqa: E402
 
-from aca_inference.emulator import control  # noqa: E402
+from aca_emulator import control  # noqa: E402
 from results_file import save_result  # noqa: E402
 
 

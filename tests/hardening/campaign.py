@@ -48,17 +48,8 @@ def serves(endpoint: str, expected: str, timeout: float = 10) -> bool:
 
 
 def share_matches(emulator: Any, config: dict[str, Any], root: Path) -> bool:
-    """The share holds exactly the workspace's inference/: as the newest release (its manifest's paths, each one's
-    content from the store) where the app starts through the release launcher, else in place."""
     share = ArmProbe(emulator).share_dir(config["STORAGE_ACCOUNT_NAME"], config["FILE_SHARE_NAME"])
-    releases = sorted((share / ".aca-inference" / "releases").glob("*.json"))  # ids sort by time; partials don't match
-    if not releases:
-        return share_tree(share) == local_tree(root)
-    files = json.loads(releases[-1].read_text())["files"]
-    objects = share / ".aca-inference" / "objects"
-    held = {path: (objects / entry["sha256"]).read_bytes() for path, entry in files.items()
-            if path.startswith("inference/") and (objects / entry["sha256"]).is_file()}
-    return held == local_tree(root)
+    return share_tree(share) == local_tree(root)
 
 
 def secrets(emulator: Any, config: dict[str, Any]) -> list[str]:
