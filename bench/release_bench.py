@@ -6,14 +6,14 @@
       (ii)  a release as a new folder of full copies: every unchanged file copied within the share by server-side
             Copy File (`start_copy_from_url`), the changed one uploaded (written here only, to compare);
       (iii) our content-addressed release (`prepare_release` + `publish_release`).
-    Measured on this project's 2-core machine (2026-12-05, quiet: load average 0.07): (i) 4 requests, 305 KB (the
-    changed file and the in-place manifest, written twice), 0.050 s; (ii) 1,166 requests (1,000 copies, 161 folders,
-    the upload and the manifest), 161 KB, 2.10 s; (iii) 6 requests, 161 KB (the new content and the release
-    manifest), 0.194 s (0.098 s scan and hashes, 0.096 s publish). A release of full copies costs a request per file
-    and per folder on every deploy - 194x (iii)'s requests, 11x its time, and it grows with the app - while the
+    Measured on this project's 2-core machine (2026-12-05, main at 551681c): (i) 4 requests, 305 KB (the changed
+    file and the in-place manifest, written twice), 0.054 s; (ii) 1,166 requests (1,000 copies, 161 folders, the
+    upload and the manifest), 161 KB, 2.57 s; (iii) 6 requests, 161 KB (the new content and the release manifest),
+    0.120 s (0.031 s scan and hashes, 0.089 s publish). A release of full copies costs a request per file and per
+    folder on every deploy - 194x (iii)'s requests, 21x its time, and it grows with the app - while the
     content-addressed store sends only the contents the share lacks plus one manifest, two requests more than the
-    in-place sync. That is why releases are content-addressed. (At load ~4 the same requests and bytes took
-    0.10 s / 4.3 s / 0.55 s.)
+    in-place sync. That is why releases are content-addressed. (Other runs: (ii) 2.1-4.3 s, (iii) 0.19-0.55 s with
+    the machine's load between 0.07 and 4; the requests and bytes were always the same.)
 (b) Time from deploy start (the CLI process) until the endpoint serves the new content: a release deploy (traffic
     switched; also its `switch_seconds`) vs an in-place deploy of the same tiny app (restart to ready), N runs each,
     alternating.
