@@ -1,12 +1,15 @@
 """What the fault and crash campaigns share: sizes, workspace changes between deploys, the checks after each
-deploy (share byte-identical to the workspace, endpoint serving the new version) and the secret scan."""
+deploy (share byte-identical to the workspace, endpoint serving the new version), the secret scan, and an endpoint
+poller that records what answered while a deploy ran (also used by bench/release_bench.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import random
+import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,3 +96,62 @@ class CampaignRecord:
         (ARTIFACTS / f"{self.name}.json").write_text(json.dumps(result, indent=2))
         print(json.dumps({k: v for k, v in result.items() if k != "runs"}))
         return result
+
+
+@dataclass(frozen=True)
+class Poll:
+    sent: float  # time.monotonic() when the request was sent
+    seconds: float  # until the answer (or the error)
+    body: bytes | None  # None: the request failed
+    error: str = ""
+
+
+class EndpointPoller:
+    """Calls a URL every `interval` seconds from a thread, a new connection each time (as a browser tab or curl
+    would), recording when each request went out, how long it took and what answered."""
+
+    def __init__(self, url: str, interval: float = 0.05, timeout: float = 10) -> None:
+        self.url, self.interval, self.timeout = url, interval, timeout
+        self.polls: list[Poll] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            sent = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url, timeout=self.timeout) as response:
+                    self.polls.append(Poll(sent, time.monotonic() - sent, response.read()))
+            except (urllib.error.URLError, OSError) as error:
+                self.polls.append(Poll(sent, time.monotonic() - sent, None, str(error)))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> EndpointPoller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(self.timeout + 5)
+
+    @property
+    def errors(self) -> list[Poll]:
+        return [p for p in self.polls if p.body is None]
+
+    def held_seconds(self, over: float = 1.0) -> float:
+        """How long answered requests waited when they took more than `over` seconds (an ingress holds requests
+        while a replica starts: no error, but no answer either)."""
+        return sum(p.seconds for p in self.polls if p.body is not None and p.seconds > over)
+
+    def unavailable_seconds(self) -> float:
+        """How long the URL failed: from each failed request's sending to the next answered one's (or to the last
+        request's end when none answered after it)."""
+        total, down_since = 0.0, None
+        for poll in self.polls:
+            if poll.body is None and down_since is None:
+                down_since = poll.sent
+            elif poll.body is not None and down_since is not None:
+                total, down_since = total + poll.sent - down_since, None
+        if down_since is not None and self.polls:
+            total += self.polls[-1].sent + self.polls[-1].seconds - down_since
+        return total
