@@ -29,6 +29,8 @@ def cli(emulator: Any, command: str, root: Path, *extra: str, obey_permissions: 
     args = [command, "--workspace", str(root), "--emulator-data-dir", str(emulator.data_dir), *extra, "--json"]
     if command == "deploy" and "--timeout" not in extra:
         args += ["--timeout", "120"]
+    if command in ("deploy", "rollback") and "--drain-seconds" not in extra:
+        args += ["--drain-seconds", "0.5"]  # the old revision's drain (20 s by default) is not under test here
     if not obey_permissions:
         return cli_run(*args, timeout=timeout, env=env)
     if shutil.which("setpriv") is None:

@@ -22,7 +22,7 @@ from .outcome import DeployOutcome
 from .readiness import readiness_check
 from .restart import template_changes
 from .revisions import list_revisions, serving
-from .rollout import choose_rollout, roll_out
+from .rollout import choose_rollout, deactivate_others, roll_out
 
 
 def merged_template(app: dict[str, Any], wanted: dict[str, Any] | None) -> dict[str, Any]:
@@ -58,6 +58,9 @@ async def deploy_release(context: OperationContext, session: AzureSession, ref: 
     current = serving(revisions)
     serving_manifest = await _share_step(share, read_release(share, current.release), "reading the releases") \
         if current and current.release else None
+    if serving_manifest is not None:
+        for path in prepared.keep_skipped_from(serving_manifest):
+            reporter.log(f"{path} keeps its content from release {serving_manifest.id} (skipped here, not deleted).")
     changes = template_changes(app, wanted)
     unchanged = (serving_manifest is not None and not changes
                  and content_hash(serving_manifest.files) == content_hash(prepared.manifest.files))
@@ -65,6 +68,8 @@ async def deploy_release(context: OperationContext, session: AzureSession, ref: 
         progress.report("Code unchanged: reloading the adapters", 60)
         reloaded = await reload_instead_of_restart(session, share, endpoint, api_key, reporter)
         if reloaded is not None:
+            # A revision an interrupted deploy left active at 0 % is not needed: this code already serves.
+            await deactivate_others(session, ref, keep=current.name, reporter=reporter)
             return DeployOutcome(action="reloaded", revision=current.name, release=serving_manifest.id,
                                  ready_seconds=reloaded.seconds, files_unchanged=len(prepared.manifest.files))
         reporter.log(f"Code unchanged: release {serving_manifest.id} starts again in a new revision (nothing is "
@@ -100,6 +105,7 @@ async def deploy_release(context: OperationContext, session: AzureSession, ref: 
                             endpoint=endpoint, progress=progress, zero_downtime=choice.zero_downtime, fresh=unchanged)
     outcome = DeployOutcome(action="released", revision=result.revision, ready_seconds=result.ready_seconds,
                             files_uploaded=uploaded, bytes_uploaded=uploaded_bytes, files_unchanged=reused,
+                            files_deleted=prepared.dropped_from(serving_manifest) if serving_manifest else 0,
                             release=result.release,
                             previous_release=result.previous_release, zero_downtime=result.zero_downtime,
                             switch_seconds=result.switch_seconds)

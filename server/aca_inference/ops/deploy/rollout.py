@@ -147,7 +147,7 @@ async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef
             reporter.log(f"Revision {name} created for release {release}" +
                          (f", with 0 % of the traffic beside {current.name}" if current and zero_downtime else ""))
         if not zero_downtime and not single:
-            await _deactivate_others(session, ref, keep=name, reporter=reporter)
+            await deactivate_others(session, ref, keep=name, reporter=reporter)
     except Exception as error:
         raise azure_error(error, f"starting release {release} on container app {ref.name}") from None
 
@@ -171,7 +171,7 @@ async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef
     if zero_downtime:
         progress.report("Draining the previous revision", 95)
         await anyio.sleep(context.drain_seconds)
-        await _deactivate_others(session, ref, keep=name, reporter=reporter)
+        await deactivate_others(session, ref, keep=name, reporter=reporter)
     return RolloutResult(name, release, current.release if current else None, current.name if current else None,
                          ready_seconds, switch_seconds, zero_downtime)
 
@@ -186,7 +186,7 @@ async def _revision_url(session: AzureSession, ref: AppRef, revision: str) -> st
     raise OperationFailed(f"Revision {revision} has no URL of its own: the app needs ingress enabled.")
 
 
-async def _deactivate_others(session: AzureSession, ref: AppRef, *, keep: str, reporter: Any) -> None:
+async def deactivate_others(session: AzureSession, ref: AppRef, *, keep: str, reporter: Any) -> None:
     """Every other active revision (the previous release, and any left at 0 % by an interrupted deploy)."""
     for revision in await list_revisions(session, ref):
         if revision.active and revision.name.lower() != keep.lower():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,22 @@ class PreparedRelease:
     root: Path
     manifest: ReleaseManifest
     sources: dict[str, LocalFile]  # sha256 -> a local file with that content
+    skipped: dict[str, str] = field(default_factory=dict)  # paths seen but not read (links, FIFOs) -> why
+
+    def keep_skipped_from(self, previous: ReleaseManifest) -> list[str]:
+        """A path skipped here (a link loop, a FIFO) is not gone: the release keeps the content the previous one
+        had for it, as an in-place sync keeps the share's copy. Returns the paths carried over."""
+        kept = {p: f for p, f in previous.files.items() if p in self.skipped and p not in self.manifest.files}
+        if kept:
+            files = dict(sorted({**self.manifest.files, **kept}.items()))
+            created = self.manifest.created_at
+            self.manifest = ReleaseManifest(id=new_release_id(files, created), created=self.manifest.created,
+                                            folders=sorted({p.split("/", 1)[0] for p in files}), files=files)
+        return sorted(kept)
+
+    def dropped_from(self, previous: ReleaseManifest) -> int:
+        """How many of the previous release's files this one no longer has (deleted locally)."""
+        return len(set(previous.files) - set(self.manifest.files))
 
 
 async def prepare_release(root: Path, *, include: list[str], cache_dir: Path | None = None,
@@ -92,7 +108,7 @@ async def prepare_release(root: Path, *, include: list[str], cache_dir: Path | N
     for file in selection.files:
         if file.path in hashes:
             sources.setdefault(hashes[file.path], file)
-    return PreparedRelease(root=root, manifest=manifest, sources=sources)
+    return PreparedRelease(root=root, manifest=manifest, sources=sources, skipped=dict(selection.skipped))
 
 
 async def publish_release(share: Any, prepared: PreparedRelease, *, on_progress: ProgressCallback | None = None,
