@@ -232,7 +232,7 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     assert.match(visible, new RegExp(`Inference endpoint: ${config.ACA_APP_ENDPOINT}`));
     const log = codeServer.outputChannelLog(CHANNEL);
     assert.match(log, /Provisioning Azure Container Apps for inference: /);
-    assert.match(log, /Deploying for inference: Syncing code to /);
+    assert.match(log, /Deploying for inference: Waiting for release \d{8}-\d{6}-[0-9a-f]{7} to answer on /);
     assert.match(log, new RegExp(`Inference endpoint: ${config.ACA_APP_ENDPOINT}`));
   });
   test('Cancel on the deploy progress notification stops the deploy (window/workDoneProgress/cancel)', async () => {

@@ -22,7 +22,7 @@ import anyio
 from ...azure.endpoints import app_url
 from ...azure.errors import azure_error
 from ...azure.session import AzureSession
-from ...errors import OperationFailed
+from ...errors import Cancelled, OperationFailed
 from ...sync.releases.layout import revision_suffix
 from ..context import OperationContext
 from ..provision.costs import gpu_cost
@@ -95,15 +95,23 @@ async def _failed(context: OperationContext, session: AzureSession, ref: AppRef,
     lines = await last_log_lines(session, ref, failure.revision, tail=40)
     for line in lines:
         reporter.log(f"  | {line}", "error")
-    try:
-        await deactivate(session, ref, failure.revision)
-        stopped = f" Revision {failure.revision} was deactivated."
-    except Exception as error:  # noqa: BLE001 - the message still says what serves
-        stopped = f" Revision {failure.revision} could not be deactivated ({type(error).__name__}); it has no traffic."
+    trouble = await _stop_quietly(session, ref, failure.revision)
+    stopped = (f" Revision {failure.revision} could not be deactivated ({trouble}); it has no traffic." if trouble
+               else f" Revision {failure.revision} was deactivated.")
     still = (f" The endpoint still serves release {current.release or '(in place)'} (revision {current.name}): "
              "the traffic never moved." if current else " Nothing served before this deploy.")
     logs = "\n  The new revision's last log lines are in the output above." if lines else ""
     return OperationFailed(f"{failure}{stopped}{still}{logs}")
+
+
+async def _stop_quietly(session: AzureSession, ref: AppRef, revision: str) -> str | None:
+    """Deactivate a revision that never got traffic; returns why it could not be (the message still says what
+    serves), or None."""
+    try:
+        await deactivate(session, ref, revision)
+    except Exception as error:  # noqa: BLE001
+        return type(error).__name__
+    return None
 
 
 async def _free_suffix(revisions: list[RevisionInfo], app_name: str, release: str) -> str:
@@ -158,6 +166,13 @@ async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef
                                timeout=context.readiness_timeout, progress=progress)
     except NotReady as failure:
         raise await _failed(context, session, ref, failure, current if zero_downtime else None) from None
+    except Cancelled:
+        if not zero_downtime or current is None or current.name == name:
+            raise
+        with anyio.CancelScope(shield=True):
+            await _stop_quietly(session, ref, name)
+        raise Cancelled(f"Deploy cancelled before the traffic moved: revision {name} (release {release}) was "
+                        f"deactivated; the endpoint still serves release {current.release or '(in place)'}.") from None
     ready_seconds = time.monotonic() - started
     try:
         if not single:
