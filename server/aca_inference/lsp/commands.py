@@ -1,5 +1,6 @@
-"""The daemon's commands (`acaInference.server.<name>`): each builds an OperationContext and runs one
-operation; user-facing errors become an error notification plus the lines in the output panel."""
+"""The daemon's commands (`acaInference.server.<name>`), one per operation of the registry (ops/registry.py)
+that VS Code offers: each builds an OperationContext from the client's settings and runs the operation;
+user-facing errors become an error notification plus the lines in the output panel."""
 
 from __future__ import annotations
 
@@ -12,20 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
-from ..errors import UserFacingError
-from ..ops.context import OperationContext, TargetSettings
+from ..azure.target import TargetSettings
+from ..errors import InputError, UserFacingError
+from ..ops.context import OperationContext
+from ..ops.registry import OPERATIONS, Operation, apply
 from .reporter import GET_ACCESS_TOKEN, LspReporter
-from .server import AcaInferenceServer
 from .settings import read_settings
 
 PREFIX = "acaInference.server."
-Operation = Callable[[OperationContext], Awaitable[dict[str, Any]]]
 logger = logging.getLogger(__name__)
 
 
-def workspace_root(server: AcaInferenceServer) -> Path | None:
+def workspace_root(server: LanguageServer) -> Path | None:
     folders = list(server.workspace.folders.values())
     if folders:
         path = to_fs_path(folders[0].uri)
@@ -33,24 +35,19 @@ def workspace_root(server: AcaInferenceServer) -> Path | None:
     return Path(server.workspace.root_path) if server.workspace.root_path else None
 
 
-def _token_provider(server: AcaInferenceServer) -> Callable[[list[str]], Awaitable[tuple[str, int]]]:
+def _token_provider(server: LanguageServer) -> Callable[[list[str]], Awaitable[tuple[str, int]]]:
     async def provide(scopes: list[str]) -> tuple[str, int]:
         answer = await server.protocol.send_request_async(GET_ACCESS_TOKEN, {"scopes": scopes})
         token = answer.get("token") if isinstance(answer, dict) else getattr(answer, "token", None)
         expires = answer.get("expiresOnTimestamp") if isinstance(answer, dict) else getattr(answer, "expiresOnTimestamp", 0)
         if not token:
-            from ..errors import InputError
-
             raise InputError("Not signed in to Azure: sign in with the Accounts menu (Microsoft account), then run the command again.")
         return str(token), int(expires or 0)
 
     return provide
 
 
-CHANGING = {"provision", "deploy", "rollback", "delete", "migrate"}  # one at a time per workspace, with the CLI too
-
-
-async def _run(server: AcaInferenceServer, operation: Operation, name: str = "") -> dict[str, Any]:
+async def _run(server: LanguageServer, operation: Operation, given: tuple[Any, ...]) -> dict[str, Any]:
     reporter = LspReporter(server)
     root = workspace_root(server)
     if root is None:
@@ -58,6 +55,7 @@ async def _run(server: AcaInferenceServer, operation: Operation, name: str = "")
         await reporter.notify(message, level="error")
         return {"ok": False, "error": message}
     try:
+        values = _named_arguments(operation, given)
         settings = await read_settings(server)
         reporter.log_level = settings.log_level  # type: ignore[assignment]
         context = OperationContext(
@@ -68,14 +66,15 @@ async def _run(server: AcaInferenceServer, operation: Operation, name: str = "")
             readiness_timeout=settings.readiness_timeout,
             drain_seconds=settings.drain_seconds, keep_releases=settings.keep_releases,
             # Offline in VS Code there is no fine-tuning job: give the local app the demo model to serve.
-            seed_demo_model=settings.target == "local")
+            seed_demo_model_if_missing=settings.target == "local")
         with contextlib.ExitStack() as stack:
-            if name in CHANGING:
+            # One changing operation at a time per workspace, with the CLI too.
+            if operation.changes_workspace:
                 from ..workspace.lock import workspace_lock
 
-                if (note := stack.enter_context(workspace_lock(root, name))) is not None:
+                if (note := stack.enter_context(workspace_lock(root, operation.name))) is not None:
                     reporter.log(note, "warning")
-            result = await operation(context)
+            result = await apply(operation, context, values)
         result.setdefault("ok", True)
         return result
     except UserFacingError as error:
@@ -93,79 +92,37 @@ async def _run(server: AcaInferenceServer, operation: Operation, name: str = "")
         return {"ok": False, "error": message}
 
 
-async def _validate(context: OperationContext) -> dict[str, Any]:
-    from ..ops.validate import validate
-
-    return await validate(context.root, context.reporter)
-
-
-async def _provision(context: OperationContext) -> dict[str, Any]:
-    from ..ops.provision import ProvisionRequest, provision
-
-    return await provision(context, ProvisionRequest(always_pick=True))
-
-
-async def _preview(context: OperationContext) -> dict[str, Any]:
-    from ..ops.provision import ProvisionRequest, provision
-
-    return await provision(context, ProvisionRequest(preview=True, always_pick=True))
-
-
-async def _deploy(context: OperationContext) -> dict[str, Any]:
-    from ..ops.deploy import deploy
-
-    return await deploy(context)
+def _named_arguments(operation: Operation, given: tuple[Any, ...]) -> dict[str, Any]:
+    """`arguments: []` runs the palette command as is; `[{"to": "r2"}]` names the operation's arguments
+    (the same ones the CLI offers as flags), each checked like its flag."""
+    values = dict(operation.palette_values)
+    if not given:
+        return values
+    if len(given) > 1 or not isinstance(given[0], dict):
+        raise InputError(f"{PREFIX}{operation.name} takes no arguments or one object of named arguments, e.g. "
+                         f"{{\"{operation.arguments[0].name if operation.arguments else 'name'}\": ...}}.")
+    known = {argument.name: argument for argument in operation.arguments}
+    for name, value in given[0].items():
+        if name not in known:
+            raise InputError(f"{PREFIX}{operation.name}: no argument '{name}'. It takes: "
+                             f"{', '.join(known) or 'none'}.")
+        try:
+            values[name] = known[name].from_json(value)
+        except ValueError as error:
+            raise InputError(f"{PREFIX}{operation.name}: {error}") from None
+    return values
 
 
-async def _rollback(context: OperationContext) -> dict[str, Any]:
-    from ..ops.deploy.rollback import rollback
+def register_commands(server: LanguageServer) -> None:
+    """One `acaInference.server.<name>` per operation the registry offers in VS Code."""
+    for operation in OPERATIONS:
+        if operation.palette is None:
+            continue
 
-    return await rollback(context)
-
-
-async def _logs(context: OperationContext) -> dict[str, Any]:
-    from ..ops.logs import show_logs
-
-    return await show_logs(context, follow=True, tail=200)
-
-
-async def _status(context: OperationContext) -> dict[str, Any]:
-    from ..ops.status import show_status
-
-    return await show_status(context)
-
-
-async def _delete(context: OperationContext) -> dict[str, Any]:
-    from ..ops.teardown import delete_app
-
-    return await delete_app(context)
-
-
-async def _migrate(context: OperationContext) -> dict[str, Any]:
-    from ..ops.migrate import migrate
-
-    return await migrate(context, preview=False)
-
-
-OPERATIONS: dict[str, Operation] = {
-    "validate": _validate,
-    "provision": _provision,
-    "preview": _preview,
-    "deploy": _deploy,
-    "rollback": _rollback,
-    "logs": _logs,
-    "status": _status,
-    "delete": _delete,
-    "migrate": _migrate,
-}
-
-
-def register_commands(server: AcaInferenceServer) -> None:
-    for name, operation in OPERATIONS.items():
-        def make(op: Operation, command: str) -> Callable[..., Awaitable[dict[str, Any]]]:
-            async def handler(ls: AcaInferenceServer, *args: Any) -> dict[str, Any]:
-                return await _run(ls, op, command)
+        def make(op: Operation) -> Callable[..., Awaitable[dict[str, Any]]]:
+            async def handler(ls: LanguageServer, *args: Any) -> dict[str, Any]:
+                return await _run(ls, op, args)
 
             return handler
 
-        server.command(PREFIX + name)(make(operation, name))
+        server.command(PREFIX + operation.name)(make(operation))
