@@ -12,7 +12,8 @@ import pytest
 
 from aca_inference.cli.parser import build_parser
 from aca_inference.errors import InputError
-from aca_inference.lsp.commands import PREFIX, _named_arguments
+from aca_inference.lsp.commands import PREFIX
+from aca_inference.lsp.run_operation import named_arguments
 from aca_inference.lsp.server import build_server
 from aca_inference.ops.registry import BY_NAME, OPERATIONS, apply
 
@@ -50,14 +51,14 @@ def test_cli_offers_every_cli_operation_and_each_argument_as_a_flag() -> None:
 
 def test_named_arguments_of_a_server_command_are_checked_like_the_flags() -> None:
     rollback, logs = BY_NAME["rollback"], BY_NAME["logs"]
-    assert _named_arguments(rollback, ({"to": "r2", "timeout": 30},)) == {"to": "r2", "timeout": 30.0}
-    assert _named_arguments(logs, ()) == {"follow": True, "tail": 200}
+    assert named_arguments(rollback, ({"to": "r2", "timeout": 30},)) == {"to": "r2", "timeout": 30.0}
+    assert named_arguments(logs, ()) == {"follow": True, "tail": 200}
     with pytest.raises(InputError, match="must be zero or more lines"):
-        _named_arguments(logs, ({"tail": -1},))
+        named_arguments(logs, ({"tail": -1},))
     with pytest.raises(InputError, match="no argument 'bogus'"):
-        _named_arguments(logs, ({"bogus": 1},))
+        named_arguments(logs, ({"bogus": 1},))
     with pytest.raises(InputError, match="true or false"):
-        _named_arguments(logs, ({"follow": "yes"},))
+        named_arguments(logs, ({"follow": "yes"},))
 
 
 def test_context_arguments_set_the_context_and_the_rest_reach_the_handler(tmp_path: Path) -> None:

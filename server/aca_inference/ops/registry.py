@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .arguments import (
     Argument,
@@ -22,7 +22,9 @@ from .arguments import (
     release_count,
     switch,
 )
-from .context import OperationContext
+
+if TYPE_CHECKING:  # the daemon imports this table at start: nothing an operation needs is loaded before it runs
+    from .context import OperationContext
 
 # handler(context, **arguments) -> the result (JSON-able; `summary` is the line a terminal prints).
 Handler = Callable[..., Awaitable[dict[str, Any]]]
