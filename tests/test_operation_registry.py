@@ -76,3 +76,14 @@ def test_context_arguments_set_the_context_and_the_rest_reach_the_handler(tmp_pa
     context = OperationContext(root=tmp_path, reporter=None)  # type: ignore[arg-type]
     result = asyncio.run(apply(operation, context, {"timeout": 5.0}))
     assert result == {"timeout": 5.0, "include": ("inference",)} and seen == {"to": None}
+
+
+def test_daemon_start_loads_the_registry_and_no_operation() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from aca_inference.lsp.server import build_server; build_server(); "
+            "print(sorted(m for m in sys.modules if m.startswith('aca_inference.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == str(["aca_inference.lsp", "aca_inference.lsp.commands", "aca_inference.lsp.server",
+                          "aca_inference.ops", "aca_inference.ops.arguments", "aca_inference.ops.registry"])
