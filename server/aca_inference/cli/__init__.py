@@ -47,7 +47,7 @@ def _run(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
     operation = BY_NAME[args.command]
     with ExitStack() as stack:
         # Operations that change the workspace's files, the share or the app: one at a time per workspace.
-        if workspace is not None and operation.changes_workspace:
+        if workspace is not None and operation.changes_workspace_with(vars(args)):
             from ..workspace.lock import workspace_lock
 
             note = stack.enter_context(workspace_lock(workspace, args.command))

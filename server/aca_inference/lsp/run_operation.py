@@ -71,7 +71,7 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
             seed_demo_model_if_missing=settings.target == "local")
         with contextlib.ExitStack() as stack:
             # One changing operation at a time per workspace, with the CLI too.
-            if operation.changes_workspace:
+            if operation.changes_workspace_with(values):
                 from ..workspace.lock import workspace_lock
 
                 if (note := stack.enter_context(workspace_lock(root, operation.name))) is not None:

@@ -49,6 +49,10 @@ class Operation:
     palette_values: Mapping[str, Any] = field(default_factory=dict)
     failure_exit_code: int = 1      # CLI exit code when the result says ok: false
 
+    def changes_workspace_with(self, values: Mapping[str, Any]) -> bool:
+        """Whether this run takes the workspace lock: a preview changes nothing, so it leaves no lock file."""
+        return self.changes_workspace and not values.get("preview")
+
     def argument(self, name: str) -> Argument:
         return next(a for a in self.arguments if a.name == name)
 
