@@ -2,8 +2,10 @@
 
 Ratio = (spawn + initialize round trip of `python -m aca_inference.lsp`) / (the same for a minimal pygls server
 that registers nothing) - the floor any pygls daemon pays (importing lsprotocol's types dominates it). Both are
-measured in this run, with bare `python -c pass` for reference. Also checks that no Azure SDK module is
-imported at start-up.
+measured in this run, interleaved (one of each in turn, the order swapped every run) so that load from other
+work on the machine falls on both alike, with bare `python -c pass` for reference. The CPU-time ratio (user +
+system of the server process) is printed too: it barely moves when other processes compete for the cores.
+Also checks that no Azure SDK module is imported at start-up.
 
     python bench/daemon_startup.py [--runs 10]
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,7 +44,8 @@ MINIMAL_SERVER = ("from pygls.lsp.server import LanguageServer; "
                   "LanguageServer(name='minimal', version='0').start_io()")
 
 
-def time_initialize(command: list[str]) -> float:
+def time_initialize(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the server process) from spawn to the answer to `initialize`."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -53,9 +57,11 @@ def time_initialize(command: list[str]) -> float:
         pass
     elapsed = time.perf_counter() - started
     assert "result" in message, message
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process.kill()
-    process.wait()
-    return elapsed
+    process.wait()  # one child at a time: the children's usage grows by exactly this process's
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def time_bare_python() -> float:
@@ -70,18 +76,25 @@ def main() -> None:
     args = parser.parse_args()
     ours, minimal = [sys.executable, "-m", "aca_inference.lsp"], [sys.executable, "-c", MINIMAL_SERVER]
     time_initialize(ours)  # warm the file cache once
-    daemon = statistics.median(time_initialize(ours) for _ in range(args.runs))
-    floor = statistics.median(time_initialize(minimal) for _ in range(args.runs))
+    time_initialize(minimal)
+    runs: dict[str, list[tuple[float, float]]] = {"ours": [], "minimal": []}
+    for run in range(args.runs):
+        for name in (("ours", "minimal") if run % 2 == 0 else ("minimal", "ours")):
+            runs[name].append(time_initialize(ours if name == "ours" else minimal))
+    daemon, floor = (statistics.median(wall for wall, _ in runs[name]) for name in ("ours", "minimal"))
+    daemon_cpu, floor_cpu = (statistics.median(cpu for _, cpu in runs[name]) for name in ("ours", "minimal"))
     bare = statistics.median(time_bare_python() for _ in range(args.runs))
     modules = subprocess.run([sys.executable, "-c", "import sys; from aca_inference.lsp.server import build_server; "
                               "build_server(); print(len([m for m in sys.modules if m.startswith('azure')]))"],
                              capture_output=True, text=True, check=True).stdout.strip()
     result = {"initialize_s": round(daemon, 3), "minimal_pygls_s": round(floor, 3), "bare_python_s": round(bare, 3),
-              "ratio_to_minimal_pygls": round(daemon / floor, 2), "azure_modules_at_start": int(modules)}
+              "ratio_to_minimal_pygls": round(daemon / floor, 2), "cpu_ratio_to_minimal_pygls": round(daemon_cpu / floor_cpu, 2),
+              "azure_modules_at_start": int(modules)}
     print(f"daemon spawn + initialize:        {daemon * 1000:.0f} ms (median of {args.runs})")
     print(f"minimal pygls spawn + initialize: {floor * 1000:.0f} ms")
     print(f"bare python spawn:                {bare * 1000:.0f} ms")
-    print(f"ratio to minimal pygls: {daemon / floor:.2f}x; Azure SDK modules imported at start: {modules}")
+    print(f"ratio to minimal pygls: {daemon / floor:.2f}x (CPU time {daemon_cpu * 1000:.0f} / {floor_cpu * 1000:.0f} ms: "
+          f"{daemon_cpu / floor_cpu:.2f}x); Azure SDK modules imported at start: {modules}")
     save_result("daemon_startup", result)
 
 

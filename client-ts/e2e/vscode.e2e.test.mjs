@@ -193,7 +193,7 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
   test('deploy ends with "Go to Inference Endpoint", which opens the endpoint in the browser', async () => {
     const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
     // A fine-tuning job leaves the model on the share; here the offline demo model stands in for it, written
-    // where the emulator keeps that share's files (CONTRACTS.md: <data_dir>/shares/<account>/<share>/).
+    // where the emulator's Files service keeps that share's files: <data_dir>/shares/<account>/<share>/.
     const share = path.join(home, 'emulator', 'shares', config.STORAGE_ACCOUNT_NAME, config.FILE_SHARE_NAME);
     assert.ok(fs.existsSync(share), `provision created the share's directory ${share}`);
     cli(['make-demo-model', '--output', share], home);

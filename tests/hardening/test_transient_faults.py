@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from aca_inference.ops.context import TargetSettings
+from aca_inference.azure.target import TargetSettings
 from tests.conftest import last_json
 from tests.deploy.conftest import make_workspace
 from tests.deploy.in_place import make_in_place_workspace

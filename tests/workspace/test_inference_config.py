@@ -85,6 +85,9 @@ def test_bad_config_values(tmp_path: Path, key: str, value: object, expected: st
     ("https://myapp.westus3.azurecontainerapps.io/", "https://myapp.westus3.azurecontainerapps.io"),
     ("127.0.0.1:43121", "http://127.0.0.1:43121"),
     ("http://127.0.0.1:43121", "http://127.0.0.1:43121"),
+    ("[::1]:8080", "http://[::1]:8080"),
+    ("localhost:8080/", "http://localhost:8080"),
+    ("[2001:db8::1]:443", "https://[2001:db8::1]:443"),
 ])
 def test_endpoint_accepted_with_or_without_scheme(raw: str, url: str) -> None:
     assert normalize_endpoint(raw) == url

@@ -12,7 +12,8 @@ from typing import Any
 TERMINAL_STATES = {"succeeded", "failed", "canceled", "cancelled"}
 
 
-def as_dict(model: Any) -> dict[str, Any]:
+def as_arm_json(model: Any) -> dict[str, Any]:
+    """An SDK model as the JSON ARM's REST API sends (camelCase keys, `properties` nested), which our code reads."""
     return model.as_dict() if hasattr(model, "as_dict") else dict(model)
 
 
@@ -29,7 +30,7 @@ class ArmResources:
         from azure.core.exceptions import ResourceNotFoundError
 
         try:
-            return as_dict(await self._client.resources.get_by_id(resource_id, api_version=api_version))
+            return as_arm_json(await self._client.resources.get_by_id(resource_id, api_version=api_version))
         except ResourceNotFoundError:
             return None
 

@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..ops.context import TokenProvider
+from .target import TokenProvider
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken

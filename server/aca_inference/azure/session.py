@@ -11,12 +11,23 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..ops.context import TargetSettings
 from .arm_resources import ArmResources
 from .credentials import ClientTokenCredential, EmulatorCredential, check_signed_in
 from .endpoints import AZURE_MANAGEMENT, cloud_files_url
+from .target import TargetSettings
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
+
+
+def share_client_options(*, connection_verify: str | bool = True) -> dict[str, Any]:
+    """Keyword arguments for one `azure.storage.fileshare.aio.ShareClient(...)` (call once per client: it holds
+    the client's transport): azure-core's retry policy tuned for many small parallel requests (see retry.py) and
+    a transport that keeps its TLS connections when `connection_verify` is a CA path (see transport.py)."""
+    from .retry import files_retry_policy
+    from .transport import pooled_transport
+
+    return {"retry_policy": files_retry_policy(), "connection_verify": connection_verify,
+            "transport": pooled_transport(connection_verify=connection_verify)}
 
 
 @dataclass
@@ -92,8 +103,6 @@ class AzureSession:
     def share(self, account: str, account_key: str, share_name: str, **options: Any) -> Any:
         """A data-plane share client authenticated with the account key (SharedKey)."""
         from azure.storage.fileshare.aio import ShareClient
-
-        from ..sync import share_client_options  # retry policy for many small requests; TLS connections reused
 
         verify = options.get("connection_verify", self.connection_verify)
         options = {**share_client_options(connection_verify=verify), **options}

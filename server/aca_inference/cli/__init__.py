@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UserFacingError
-from .commands import COMMANDS
+from ..ops.registry import BY_NAME
+from .commands import run_operation
 from .parser import build_parser
 from .reporter import CliReporter
-
-# Commands that change the workspace's files, the share or the app: one at a time per workspace.
-CHANGING_COMMANDS = frozenset({"provision", "up", "deploy", "rollback", "delete"})
 
 
 def _check_workspace(args: argparse.Namespace) -> Path | None:
@@ -46,14 +44,20 @@ def _check_workspace(args: argparse.Namespace) -> Path | None:
 
 def _run(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
     workspace = _check_workspace(args)
+    operation = BY_NAME[args.command]
     with ExitStack() as stack:
-        if workspace is not None and args.command in CHANGING_COMMANDS:
+        # Operations that change the workspace's files, the share or the app: one at a time per workspace.
+        if workspace is not None and operation.changes_workspace_with(vars(args)):
             from ..workspace.lock import workspace_lock
 
             note = stack.enter_context(workspace_lock(workspace, args.command))
             if note:
                 reporter.log(note, "warning")
-        return asyncio.run(COMMANDS[args.command](args, reporter))
+        result = asyncio.run(run_operation(operation, args, reporter))
+    result.setdefault("ok", True)
+    if not result["ok"]:
+        result.setdefault("exit_code", operation.failure_exit_code)
+    return result
 
 
 def _emit(result: dict[str, Any], json_mode: bool, reporter: CliReporter) -> None:
@@ -87,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         if json_mode:
             print(json.dumps({"ok": False, "error": f"{type(error).__name__}: {error}"}))
         return 1
-    result.setdefault("ok", True)
-    exit_code = result.pop("exit_code", 0 if result["ok"] else 1)
+    exit_code = result.pop("exit_code", 0)
     _emit(result, json_mode, reporter)
     return int(exit_code)
 

@@ -1,4 +1,5 @@
-"""The language server: one small class; every command is registered from one table in commands.py.
+"""The language server: one small class; its commands come from the operation registry (ops/registry.py)
+through commands.py, one `acaInference.server.<name>` per operation VS Code offers.
 
 Nothing heavy is imported here - `initialize` must answer fast; operations import Azure SDKs lazily.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
+from .commands import register_commands
 
 
 class AcaInferenceServer(LanguageServer):
@@ -16,8 +18,6 @@ class AcaInferenceServer(LanguageServer):
 
 
 def build_server() -> AcaInferenceServer:
-    from .commands import register_commands
-
     server = AcaInferenceServer()
     register_commands(server)
     return server

@@ -24,8 +24,8 @@ async def _exists(share: Any, directory: str) -> bool:
         return False
 
 
-async def seed_demo_model(session: AzureSession, account: str, account_key: str, share_name: str,
-                          reporter: Reporter) -> bool:
+async def ensure_demo_model(session: AzureSession, account: str, account_key: str, share_name: str,
+                            reporter: Reporter) -> bool:
     import anyio
 
     from ..demo_model import make_demo_model

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..azure.arm_resources import as_arm_json
 from ..azure.endpoints import app_url, portal_link
 from ..azure.session import AzureSession, open_session
 from ..workspace.app_contract import API_KEY_SECRET
 from ..workspace.paths import INFERENCE_CONFIG
 from .app_target import app_ref, read_app
 from .context import OperationContext
-from .deploy.app_state import AppRef, account_key, app_secrets, revision_state, wire
+from .deploy.app_state import AppRef, account_key, app_secrets, revision_state
 from .deploy.revisions import release_of, runs_launcher
 
 
@@ -67,7 +68,7 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
         properties = app.get("properties") or {}
         fqdn = (properties.get("configuration") or {}).get("ingress", {}).get("fqdn")
         client = session.container_apps(ref.subscription_id)
-        revisions = [wire(r) async for r in client.container_apps_revisions.list_revisions(ref.resource_group, ref.name)]
+        revisions = [as_arm_json(r) async for r in client.container_apps_revisions.list_revisions(ref.resource_group, ref.name)]
         rows = []
         for revision in revisions:
             rp = revision.get("properties") or {}

@@ -59,8 +59,6 @@ def share_client_options(*, connection_verify: str | bool = True) -> dict[str, A
     - transport: aiohttp with connection reuse kept working when `connection_verify` is a CA path (see
       `azure/transport.py`; azure-core otherwise makes a TLS handshake per request).
     """
-    from ..azure.retry import files_retry_policy
-    from ..azure.transport import pooled_transport
+    from ..azure.session import share_client_options as options
 
-    return {"retry_policy": files_retry_policy(), "connection_verify": connection_verify,
-            "transport": pooled_transport(connection_verify=connection_verify)}
+    return options(connection_verify=connection_verify)

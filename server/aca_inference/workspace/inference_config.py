@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..azure.endpoints import app_url
 from .json_file import read_json_object, write_json_atomic
 from .naming import ResourceKind, check_name
 from .problems import Problem, WorkspaceInvalid, describe
@@ -56,12 +57,9 @@ class InferenceConfig(BaseModel):
 
 
 def normalize_endpoint(value: str) -> str:
+    """The endpoint as a URL: kept as is with a scheme; without one, like ACA's FQDN (http on loopback)."""
     value = value.strip().rstrip("/")
-    if "://" in value:
-        return value
-    host = value.split("/")[0].split(":")[0]
-    scheme = "http" if host in ("127.0.0.1", "localhost", "::1") else "https"
-    return f"{scheme}://{value}"
+    return value if "://" in value else app_url(value)
 
 
 def check_config(raw: dict[str, Any], display: str) -> tuple[InferenceConfig | None, list[Problem]]:

@@ -6,14 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ...azure.arm_resources import as_arm_json
 from ...azure.errors import azure_error, is_not_found
 from ...azure.session import AzureSession
 from ...errors import InputError
 from ...workspace.paths import INFERENCE_CONFIG
-
-
-def wire(model: Any) -> dict[str, Any]:
-    return model.as_dict() if hasattr(model, "as_dict") else dict(model)
 
 
 @dataclass(frozen=True)
@@ -53,12 +50,12 @@ def _parse_time(value: Any) -> datetime | None:
 
 async def get_app(session: AzureSession, ref: AppRef) -> dict[str, Any]:
     client = session.container_apps(ref.subscription_id)
-    return wire(await client.container_apps.get(ref.resource_group, ref.name))
+    return as_arm_json(await client.container_apps.get(ref.resource_group, ref.name))
 
 
 async def app_secrets(session: AzureSession, ref: AppRef) -> dict[str, str]:
     client = session.container_apps(ref.subscription_id)
-    listed = wire(await client.container_apps.list_secrets(ref.resource_group, ref.name))
+    listed = as_arm_json(await client.container_apps.list_secrets(ref.resource_group, ref.name))
     return {s["name"]: s["value"] for s in listed.get("value", []) if "value" in s}
 
 
@@ -69,9 +66,9 @@ def latest_revision(app: dict[str, Any]) -> str | None:
 
 async def revision_state(session: AzureSession, ref: AppRef, revision: str) -> RevisionState:
     client = session.container_apps(ref.subscription_id)
-    data = wire(await client.container_apps_revisions.get_revision(ref.resource_group, ref.name, revision))
+    data = as_arm_json(await client.container_apps_revisions.get_revision(ref.resource_group, ref.name, revision))
     properties = data.get("properties") or {}
-    replicas_page = wire(await client.container_apps_revision_replicas.list_replicas(ref.resource_group, ref.name,
+    replicas_page = as_arm_json(await client.container_apps_revision_replicas.list_replicas(ref.resource_group, ref.name,
                                                                                      revision))
     replicas = []
     for replica in replicas_page.get("value", []):
@@ -88,7 +85,7 @@ async def revision_state(session: AzureSession, ref: AppRef, revision: str) -> R
 
 async def account_key(session: AzureSession, subscription: str, group: str, account: str) -> str:
     try:
-        keys = wire(await session.storage(subscription).storage_accounts.list_keys(group, account))
+        keys = as_arm_json(await session.storage(subscription).storage_accounts.list_keys(group, account))
     except Exception as error:
         if is_not_found(error):
             raise InputError(f"{INFERENCE_CONFIG}: STORAGE_ACCOUNT_NAME: storage account '{account}' was not found in "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...azure.session import AzureSession
-from ..log_stream import stream_log_lines
+from ..console_log_stream import stream_log_lines
 from .app_state import AppRef, get_app
 
 

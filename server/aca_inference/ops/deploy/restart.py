@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ...azure.arm_resources import as_arm_json
 from ...azure.session import AzureSession
 from ...workspace.bicep import Deployment, reveal
 from ...workspace.finetuning import read_finetuning
@@ -15,7 +16,7 @@ from ...workspace.template import evaluate, load_template
 from ..provision.compare import differences
 from ..provision.shared import parameter_defaults
 from ..reporter import Reporter
-from .app_state import AppRef, app_secrets, latest_revision, wire
+from .app_state import AppRef, app_secrets, latest_revision
 
 
 def desired_template(root: Path, ref: AppRef, app: dict[str, Any], reporter: Reporter) -> dict[str, Any] | None:
@@ -64,7 +65,7 @@ async def update_or_restart(session: AzureSession, ref: AppRef, app: dict[str, A
             "workloadProfileName": properties.get("workloadProfileName"),
             "configuration": configuration, "template": template}}
         poller = await client.container_apps.begin_create_or_update(ref.resource_group, ref.name, body)
-        updated = wire(await poller.result())
+        updated = as_arm_json(await poller.result())
         revision = (updated.get("properties") or {}).get("latestRevisionName") or latest_revision(updated)
         return "updated", str(revision), changes
     revision = latest_revision(app)

@@ -8,10 +8,11 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from ...azure.arm_resources import as_arm_json
 from ...azure.session import AzureSession
 from ...sync.releases import LAUNCHER_PATH, RELEASE_ENV
 from ...workspace.bicep import reveal
-from .app_state import AppRef, app_secrets, wire
+from .app_state import AppRef, app_secrets
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ async def list_revisions(session: AzureSession, ref: AppRef) -> list[RevisionInf
     client = session.container_apps(ref.subscription_id)
     found = []
     async for item in client.container_apps_revisions.list_revisions(ref.resource_group, ref.name):
-        revision = wire(item)
+        revision = as_arm_json(item)
         properties = revision.get("properties") or {}
         found.append(RevisionInfo(
             name=str(revision.get("name")), active=bool(properties.get("active")),
@@ -94,7 +95,7 @@ async def _put_app(session: AzureSession, ref: AppRef, app: dict[str, Any], temp
         "configuration": configuration, "template": template}}
     client = session.container_apps(ref.subscription_id)
     poller = await client.container_apps.begin_create_or_update(ref.resource_group, ref.name, reveal(body))
-    return wire(await poller.result())
+    return as_arm_json(await poller.result())
 
 
 async def create_release_revision(session: AzureSession, ref: AppRef, app: dict[str, Any],
@@ -138,7 +139,7 @@ async def profile_capacity(session: AzureSession, app: dict[str, Any]) -> tuple[
         return None
     parts = environment_id.split("/")
     client = session.container_apps(parts[2])
-    environment = wire(await client.managed_environments.get(parts[4], parts[-1]))
+    environment = as_arm_json(await client.managed_environments.get(parts[4], parts[-1]))
     for entry in (environment.get("properties") or {}).get("workloadProfiles") or []:
         if str(entry.get("name", "")).lower() == profile.lower():
             kind = str(entry.get("workloadProfileType") or "")

@@ -147,13 +147,13 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
         key = await account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
 
         async with reporter.progress("Deploying for inference") as progress:
-            if context.seed_demo_model:
-                from ..seed_model import seed_demo_model
+            if context.seed_demo_model_if_missing:
+                from ..seed_model import ensure_demo_model
 
                 progress.report("Checking the share for a model", 2)
                 try:
-                    await seed_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key,
-                                          str(config.FILE_SHARE_NAME), reporter)
+                    await ensure_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key,
+                                            str(config.FILE_SHARE_NAME), reporter)
                 except Exception as error:
                     if getattr(error, "error_code", None) == "ShareNotFound":
                         from ...sync.engine import share_missing

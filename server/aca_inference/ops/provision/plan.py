@@ -98,7 +98,8 @@ def _refuse_consumption_only(planned: PlannedResource) -> None:
             "environment, or use an environment that has workload profiles.")
 
 
-def decide(planned: PlannedResource, shared: SharedResources) -> None:
+def choose_action(planned: PlannedResource, shared: SharedResources) -> None:
+    """What provision does with this resource (create, update, reuse, read, skip, shared, add-profile), and why."""
     resource, current = planned.resource, planned.current
     if not resource.deployed:
         planned.action = "skip"

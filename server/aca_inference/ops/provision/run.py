@@ -25,7 +25,7 @@ from ...workspace.template import EvaluatedTemplate, evaluate, load_template
 from ..context import OperationContext
 from .costs import GpuCost, gpu_cost
 from .execute import PlanRunner
-from .plan import PlannedResource, decide, wait_until_settled
+from .plan import PlannedResource, choose_action, wait_until_settled
 from .scope import Scope, ScopeRequest, choose_scope
 from .shared import SharedResources, parameter_defaults, shared_resources
 
@@ -53,7 +53,7 @@ def _previous_config(context: OperationContext) -> dict[str, Any]:
 
 async def _plan(evaluated: EvaluatedTemplate, session: Any, shared: SharedResources,
                 progress: Any = None) -> list[PlannedResource]:
-    """Read every resource in parallel (waiting for any still being provisioned), then decide."""
+    """Read every resource in parallel (waiting for any still being provisioned), then choose each one's action."""
     arm = session.arm(evaluated.deployment.subscription_id)
     planned = [PlannedResource(r) for r in evaluated.resources]
     errors: list[Exception] = []
@@ -64,7 +64,7 @@ async def _plan(evaluated: EvaluatedTemplate, session: Any, shared: SharedResour
             if resource.deployed:
                 item.current = await arm.get(resource.handle.id, resource.api_version)
                 await wait_until_settled(arm, item, progress)
-            decide(item, shared)
+            choose_action(item, shared)
         except UserFacingError as error:
             errors.append(error)
         except Exception as error:  # noqa: BLE001 - Azure's refusal becomes a message with the fix

@@ -14,9 +14,9 @@ import anyio
 from ..azure.session import open_session
 from ..errors import InputError
 from .app_target import app_ref, read_app
+from .console_log_stream import follow_all_replicas, replica_names, stream_log_lines
 from .context import OperationContext
 from .deploy.app_state import latest_revision
-from .log_stream import follow_all_replicas, replica_names, stream_log_lines
 
 
 def _revision_of(replica: str) -> str:

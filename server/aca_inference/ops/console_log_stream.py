@@ -15,15 +15,16 @@ from typing import Any
 import aiohttp
 import anyio
 
+from ..azure.arm_resources import as_arm_json
 from ..azure.session import AzureSession
-from .deploy.app_state import AppRef, wire
+from .deploy.app_state import AppRef
 
 REPLICA_POLL = 2.0  # seconds between looks for new replicas while following
 
 
 async def replica_names(session: AzureSession, ref: AppRef, revision: str) -> list[str]:
     client = session.container_apps(ref.subscription_id)
-    replicas = wire(await client.container_apps_revision_replicas.list_replicas(ref.resource_group, ref.name, revision))
+    replicas = as_arm_json(await client.container_apps_revision_replicas.list_replicas(ref.resource_group, ref.name, revision))
     return [str(r["name"]) for r in replicas.get("value", []) if r.get("name")]
 
 
@@ -47,7 +48,7 @@ class _Stream:
         ref = self.ref
         if self._token is None:
             client = self.session.container_apps(ref.subscription_id)
-            answer = wire(await client.container_apps.get_auth_token(ref.resource_group, ref.name))
+            answer = as_arm_json(await client.container_apps.get_auth_token(ref.resource_group, ref.name))
             self._token = str(answer["properties"]["token"])
         url = (f"{self.base}/subscriptions/{ref.subscription_id}/resourceGroups/{ref.resource_group}/containerApps/"
                f"{ref.name}/revisions/{self.revision}/replicas/{replica}/containers/{_container(self.app)}/logstream")

@@ -1,0 +1,115 @@
+"""One run of a daemon command: the operation's context from the client's settings, its named arguments
+checked, the workspace lock for changing operations; user-facing errors become an error notification plus
+the lines in the output panel.
+
+Imported on the first command, not at start: `initialize` answers before any of this is loaded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from ..azure.target import TargetSettings
+from ..errors import InputError, UserFacingError
+from ..ops.context import OperationContext
+from ..ops.registry import Operation, apply
+from . import PREFIX
+from .reporter import GET_ACCESS_TOKEN, LspReporter
+from .settings import read_settings
+
+logger = logging.getLogger(__name__)
+
+
+def workspace_root(server: LanguageServer) -> Path | None:
+    folders = list(server.workspace.folders.values())
+    if folders:
+        path = to_fs_path(folders[0].uri)
+        return Path(path) if path else None
+    return Path(server.workspace.root_path) if server.workspace.root_path else None
+
+
+def _token_provider(server: LanguageServer) -> Callable[[list[str]], Awaitable[tuple[str, int]]]:
+    async def provide(scopes: list[str]) -> tuple[str, int]:
+        answer = await server.protocol.send_request_async(GET_ACCESS_TOKEN, {"scopes": scopes})
+        token = answer.get("token") if isinstance(answer, dict) else getattr(answer, "token", None)
+        expires = answer.get("expiresOnTimestamp") if isinstance(answer, dict) else getattr(answer, "expiresOnTimestamp", 0)
+        if not token:
+            raise InputError("Not signed in to Azure: sign in with the Accounts menu (Microsoft account), then run the command again.")
+        return str(token), int(expires or 0)
+
+    return provide
+
+
+async def run_operation(server: LanguageServer, operation: Operation, given: tuple[Any, ...]) -> dict[str, Any]:
+    reporter = LspReporter(server)
+    root = workspace_root(server)
+    if root is None:
+        message = "Open a folder (the fine-tuning project) first: the command works on its infra/ files."
+        await reporter.notify(message, level="error")
+        return {"ok": False, "error": message}
+    try:
+        values = named_arguments(operation, given)
+        settings = await read_settings(server)
+        reporter.log_level = settings.log_level  # type: ignore[assignment]
+        context = OperationContext(
+            root=root, reporter=reporter,
+            target=TargetSettings(kind=settings.target,  # type: ignore[arg-type]
+                                  emulator_data_dir=settings.emulator_data_dir,
+                                  token_provider=_token_provider(server)),
+            readiness_timeout=settings.readiness_timeout,
+            drain_seconds=settings.drain_seconds, keep_releases=settings.keep_releases,
+            # Offline in VS Code there is no fine-tuning job: give the local app the demo model to serve.
+            seed_demo_model_if_missing=settings.target == "local")
+        with contextlib.ExitStack() as stack:
+            # One changing operation at a time per workspace, with the CLI too.
+            if operation.changes_workspace_with(values):
+                from ..workspace.lock import workspace_lock
+
+                if (note := stack.enter_context(workspace_lock(root, operation.name))) is not None:
+                    reporter.log(note, "warning")
+            result = await apply(operation, context, values)
+        result.setdefault("ok", True)
+        return result
+    except UserFacingError as error:
+        reporter.log(str(error), "error")
+        first_line = str(error).splitlines()[0]
+        server.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=first_line))
+        return {"ok": False, "error": str(error)}
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # noqa: BLE001 - never let a traceback reach the user as the answer
+        logger.error("unexpected error\n%s", traceback.format_exc())
+        message = f"Unexpected error ({type(error).__name__}): {error}"
+        reporter.log(message, "error")
+        server.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=message))
+        return {"ok": False, "error": message}
+
+
+def named_arguments(operation: Operation, given: tuple[Any, ...]) -> dict[str, Any]:
+    """`arguments: []` runs the palette command as is; `[{"to": "r2"}]` names the operation's arguments
+    (the same ones the CLI offers as flags), each checked like its flag."""
+    values = dict(operation.palette_values)
+    if not given:
+        return values
+    if len(given) > 1 or not isinstance(given[0], dict):
+        raise InputError(f"{PREFIX}{operation.name} takes no arguments or one object of named arguments, e.g. "
+                         f"{{\"{operation.arguments[0].name if operation.arguments else 'name'}\": ...}}.")
+    known = {argument.name: argument for argument in operation.arguments}
+    for name, value in given[0].items():
+        if name not in known:
+            raise InputError(f"{PREFIX}{operation.name}: no argument '{name}'. It takes: "
+                             f"{', '.join(known) or 'none'}.")
+        try:
+            values[name] = known[name].from_json(value)
+        except ValueError as error:
+            raise InputError(f"{PREFIX}{operation.name}: {error}") from None
+    return values
