@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,16 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("aca-home")
     monkeypatch.setenv("ACA_INFERENCE_HOME", str(home))
-    return home
+    yield home
+    # A CLI run without --emulator-data-dir starts the local emulator in the background, in this home: it
+    # ends with the test, or the suite would leave one emulator (and its apps) running per such test.
+    if (home / "emulator").is_dir():
+        from aca_emulator import control
+
+        control.stop(home / "emulator")
 
 
 def write_parameters(root: Path, parameters: dict[str, Any] | str) -> Path:

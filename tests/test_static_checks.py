@@ -20,3 +20,10 @@ def test_mypy_accepts_the_package() -> None:
                           "--ignore-missing-imports"],
                          cwd=REPO, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-5000:]
+
+
+def test_mypy_strict_accepts_the_azure_gateway_and_the_operations() -> None:
+    """The layers others build on are held to --strict: no implicit Any in what they return or take."""
+    run = subprocess.run([sys.executable, "-m", "mypy", "--strict", "server/aca_inference/azure",
+                          "server/aca_inference/ops"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-5000:]

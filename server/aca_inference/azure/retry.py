@@ -33,7 +33,7 @@ def _action(url: str) -> str:
     return urlsplit(url).path.rstrip("/").rpartition("/")[2].lower()
 
 
-class ArmRetryPolicy(AsyncRetryPolicy):  # type: ignore[misc]
+class ArmRetryPolicy(AsyncRetryPolicy[Any, Any]):
     """azure-core's retry policy; also repeats the read-only (or idempotent) ARM POST actions we send."""
 
     def _is_method_retryable(self, settings: dict[str, Any], request: Any, response: Any = None) -> bool:
@@ -42,7 +42,7 @@ class ArmRetryPolicy(AsyncRetryPolicy):  # type: ignore[misc]
         return bool(super()._is_method_retryable(settings, request, response=response))
 
 
-class ReadBodyPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
+class ReadBodyPolicy(AsyncHTTPPolicy[Any, Any]):
     """Read each (small, JSON) ARM answer inside the retry loop, so a body cut mid-way is retried."""
 
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
@@ -54,7 +54,7 @@ class ReadBodyPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
         return response
 
 
-class HostTagPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
+class HostTagPolicy(AsyncHTTPPolicy[Any, Any]):
     """Note on a transport error which host the request went to (azure-core's errors do not say)."""
 
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
@@ -76,7 +76,7 @@ def arm_client_options() -> dict[str, Any]:
 _STORAGE_RETRY_OPTIONS = ("hosts", "location_mode", "retry_to_secondary", "retry_hook")
 
 
-class FilesRetryPolicy(AsyncRetryPolicy):  # type: ignore[misc]
+class FilesRetryPolicy(AsyncRetryPolicy[Any, Any]):
     """azure-core's retry policy in the storage SDK's pipeline, in the place of the SDK's own: it takes the
     options meant for that one and marks each response with the location it came from (always the primary),
     which the SDK's downloader reads."""
@@ -92,7 +92,7 @@ class FilesRetryPolicy(AsyncRetryPolicy):  # type: ignore[misc]
         return response
 
 
-def files_retry_policy() -> AsyncRetryPolicy:
+def files_retry_policy() -> AsyncRetryPolicy[Any, Any]:
     """For the Azure Files data plane: 408, 429, 5xx and dropped connections, 7 retries, ~0.3 s doubling to 8 s
     (the storage default waits 15 s and more per retry, far too long for many small parallel requests)."""
     return FilesRetryPolicy(retry_total=7, retry_backoff_factor=0.3, retry_backoff_max=8)

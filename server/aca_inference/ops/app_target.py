@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..azure.errors import azure_error, is_not_found
 from ..azure.session import AzureSession
 from ..errors import InputError
@@ -18,7 +20,7 @@ def app_ref(context: OperationContext) -> AppRef:
     return AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
 
 
-async def read_app(session: AzureSession, ref: AppRef) -> dict:
+async def read_app(session: AzureSession, ref: AppRef) -> dict[str, Any]:
     try:
         return await get_app(session, ref)
     except Exception as error:

@@ -62,7 +62,7 @@ def _carried_values(root: Path) -> dict[str, Any]:
 
 
 def _our_parameters(carried: dict[str, Any]) -> dict[str, Any]:
-    ours = json.loads((template_source() / INFERENCE_PARAMETERS).read_text(encoding="utf-8"))
+    ours: dict[str, Any] = json.loads((template_source() / INFERENCE_PARAMETERS).read_text(encoding="utf-8"))
     for name, value in carried.items():
         if name in ours["parameters"]:
             ours["parameters"][name] = {"value": value}

@@ -42,12 +42,12 @@ def _absent_like(value: Any) -> bool:
 
 def _same_scalar(desired: Any, actual: Any, key: str) -> bool:
     if isinstance(desired, bool) or isinstance(actual, bool):
-        return desired == actual
+        return bool(desired == actual)
     if isinstance(desired, int | float) and isinstance(actual, int | float):
         return float(desired) == float(actual)
     if isinstance(desired, str) and isinstance(actual, str):
         if key.lower() == "location":
-            return desired.replace(" ", "").lower() == actual.replace(" ", "").lower()
+            return bool(desired.replace(" ", "").lower() == actual.replace(" ", "").lower())
         if _WORD.match(desired) and _WORD.match(actual):
             return desired.lower() == actual.lower()
     return bool(desired == actual)

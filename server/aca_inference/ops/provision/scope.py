@@ -97,7 +97,7 @@ async def _create_group(session: AzureSession, subscription_id: str, name: str, 
     except Exception as error:
         raise azure_error(error, f"creating resource group {name}") from None
     reporter.log(f"Created resource group {name} in {location}.")
-    return group.as_dict()
+    return dict(group.as_dict())
 
 
 async def choose_resource_group(session: AzureSession, subscription_id: str, request: ScopeRequest,
