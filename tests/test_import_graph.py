@@ -184,3 +184,16 @@ def test_azure_adapters_import_nothing_from_the_layers_above() -> None:
     reaching_up = sorted(f"{a} -> {b}" for a in graph if a.startswith("aca_inference.azure") for b in graph[a]
                          if b.startswith(above))
     assert not reaching_up, reaching_up
+
+
+def test_azures_naming_rules_are_a_leaf_both_packages_share() -> None:
+    """One statement of Azure's naming rules: the product's pre-check and the local Azure import the same one,
+    and it imports neither of them."""
+    names = {name for module, path in modules("azure_name_rules").items() for name in imported_names(module, path)}
+    assert not {n for n in names if n.split(".")[0] in ("aca_inference", "aca_emulator")}, names
+    import aca_emulator.arm.context
+    import aca_inference.workspace.naming
+    import azure_name_rules
+
+    assert aca_inference.workspace.naming.check_name is azure_name_rules.check_name
+    assert aca_emulator.arm.context.check_name is azure_name_rules.check_name

@@ -17,6 +17,7 @@ def test_ruff_finds_nothing() -> None:
 
 def test_mypy_accepts_the_package() -> None:
     run = subprocess.run([sys.executable, "-m", "mypy", "server/aca_inference", "server/aca_emulator",
+                          "server/azure_name_rules",
                           "--ignore-missing-imports"],
                          cwd=REPO, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-5000:]

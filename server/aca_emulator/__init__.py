@@ -7,7 +7,8 @@ Layout (one folder per emulated service, handlers apart from persistence, as Azu
 - `server.py`  the two HTTPS servers (management: ARM, log stream, /_emulator admin; files: `files/`),
   `tls.py` (local CA in `<data_dir>/tls/ca.pem`), `store.py` (SQLite `<data_dir>/state.sqlite`),
   `middleware.py` (request log + fault injection on both ports), `admin.py`, `settings.py`.
-- `resource_types.py`  the one table of resource types and api-versions; `naming.py` Azure's naming rules.
+- `resource_types.py`  the one table of resource types and api-versions. Azure's naming rules come from the
+  leaf package `azure_name_rules`, which the product shares.
 - `arm/`  one module per provider on one tracked-resource base (`tracked.py`: find, get, list, delete, the
   finish of long-running operations); handlers get a narrow `ArmContext`, never the whole emulator, and
   persist only through `store.py` and the Files side's `files/store.py` (share folders);

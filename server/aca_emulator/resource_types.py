@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .naming import ResourceKind
+from azure_name_rules import ResourceKind
 
 # The api-versions each provider answers, newest first. A version is listed when its wire format for what we
 # serve is the one we implement: the ones our SDKs send, the ones templates declare (AI Toolkit's inference

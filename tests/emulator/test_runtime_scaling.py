@@ -89,7 +89,14 @@ def test_replicas_each_serve_from_their_own_process_and_log_with_requests_balanc
     group, app = place["group"], pair_app
     revision = app.latest_revision_name
     # Both ready (the revision is Running as soon as one is): only then does the ingress balance over two.
-    names = wait_for(lambda: len(n := ready_replica_names(azure, group, "pair", revision)) == 2 and n, timeout=60)
+    try:
+        names = wait_for(lambda: len(n := ready_replica_names(azure, group, "pair", revision)) == 2 and n,
+                         timeout=60)
+    except AssertionError:  # say what the replicas were doing
+        listed = azure.apps().container_apps_revision_replicas.list_replicas(group, "pair", revision).value
+        raise AssertionError("two ready replicas expected: " + "; ".join(
+            f"{r.name}: {r.running_state} {r.running_state_details} "
+            f"{[(c.ready, c.running_state, c.restart_count) for c in r.containers or []]}" for r in listed)) from None
     counts = Counter(ask(app.configuration.ingress.fqdn)["replica"] for _ in range(20))
     assert counts == Counter({names[0]: 10, names[1]: 10})
     for name in names:

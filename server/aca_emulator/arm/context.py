@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
-from ..naming import ResourceKind, check_name
+from azure_name_rules import ResourceKind, check_name
+
 from ..settings import EmulatorSettings, Subscription
 from ..store import Record, Store
 from .errors import ArmError, resource_group_not_found

@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ..naming import ResourceKind
+from azure_name_rules import ResourceKind
+
 from ..resource_types import (
     AVAILABLE_WORKLOAD_PROFILE,
     CONTAINER_APP,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..naming import ResourceKind
+from azure_name_rules import ResourceKind
+
 from ..resource_types import CONTAINER_APP, RESOURCE_GROUP, STORAGE_ACCOUNT
 from ..settings import TENANT_ID
 from ..store import Operation, Record

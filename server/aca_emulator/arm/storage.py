@@ -11,7 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ..naming import ResourceKind
+from azure_name_rules import ResourceKind
+
 from ..resource_types import FILE_SERVICE, FILE_SHARE, STORAGE_ACCOUNT
 from ..store import Operation, Record
 from .bodies import merged, without_nulls

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..naming import ResourceKind, check_name
+from azure_name_rules import ResourceKind, check_name
+
 from . import extents
 from .errors import StorageError
 from .properties import PropertyStore, StoredProperties, parent_of

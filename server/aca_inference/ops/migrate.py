@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import Cancelled, InputError
+from ..workspace.finetuning import FINETUNING_NAMES
 from ..workspace.json_file import write_json_atomic
 from ..workspace.paths import INFERENCE_BICEP, INFERENCE_PARAMETERS, template_source
 from ..workspace.template import load_template
@@ -25,8 +26,7 @@ OUR_APP_FOLDER = "inference-aca"
 KEPT_BICEP = "infra/provision/inference.aitoolkit.bicep"
 KEPT_PARAMETERS = "infra/provision/inference.aitoolkit.parameters.json"
 # What is carried from their parameters file into ours (the names, where, and how many GPU nodes).
-CARRIED = ("location", "maximumInstanceCount", "storageAccountName", "fileShareName", "acaEnvironmentName",
-           "acaEnvironmentStorageName", "acaAppName", "acaLogAnalyticsName")
+CARRIED = ("location", "maximumInstanceCount", *(n.parameter for n in FINETUNING_NAMES.values()), "acaAppName")
 _SKIP = {"__pycache__", ".pytest_cache"}
 
 

@@ -86,16 +86,13 @@ def read_finetuning(root: Path) -> tuple[FinetuningDefaults, list[Problem]]:
     if (root / FINETUNING_PARAMETERS).exists():
         params = read_json_object(root / FINETUNING_PARAMETERS, FINETUNING_PARAMETERS)
     c, p = FINETUNING_CONFIG, FINETUNING_PARAMETERS
+    names: dict[str, str | None] = {}
+    for field, name in FINETUNING_NAMES.items():
+        # Each name from the table: the config file wins; the parameters file backs it up (same parameter name).
+        from_config = _string(config, name.key, c, name.key, problems) if name.file == c else None
+        names[field] = from_config or _param(params, name.parameter, p, problems)
     defaults = FinetuningDefaults(
         subscription_id=_string(config, "SUBSCRIPTION_ID", c, "SUBSCRIPTION_ID", problems),
         resource_group=_string(config, "RESOURCE_GROUP_NAME", c, "RESOURCE_GROUP_NAME", problems),
-        location=_param(params, "location", p, problems),
-        storage_account=_string(config, "STORAGE_ACCOUNT_NAME", c, "STORAGE_ACCOUNT_NAME", problems)
-        or _param(params, "storageAccountName", p, problems),
-        file_share=_string(config, "FILE_SHARE_NAME", c, "FILE_SHARE_NAME", problems)
-        or _param(params, "fileShareName", p, problems),
-        managed_environment=_param(params, "acaEnvironmentName", p, problems),
-        environment_storage=_param(params, "acaEnvironmentStorageName", p, problems),
-        log_analytics_workspace=_param(params, "acaLogAnalyticsName", p, problems),
-    )
+        location=_param(params, "location", p, problems), **names)
     return defaults, problems

@@ -1,8 +1,7 @@
-"""Azure's naming rules, as the local Azure enforces them (the service's answer to a bad name).
-
-The emulator owns its copy so that it stands alone (it never imports the product). The product's pre-check,
-`aca_inference.workspace.naming`, states the same rules; tests/emulator/test_naming_agrees.py holds the two
-to the same answers. Each rule cites its source: the service's OpenAPI spec (copies under
+"""Azure's naming rules for the resources an inference deployment uses: facts about Azure, not about the product
+or the emulator, so both import this small leaf package (neither imports the other). The product checks a name
+before any network call (`aca_inference.workspace.naming`); the local Azure refuses a bad one the way the
+service does; both with these messages. Each rule cites its source: the service's OpenAPI spec (copies under
 ../shared/azure-specs/, the `specification/...` paths below) where it states one, otherwise Microsoft's
 "Naming rules and restrictions for Azure resources"
 (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules).
