@@ -10,22 +10,7 @@ from collections.abc import Iterator
 
 from .deployment import EvaluatedResource
 from .errors import BicepError, Span
-from .syntax_tree import (
-    ArrayExpr,
-    BicepFile,
-    Binary,
-    Call,
-    Expr,
-    Index,
-    Interpolated,
-    Member,
-    MethodCall,
-    ObjectExpr,
-    Ref,
-    ResourceDecl,
-    Ternary,
-    Unary,
-)
+from .syntax_tree import BicepFile, Expr, Ref, ResourceDecl, children
 
 
 def dependencies(file: BicepFile, decl: ResourceDecl) -> set[str]:
@@ -51,32 +36,8 @@ def _symbols(file: BicepFile, expr: Expr, seen_vars: set[str]) -> Iterator[str]:
             yield from _symbols(file, file.variables[expr.name].value, seen_vars)
         yield expr.name
         return
-    for child in _children(expr):
+    for child in children(expr):
         yield from _symbols(file, child, seen_vars)
-
-
-def _children(expr: Expr) -> Iterator[Expr]:
-    if isinstance(expr, Interpolated):
-        yield from (p for p in expr.parts if isinstance(p, Expr))
-    elif isinstance(expr, ArrayExpr):
-        yield from expr.items
-    elif isinstance(expr, ObjectExpr):
-        yield from (value for _, value, _ in expr.properties)
-    elif isinstance(expr, Member):
-        yield expr.target
-    elif isinstance(expr, Index):
-        yield from (expr.target, expr.index)
-    elif isinstance(expr, Call):
-        yield from expr.args
-    elif isinstance(expr, MethodCall):
-        yield expr.target
-        yield from expr.args
-    elif isinstance(expr, Unary):
-        yield expr.operand
-    elif isinstance(expr, Binary):
-        yield from (expr.left, expr.right)
-    elif isinstance(expr, Ternary):
-        yield from (expr.condition, expr.then, expr.otherwise)
 
 
 def deployment_order(resources: list[EvaluatedResource]) -> list[EvaluatedResource]:

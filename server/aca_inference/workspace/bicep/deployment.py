@@ -14,6 +14,8 @@ from .values import UNKNOWN, ResourceHandle
 
 
 class Runtime(Protocol):
+    """What Azure knows of the deployed resources; asked only for values the template reads."""
+
     def reference(self, resource: ResourceHandle) -> Any:
         """The deployed resource's full state (GET), or UNKNOWN."""
 
@@ -22,6 +24,8 @@ class Runtime(Protocol):
 
 
 class BeforeDeployment:
+    """Nothing deployed yet: every runtime value is known only after deployment."""
+
     def reference(self, resource: ResourceHandle) -> Any:
         return UNKNOWN
 
@@ -46,6 +50,8 @@ class Deployment:
 
 @dataclass
 class EvaluatedResource:
+    """One resource as ARM would receive it, with the resources it must wait for."""
+
     symbol: str
     handle: ResourceHandle
     existing: bool

@@ -7,6 +7,7 @@ parsing, so evaluation never meets a construct it does not know.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,31 @@ class Ternary(Expr):
     condition: Expr
     then: Expr
     otherwise: Expr
+
+
+def children(expr: Expr) -> Iterator[Expr]:
+    """The expressions directly inside `expr`: for walks that read the tree without evaluating it."""
+    if isinstance(expr, Interpolated):
+        yield from (p for p in expr.parts if isinstance(p, Expr))
+    elif isinstance(expr, ArrayExpr):
+        yield from expr.items
+    elif isinstance(expr, ObjectExpr):
+        yield from (value for _, value, _ in expr.properties)
+    elif isinstance(expr, Member):
+        yield expr.target
+    elif isinstance(expr, Index):
+        yield from (expr.target, expr.index)
+    elif isinstance(expr, Call):
+        yield from expr.args
+    elif isinstance(expr, MethodCall):
+        yield expr.target
+        yield from expr.args
+    elif isinstance(expr, Unary):
+        yield expr.operand
+    elif isinstance(expr, Binary):
+        yield from (expr.left, expr.right)
+    elif isinstance(expr, Ternary):
+        yield from (expr.condition, expr.then, expr.otherwise)
 
 
 # --- declarations --------------------------------------------------------------------------------------------
