@@ -1,5 +1,5 @@
 """A Bicep file as a small syntax tree: the expression and declaration nodes `parse.py` builds from tree-sitter's
-tree and `evaluate.py` evaluates.
+tree and `expressions.py` and `evaluate.py` evaluate.
 
 Only the subset the AI Toolkit templates and ours use has a node here; everything else is refused while
 parsing, so evaluation never meets a construct it does not know.
