@@ -10,8 +10,16 @@ from typing import Any
 
 import pytest
 
-from aca_inference.workspace.bicep import UNKNOWN, Deployment, Evaluator, ResourceHandle, Secret, masked, parse_bicep
-from aca_inference.workspace.bicep.evaluate import deployment_order
+from aca_inference.workspace.bicep import (
+    UNKNOWN,
+    Deployment,
+    Evaluator,
+    ResourceHandle,
+    Secret,
+    deployment_order,
+    masked,
+    parse_bicep,
+)
 from aca_inference.workspace.naming import default_names
 from aca_inference.workspace.problems import WorkspaceInvalid
 from aca_inference.workspace.template import evaluate, load_template

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..problems import Problem, describe
 from .errors import BicepError
-from .syntax import ArrayExpr, BicepFile, Literal, ParamDecl, Unary
+from .syntax_tree import ArrayExpr, BicepFile, Literal, ParamDecl, Unary
 from .values import Secret
 
 PARAMETERS_SCHEMA = "deploymentParameters.json"
