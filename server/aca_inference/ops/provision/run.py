@@ -51,7 +51,7 @@ def _previous_config(context: OperationContext) -> dict[str, Any]:
     return config.model_dump() if config else {}
 
 
-async def _plan(evaluated: EvaluatedTemplate, session: Any, shared: SharedResources,
+async def plan_resources(evaluated: EvaluatedTemplate, session: Any, shared: SharedResources,
                 progress: Any = None) -> list[PlannedResource]:
     """Read every resource in parallel (waiting for any still being provisioned), then choose each one's action."""
     arm = session.arm(evaluated.deployment.subscription_id)
@@ -194,7 +194,7 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> dic
         if scope.created_group and request.preview:
             reporter.log(f"create  resource group {scope.resource_group}")
         async with reporter.progress("Reading what exists") as reading:
-            planned = await _plan(evaluated, session, shared, reading)
+            planned = await plan_resources(evaluated, session, shared, reading)
         for item in planned:
             for line in item.describe():
                 reporter.log(line)
