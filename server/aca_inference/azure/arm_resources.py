@@ -17,8 +17,19 @@ def as_arm_json(model: Any) -> dict[str, Any]:
     return model.as_dict() if hasattr(model, "as_dict") else dict(model)
 
 
+def property_at(resource: dict[str, Any] | None, *path: str) -> Any:
+    """`properties.<path>` of an ARM resource's JSON, or None where a step is absent (ARM leaves out what is
+    unset, and sends null for some of it)."""
+    value: Any = (resource or {}).get("properties")
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
 def provisioning_state(resource: dict[str, Any]) -> str:
-    return str((resource.get("properties") or {}).get("provisioningState") or "Succeeded")
+    return str(property_at(resource, "provisioningState") or "Succeeded")
 
 
 class ArmResources:

@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 
-from ...azure.arm_resources import ArmResources
+from ...azure.arm_resources import ArmResources, property_at
 from ...azure.endpoints import portal_link
 from ...azure.errors import azure_error
 from ...errors import OperationFailed, UserFacingError
@@ -103,7 +103,7 @@ class PlanRunner:
     async def _keep_generated_secrets(self, item: PlannedResource, body: dict[str, Any]) -> dict[str, Any]:
         """A secret the bicep makes up (newGuid()) keeps the value the app already has, so a re-provision never
         rotates the user's API key."""
-        secrets = ((body.get("properties") or {}).get("configuration") or {}).get("secrets")
+        secrets = property_at(body, "configuration", "secrets")
         if item.current is None or not isinstance(secrets, list):
             return body
         if not any(isinstance(s, dict) and isinstance(s.get("value"), Secret) and s["value"].generated
@@ -194,9 +194,8 @@ def _keep_release(item: PlannedResource, body: dict[str, Any]) -> dict[str, Any]
     new revision would start without code)."""
     from ..deploy.revisions import release_of, with_release
 
-    current = item.current or {}
-    release = release_of((current.get("properties") or {}).get("template"))
-    template = (body.get("properties") or {}).get("template")
+    release = release_of(property_at(item.current, "template"))
+    template = property_at(body, "template")
     if release is None or not isinstance(template, dict) or release_of(template) is not None:
         return body
     return {**body, "properties": {**body["properties"], "template": with_release(template, release)}}

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import anyio
 
-from ...azure.arm_resources import TERMINAL_STATES, ArmResources, provisioning_state
+from ...azure.arm_resources import TERMINAL_STATES, ArmResources, property_at, provisioning_state
 from ...errors import InputError
 from ...workspace.bicep import EvaluatedResource
 from ..reporter import Progress
@@ -75,8 +75,8 @@ class PlannedResource:
 
 def _gpu_profile_change(planned: PlannedResource) -> list[dict[str, Any]] | None:
     """For a shared environment: the profile list with the bicep's missing dedicated profiles added, or None."""
-    wanted = (planned.resource.body.get("properties") or {}).get("workloadProfiles") or []
-    have = ((planned.current or {}).get("properties") or {}).get("workloadProfiles") or []
+    wanted = property_at(planned.resource.body, "workloadProfiles") or []
+    have = property_at(planned.current, "workloadProfiles") or []
     names = {str(p.get("name", "")).lower() for p in have}
     missing = [p for p in wanted if isinstance(p, dict) and str(p.get("name", "")).lower() not in names
                and str(p.get("workloadProfileType", "")).lower() != "consumption"]
@@ -88,8 +88,8 @@ def _refuse_consumption_only(planned: PlannedResource) -> None:
     resource = planned.resource
     if resource.type.lower() != "microsoft.app/managedenvironments":
         return
-    wanted = (resource.body.get("properties") or {}).get("workloadProfiles")
-    have = ((planned.current or {}).get("properties") or {}).get("workloadProfiles")
+    wanted = property_at(resource.body, "workloadProfiles")
+    have = property_at(planned.current, "workloadProfiles")
     if wanted and not have:
         raise InputError(
             f"The Container Apps environment '{resource.short_name}' is a Consumption-only environment: Azure cannot "
@@ -122,7 +122,7 @@ def choose_action(planned: PlannedResource, shared: SharedResources) -> None:
         if resource.type.lower() == "microsoft.app/managedenvironments" and _gpu_profile_change(planned):
             planned.action = "add-profile"
             added = [p for p in _gpu_profile_change(planned) or [] if p not in
-                     ((current.get("properties") or {}).get("workloadProfiles") or [])]
+                     (property_at(current, "workloadProfiles") or [])]
             planned.note = ("the fine-tuning project's: only adds workload profile " +
                             ", ".join(f"{p.get('name')} ({p.get('workloadProfileType')})" for p in added))
             planned.changes = []

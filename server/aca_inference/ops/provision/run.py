@@ -11,6 +11,7 @@ from typing import Any
 
 import anyio
 
+from ...azure.arm_resources import property_at
 from ...azure.endpoints import app_url
 from ...azure.errors import azure_error
 from ...azure.session import open_session
@@ -87,8 +88,8 @@ def _check_shared_storage(planned: list[PlannedResource], shared: SharedResource
         if resource.type.lower() != "microsoft.app/managedenvironments/storages" or item.current is None \
                 or not shared.owns(resource):
             continue
-        wanted = ((resource.body.get("properties") or {}).get("azureFile") or {})
-        found = ((item.current.get("properties") or {}).get("azureFile") or {})
+        wanted = property_at(resource.body, "azureFile") or {}
+        found = property_at(item.current, "azureFile") or {}
         for key, attribute in (("accountName", "storage_account"), ("shareName", "file_share")):
             if isinstance(wanted.get(key), str) and str(found.get(key, "")).lower() != wanted[key].lower():
                 file, field = FINETUNING_NAMES[attribute].file, FINETUNING_NAMES[attribute].key
@@ -118,8 +119,8 @@ def gpu_costs(evaluated: EvaluatedTemplate, planned: list[PlannedResource]) -> l
         environment = environments.get(str(properties.get("environmentId", "")).lower())
         profiles: list[Any] = []
         if environment is not None:
-            profiles = ((environment.resource.body.get("properties") or {}).get("workloadProfiles") or []) + \
-                (((environment.current or {}).get("properties") or {}).get("workloadProfiles") or [])
+            profiles = [*(property_at(environment.resource.body, "workloadProfiles") or []),
+                        *(property_at(environment.current, "workloadProfiles") or [])]
         profile = next((p for p in profiles if isinstance(p, dict)
                         and str(p.get("name", "")).lower() == profile_name.lower()), {})
         scale = (properties.get("template") or {}).get("scale") or {}
@@ -142,7 +143,7 @@ def _config_values(evaluated: EvaluatedTemplate, outputs: dict[str, Any], scope:
     by_type = {p.resource.type.lower(): p for p in planned if p.resource.deployed}
     app = by_type.get("microsoft.app/containerapps")
     storage = by_type.get("microsoft.app/managedenvironments/storages")
-    azure_file = ((storage.resource.body.get("properties") or {}).get("azureFile") or {}) if storage else {}
+    azure_file = (property_at(storage.resource.body, "azureFile") or {}) if storage else {}
     values.setdefault("SUBSCRIPTION_ID", scope.subscription_id)
     values.setdefault("RESOURCE_GROUP_NAME", scope.resource_group)
     if isinstance(azure_file.get("accountName"), str):
@@ -151,8 +152,7 @@ def _config_values(evaluated: EvaluatedTemplate, outputs: dict[str, Any], scope:
         values.setdefault("FILE_SHARE_NAME", azure_file["shareName"])
     if app is not None:
         values.setdefault("ACA_APP_NAME", app.name)
-        fqdn = (((app.current or {}).get("properties") or {}).get("configuration") or {}).get("ingress", {}) \
-            .get("fqdn") if app.current else None
+        fqdn = property_at(app.current, "configuration", "ingress", "fqdn")
         if fqdn:
             values.setdefault("ACA_APP_ENDPOINT", fqdn)
     endpoint = values.get("ACA_APP_ENDPOINT")
