@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 Parse = Callable[[str], Any]
 # Where the value goes: to the handler as a keyword argument, or onto the OperationContext's field of that name
@@ -60,44 +60,33 @@ class Argument:
         return parsed
 
 
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a number of seconds (e.g. 900)") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"'{text}' must be a positive number of seconds (e.g. 900)")
-    return value
+N = TypeVar("N", int, float)
 
 
-def non_negative_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a number of seconds (e.g. 20)") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"'{text}' must be zero or more seconds (e.g. 20)")
-    return value
+def _number(parse: Callable[[str], N], *, what: str, example: str, accept: Callable[[N], bool],
+            rule: str) -> Callable[[str], N]:
+    """A parser for a count or a number of seconds; its ValueError says what was expected and gives an example."""
+
+    def convert(text: str) -> N:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not {what} (e.g. {example})") from None
+        if not math.isfinite(value) or not accept(value):
+            raise ValueError(f"'{text}' must be {rule}")
+        return value
+
+    return convert
 
 
-def line_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a whole number of lines (e.g. 100)") from None
-    if value < 0:
-        raise ValueError(f"'{text}' must be zero or more lines")
-    return value
-
-
-def release_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a whole number of releases (e.g. 3)") from None
-    if value < 1:
-        raise ValueError(f"'{text}' must be at least 1 (the serving release is always kept)")
-    return value
+positive_seconds = _number(float, what="a number of seconds", example="900", accept=lambda v: v > 0,
+                           rule="a positive number of seconds (e.g. 900)")
+non_negative_seconds = _number(float, what="a number of seconds", example="20", accept=lambda v: v >= 0,
+                               rule="zero or more seconds (e.g. 20)")
+line_count = _number(int, what="a whole number of lines", example="100", accept=lambda v: v >= 0,
+                     rule="zero or more lines")
+release_count = _number(int, what="a whole number of releases", example="3", accept=lambda v: v >= 1,
+                        rule="at least 1 (the serving release is always kept)")
 
 
 def switch(name: str, help: str, *, short: str | None = None) -> Argument:

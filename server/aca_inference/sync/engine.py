@@ -12,7 +12,7 @@ Step 4 runs even when the sync is cancelled or fails, shielded from cancellation
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,30 +112,25 @@ async def _plan(root: Path, files: list[LocalFile], manifest: ShareManifest, cac
 
 def _needed_directories(uploads: list[_Upload], known: set[str]) -> list[str]:
     """Folders to create, parents before children."""
-    needed: set[str] = set()
-    for upload in uploads:
-        parent = upload.file.path.rpartition("/")[0]
-        while parent and parent not in known and parent not in needed:
-            needed.add(parent)
-            parent = parent.rpartition("/")[0]
+    needed = _folders_of((upload.file.path for upload in uploads), known)
     return sorted(needed, key=lambda directory: (directory.count("/"), directory))
 
 
 def _emptied_directories(deleted: list[str], local: set[str]) -> list[str]:
     """Folders that held deleted files and hold none of the synced files now: deepest first."""
-    keep = set()
-    for path in local:
+    keep = _folders_of(local, set())
+    return sorted(_folders_of(deleted, keep), key=lambda d: (-d.count("/"), d))
+
+
+def _folders_of(paths: Iterable[str], stop_at: set[str]) -> set[str]:
+    """The folders holding `paths`, up to (not including) any in `stop_at`."""
+    found: set[str] = set()
+    for path in paths:
         parent = path.rpartition("/")[0]
-        while parent and parent not in keep:
-            keep.add(parent)
+        while parent and parent not in stop_at and parent not in found:
+            found.add(parent)
             parent = parent.rpartition("/")[0]
-    candidates = set()
-    for path in deleted:
-        parent = path.rpartition("/")[0]
-        while parent and parent not in keep:
-            candidates.add(parent)
-            parent = parent.rpartition("/")[0]
-    return sorted(candidates, key=lambda d: (-d.count("/"), d))
+    return found
 
 
 def _still_same(root: Path, file: LocalFile) -> bool:
