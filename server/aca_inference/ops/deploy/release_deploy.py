@@ -10,7 +10,7 @@ from typing import Any
 
 from ...azure.container_apps import ContainerApp, ContainerAppGateway
 from ...errors import OperationFailed, UserFacingError
-from ...sync.releases import prepare_release, prune_releases, publish_release, read_release
+from ...sync.releases import ReleaseManifest, prepare_release, prune_releases, publish_release, read_release
 from ...sync.releases.layout import content_hash
 from ...workspace.bicep import reveal
 from ...workspace.paths import INFERENCE_BICEP
@@ -32,6 +32,13 @@ def merged_template(app: ContainerApp, wanted: dict[str, Any] | None) -> dict[st
         template.update({k: v for k, v in reveal(wanted).items() if v is not None})
     template.pop("revisionSuffix", None)
     return template
+
+
+def serves_already(serving_manifest: ReleaseManifest | None, prepared: ReleaseManifest, changes: list[str]) -> bool:
+    """The release prepared holds the serving release's files, path for path and byte for byte, and the bicep
+    changes nothing in the container template: nothing to publish (only the release id, a time stamp, differs)."""
+    return (serving_manifest is not None and not changes
+            and content_hash(serving_manifest.files) == content_hash(prepared.files))
 
 
 async def _share_step(share: Any, step: Any, doing: str) -> Any:
@@ -61,9 +68,7 @@ async def deploy_release(context: OperationContext, apps: ContainerAppGateway, a
     if serving_manifest is not None:
         for path in prepared.keep_skipped_from(serving_manifest):
             reporter.log(f"{path} keeps its content from release {serving_manifest.id} (skipped here, not deleted).")
-    changes = template_changes(app, wanted)
-    unchanged = (serving_manifest is not None and not changes
-                 and content_hash(serving_manifest.files) == content_hash(prepared.manifest.files))
+    unchanged = serves_already(serving_manifest, prepared.manifest, template_changes(app, wanted))
     if unchanged and serving_manifest is not None and current is not None:
         progress.report("Code unchanged: reloading the adapters", 60)
         reloaded = await reload_instead_of_restart(share, endpoint, api_key, reporter)
