@@ -30,12 +30,12 @@ def launcher_template(release: str | None = None, *, max_replicas: int = 1, min_
 
 
 def app(*, mode: str = "Multiple", template: dict[str, Any] | None = None, fqdn: str = "app.fake.example",
-        profile: str | None = "gpu") -> ContainerApp:
+        profile: str | None = "gpu", latest_revision: str | None = None) -> ContainerApp:
     return ContainerApp(name="app", location="westus3", id="/subscriptions/s/resourceGroups/rg-fake/providers/"
                         "Microsoft.App/containerApps/app", revisions_mode=mode, fqdn=fqdn,
                         environment_id="/subscriptions/s/resourceGroups/rg-fake/providers/Microsoft.App/"
                                        "managedEnvironments/env",
-                        workload_profile_name=profile, template=template or launcher_template(),
+                        workload_profile_name=profile, latest_revision_name=latest_revision, template=template or launcher_template(),
                         configuration={"activeRevisionsMode": mode, "ingress": {"fqdn": fqdn, "targetPort": 8000}})
 
 
