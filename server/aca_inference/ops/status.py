@@ -16,8 +16,8 @@ from ..workspace.app_contract import API_KEY_SECRET
 from ..workspace.paths import INFERENCE_CONFIG
 from .app_target import app_ref, read_app
 from .context import OperationContext
-from .deploy.app_state import account_key
 from .deploy.revisions import release_run_by, runs_launcher
+from .deploy.storage_key import account_key
 
 
 def release_rows(catalog: ReleaseCatalog, revisions: list[Revision]) -> list[dict[str, Any]]:

@@ -14,11 +14,11 @@ from ...workspace.inference_config import load_config
 from ...workspace.paths import INFERENCE_BICEP, INFERENCE_CONFIG
 from ..app_target import read_app
 from ..context import OperationContext
-from .app_state import account_key
 from .readiness import readiness_check
 from .release_deploy import merged_template
 from .revisions import release_run_by, runs_launcher, serving
 from .rollout import choose_rollout, roll_out
+from .storage_key import account_key
 
 REQUIRED_KEYS = ("SUBSCRIPTION_ID", "RESOURCE_GROUP_NAME", "STORAGE_ACCOUNT_NAME", "FILE_SHARE_NAME", "ACA_APP_NAME")
 

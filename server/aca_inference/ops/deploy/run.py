@@ -14,7 +14,6 @@ from ...workspace.app_contract import API_KEY_SECRET
 from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpoint
 from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
-from .app_state import account_key
 from .code_sync import check_app_files, sync_code
 from .failure_logs import last_log_lines
 from .model_reload import record_cold_start, reload_instead_of_restart
@@ -23,6 +22,7 @@ from .readiness import NotReady, readiness_check, wait_until_ready
 from .release_deploy import deploy_release, merged_template
 from .restart import desired_template, template_changes, update_or_restart
 from .revisions import runs_launcher
+from .storage_key import account_key
 
 REQUIRED_KEYS = tuple(k for k in CONFIG_KEYS if k != "ACA_APP_ENDPOINT")
 GO_TO_ENDPOINT = "Go to Inference Endpoint"

@@ -1,4 +1,5 @@
-"""The storage account key a deploy syncs with (the app itself is read through azure/container_apps.py)."""
+"""The storage account key a deploy, rollback and status reach the share with (the app itself is read through
+azure/container_apps.py)."""
 
 from __future__ import annotations
 
