@@ -22,7 +22,7 @@ from tests.fakes.reporter import RecordingProgress
 from tests.inprocess.builders import RELEASE_A, answering_endpoint, app, launcher_template, revision
 
 
-def probed(*probes: dict[str, object]) -> dict[str, object]:
+def probed(*probes: dict[str, Any]) -> dict[str, Any]:
     template = launcher_template()
     template["containers"][0]["probes"] = list(probes)
     return template

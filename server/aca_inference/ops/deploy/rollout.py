@@ -48,13 +48,15 @@ class RolloutResult:
     zero_downtime: bool
 
 
-def _in_place(revision: Revision) -> str:
+def _release_named(revision: Revision) -> str:
+    """The release a revision runs, as the messages name it (a revision of an app before releases: in place)."""
     return release_run_by(revision) or "(in place)"
 
 
 async def choose_rollout(apps: ContainerAppGateway, app: ContainerApp, current: Revision | None,
                          template_file: str) -> RolloutChoice:
-    """`app.template`: the template the new revision gets."""
+    """Zero downtime, or what keeps the rollout from it. `app.template` is the template the new revision gets
+    (the app's with the bicep's changes), `current` the revision serving now (None: nothing to keep serving)."""
     template = app.template
     if not runs_launcher(template):
         return RolloutChoice(False, "the app's command does not start through the release launcher "
@@ -88,7 +90,7 @@ async def _failed(context: OperationContext, apps: ContainerAppGateway, failure:
     trouble = await _stop_quietly(apps, failure.revision)
     stopped = (f" Revision {failure.revision} could not be deactivated ({trouble}); it has no traffic." if trouble
                else f" Revision {failure.revision} was deactivated.")
-    still = (f" The endpoint still serves release {_in_place(current)} (revision {current.name}): "
+    still = (f" The endpoint still serves release {_release_named(current)} (revision {current.name}): "
              "the traffic never moved." if current else " Nothing served before this deploy.")
     logs = "\n  The new revision's last log lines are in the output above." if lines else ""
     return OperationFailed(f"{failure}{stopped}{still}{logs}")
@@ -164,7 +166,7 @@ async def roll_out(context: OperationContext, apps: ContainerAppGateway, app: Co
         with anyio.CancelScope(shield=True):
             await _stop_quietly(apps, name)
         raise Cancelled(f"Deploy cancelled before the traffic moved: revision {name} (release {release}) was "
-                        f"deactivated; the endpoint still serves release {_in_place(current)}.") from None
+                        f"deactivated; the endpoint still serves release {_release_named(current)}.") from None
     ready_seconds = time.monotonic() - started
     try:
         if not single:
