@@ -81,4 +81,4 @@ async def test_an_answer_from_before_the_restart_does_not_count() -> None:
     async with answering_endpoint() as fqdn:
         with pytest.raises(NotReady, match=r"The endpoint did not answer within 0s \(revision app--r1: Running, "
                                            "health Healthy\\)"):
-            await _waiting(apps, f"http://{fqdn}", ReadinessCheck("/", our_app=False), timeout=0.3)
+            await _waiting(apps, f"http://{fqdn}", ReadinessCheck("/", our_app=False), timeout=0.05)
