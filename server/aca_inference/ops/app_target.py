@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..azure.container_apps import AppRef, ContainerApp, ContainerAppGateway
 from ..azure.errors import azure_error, is_not_found
-from ..azure.session import AzureSession
 from ..errors import InputError
 from ..workspace.inference_config import load_config
 from ..workspace.paths import INFERENCE_CONFIG
 from .context import OperationContext
-from .deploy.app_state import AppRef, get_app
 
 APP_KEYS = ("SUBSCRIPTION_ID", "RESOURCE_GROUP_NAME", "ACA_APP_NAME")
 
@@ -20,9 +17,10 @@ def app_ref(context: OperationContext) -> AppRef:
     return AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
 
 
-async def read_app(session: AzureSession, ref: AppRef) -> dict[str, Any]:
+async def read_app(apps: ContainerAppGateway) -> ContainerApp:
+    ref = apps.ref
     try:
-        return await get_app(session, ref)
+        return await apps.get_app()
     except Exception as error:
         if is_not_found(error):
             raise InputError(f"{INFERENCE_CONFIG}: ACA_APP_NAME: container app '{ref.name}' was not found in resource "

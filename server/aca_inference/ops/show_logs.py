@@ -11,12 +11,12 @@ from typing import Any
 
 import anyio
 
+from ..azure.container_apps import ArmContainerAppGateway
 from ..azure.session import open_session
 from ..errors import InputError
 from .app_target import app_ref, read_app
 from .console_log_stream import follow_all_replicas, replica_names, stream_log_lines
 from .context import OperationContext
-from .deploy.app_state import latest_revision
 
 
 def _revision_of(replica: str) -> str:
@@ -36,11 +36,12 @@ async def show_logs(context: OperationContext, *, follow: bool, tail: int, repli
         count += 1
 
     async with open_session(context.target) as session:
-        app = await read_app(session, ref)
-        revision = _revision_of(replica) if replica else latest_revision(app)
+        apps = ArmContainerAppGateway(session, ref)
+        app = await read_app(apps)
+        revision = _revision_of(replica) if replica else app.latest_revision
         if revision is None:
             raise InputError(f"Container app {ref.name} has no revision yet: deploy first.")
-        names = await replica_names(session, ref, revision)
+        names = await replica_names(apps, revision)
         if replica is not None and replica not in names:
             raise InputError(f"Replica {replica} is not running in container app {ref.name}; its replicas: "
                              f"{', '.join(names) or 'none (scaled to zero)'}.")
@@ -60,9 +61,9 @@ async def show_logs(context: OperationContext, *, follow: bool, tail: int, repli
 
             group.start_soon(stop_on_cancel)
             if follow and replica is None:
-                await follow_all_replicas(session, ref, app, revision, tail=tail, emit=emit)
+                await follow_all_replicas(apps, app, revision, tail=tail, emit=emit)
             elif names:
-                async for line in stream_log_lines(session, ref, app, revision, tail=tail, follow=follow,
+                async for line in stream_log_lines(apps, app, revision, tail=tail, follow=follow,
                                                    replica=replica):
                     emit(line)
             group.cancel_scope.cancel()

@@ -8,40 +8,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..azure.arm_resources import as_arm_json
-from ..azure.endpoints import app_url, portal_link
+from ..azure.container_apps import AppRef, ArmContainerAppGateway, Revision
+from ..azure.endpoints import portal_link
 from ..azure.session import AzureSession, open_session
+from ..sync.releases import ReleaseCatalog
 from ..workspace.app_contract import API_KEY_SECRET
 from ..workspace.paths import INFERENCE_CONFIG
 from .app_target import app_ref, read_app
 from .context import OperationContext
-from .deploy.app_state import AppRef, account_key, app_secrets, revision_state
-from .deploy.revisions import release_of, runs_launcher
+from .deploy.revisions import release_run_by, runs_launcher
+from .deploy.storage_key import account_key
 
 
-async def _releases(context: OperationContext, session: AzureSession, ref: AppRef,
-                    revisions: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-    """The releases kept on the share, newest last, each with the revisions that run it."""
-    from ..sync.releases import list_releases
-    from ..workspace.inference_config import load_config
-
-    config = load_config(context.root, INFERENCE_CONFIG, required_keys=("STORAGE_ACCOUNT_NAME", "FILE_SHARE_NAME"))
-    key = await account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
-    catalog = await list_releases(session.share(str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME)))
-    by_release: dict[str, list[dict[str, Any]]] = {}
+def release_rows(catalog: ReleaseCatalog, revisions: list[Revision]) -> list[dict[str, Any]]:
+    """The releases kept on the share, newest last, each with the revisions that run it and whether it serves."""
+    by_release: dict[str, list[Revision]] = {}
     for revision in revisions:
-        rp = revision.get("properties") or {}
-        if (release := release_of(rp.get("template"))) is not None:
+        if (release := release_run_by(revision)) is not None:
             by_release.setdefault(release, []).append(revision)
     rows = []
     for manifest in catalog.releases:
         running = by_release.get(manifest.id, [])
         rows.append({"id": manifest.id, "created": manifest.created, "files": len(manifest.files),
                      "bytes": manifest.size, "folders": manifest.folders,
-                     "serving": any(int((r.get("properties") or {}).get("trafficWeight") or 0) > 0 for r in running),
-                     "revisions": [r.get("name") for r in running],
-                     "active": any((r.get("properties") or {}).get("active") for r in running)})
+                     "serving": any(r.traffic_weight > 0 for r in running),
+                     "revisions": [r.name for r in running],
+                     "active": any(r.active for r in running)})
     return rows
+
+
+async def _releases(context: OperationContext, session: AzureSession, ref: AppRef,
+                    revisions: list[Revision]) -> list[dict[str, Any]]:
+    from ..sync.releases import list_releases
+    from ..workspace.inference_config import load_config
+
+    config = load_config(context.root, INFERENCE_CONFIG, required_keys=("STORAGE_ACCOUNT_NAME", "FILE_SHARE_NAME"))
+    key = await account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
+    catalog = await list_releases(session.share(str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME)))
+    return release_rows(catalog, revisions)
 
 
 def _log_releases(reporter: Any, releases: list[dict[str, Any]], revisions: list[dict[str, Any]]) -> None:
@@ -64,35 +68,31 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
     reporter = context.reporter
     ref = app_ref(context)
     async with open_session(context.target) as session:
-        app = await read_app(session, ref)
-        properties = app.get("properties") or {}
-        fqdn = (properties.get("configuration") or {}).get("ingress", {}).get("fqdn")
-        client = session.container_apps(ref.subscription_id)
-        revisions = [as_arm_json(r) async for r in client.container_apps_revisions.list_revisions(ref.resource_group, ref.name)]
-        rows = []
+        apps = ArmContainerAppGateway(session, ref)
+        app = await read_app(apps)
+        revisions = await apps.list_revisions()
+        rows: list[dict[str, Any]] = []
         for revision in revisions:
-            rp = revision.get("properties") or {}
-            state = await revision_state(session, ref, revision["name"]) if rp.get("active") else None
-            rows.append({"name": revision["name"], "active": bool(rp.get("active")),
-                         "running_state": rp.get("runningState"), "health_state": rp.get("healthState"),
-                         "traffic_weight": rp.get("trafficWeight"), "fqdn": rp.get("fqdn") or None,
-                         "replica_count": len(state.replicas) if state else 0,
+            replicas = await apps.list_replicas(revision.name) if revision.active else []
+            rows.append({"name": revision.name, "active": revision.active,
+                         "running_state": revision.running_state or None,
+                         "health_state": revision.health_state or None,
+                         "traffic_weight": revision.traffic_weight, "fqdn": revision.fqdn,
+                         "replica_count": len(replicas),
                          "replicas": [{"name": r.name, "running_state": r.running_state, "ready": r.ready,
-                                       "restart_count": r.restart_count} for r in (state.replicas if state else [])]})
-        api_key = (await app_secrets(session, ref)).get(API_KEY_SECRET) if show_api_key else None
-        releases = await _releases(context, session, ref, revisions) if runs_launcher(properties.get("template")) \
-            else None
-    endpoint = app_url(fqdn) if fqdn else None
-    reporter.log(f"Container app {ref.name} ({properties.get('provisioningState')}, "
-                 f"{properties.get('runningStatus') or properties.get('runningState') or 'unknown'})")
+                                       "restart_count": r.restart_count} for r in replicas]})
+        api_key = (await apps.secrets()).get(API_KEY_SECRET) if show_api_key else None
+        releases = await _releases(context, session, ref, revisions) if runs_launcher(app.template) else None
+    endpoint = app.endpoint
+    reporter.log(f"Container app {ref.name} ({app.provisioning_state}, {app.running_status or 'unknown'})")
     reporter.log(f"  endpoint: {endpoint or 'no ingress'}")
-    reporter.log(f"  portal:   {portal_link(app.get('id', ''))}")
-    scale = (properties.get("template") or {}).get("scale") or {}
+    reporter.log(f"  portal:   {portal_link(app.id)}")
+    scale = app.scale
     reporter.log(f"  replicas: {scale.get('minReplicas', 0)} to {scale.get('maxReplicas', 10)} per revision, "
-                 f"mode {(properties.get('configuration') or {}).get('activeRevisionsMode', 'Single')}")
-    for row in rows:
+                 f"mode {app.revisions_mode}")
+    for revision, row in zip(revisions, rows, strict=True):
         marker = "*" if row["active"] else " "
-        url = f", {app_url(row['fqdn'])}" if row["fqdn"] and row["active"] else ""
+        url = f", {revision.url}" if revision.url and revision.active else ""
         reporter.log(f"{marker} revision {row['name']}: {row['running_state']}, health {row['health_state']}, "
                      f"traffic {row['traffic_weight']}%, {row['replica_count']} replica(s){url}")
         for replica in row["replicas"]:
@@ -112,7 +112,7 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
     if show_api_key:
         # Asked for explicitly: only the result (stdout) carries it, never a log line.
         summary = api_key or "(the app has no API key: endpoint auth is off)"
-    return {"app": ref.name, "endpoint": endpoint, "provisioning_state": properties.get("provisioningState"),
+    return {"app": ref.name, "endpoint": endpoint, "provisioning_state": app.provisioning_state,
             "healthy": healthy, "scaled_to_zero": scaled_to_zero, "revisions": rows, "summary": summary,
             "releases": releases,
             "serving_release": next((r["id"] for r in releases or [] if r["serving"]), None),

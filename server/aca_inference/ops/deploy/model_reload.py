@@ -12,7 +12,6 @@ import hashlib
 import json
 from typing import Any
 
-from ...azure.session import AzureSession
 from ..reporter import Reporter
 from .app_admin import AppAdminError, ReloadResult, reload_adapters, startup_report
 
@@ -63,8 +62,7 @@ async def remember_base_model(share: Any) -> None:
     await share.get_file_client(FINGERPRINT_PATH).upload_file(json.dumps({"fingerprint": fingerprint}).encode())
 
 
-async def reload_instead_of_restart(session: AzureSession, share: Any, endpoint: str, api_key: str | None,
-                                    reporter: Reporter) -> ReloadResult | None:
+async def reload_instead_of_restart(share: Any, endpoint: str, api_key: str | None, reporter: Reporter) -> ReloadResult | None:
     """Reload the adapters of our serving app, or None when a restart is needed (and why is logged)."""
     if api_key is None:
         return None  # not our app: it has no reload route

@@ -13,11 +13,10 @@ from typing import Any
 import aiohttp
 import anyio
 
-from ...azure.session import AzureSession
+from ...azure.container_apps import ContainerAppGateway, Replica, Revision
 from ...errors import Cancelled, OperationFailed
 from ...workspace.app_contract import API_KEY_SECRET, HEALTH_PATH
 from ..reporter import Progress
-from .app_state import AppRef, RevisionState, revision_state
 
 CRASH_LOOP_RESTARTS = 3
 MAX_POLL_INTERVAL = 0.25
@@ -30,10 +29,10 @@ class ReadinessCheck:
     our_app: bool  # our inference app: /v1/models must accept the API key too
 
 
-def readiness_check(app: dict[str, Any], api_key: str | None) -> ReadinessCheck:
-    """What ACA itself waits for before it sends traffic: the app's readiness probe, else its startup probe.
-    The probe's port is reached through the ingress (its targetPort)."""
-    containers = ((app.get("properties") or {}).get("template") or {}).get("containers") or []
+def readiness_check(template: dict[str, Any], api_key: str | None) -> ReadinessCheck:
+    """What ACA itself waits for before it sends traffic: the probes of the revision's container `template`,
+    readiness else startup. The probe's port is reached through the ingress (its targetPort)."""
+    containers = [c for c in template.get("containers") or [] if isinstance(c, dict)]
     probes = [p for c in containers for p in (c.get("probes") or []) if isinstance(p, dict)]
     path = "/"
     for kind in ("readiness", "startup"):
@@ -72,17 +71,17 @@ async def _endpoint_status(http: aiohttp.ClientSession, url: str, api_key: str |
         return None
 
 
-def _failure(state: RevisionState) -> str | None:
+def _failure(state: Revision, replicas: list[Replica]) -> str | None:
     if state.running_state.lower() == "failed":
         return f"revision {state.name} failed (running state {state.running_state}, health {state.health_state})"
-    looping = [r for r in state.replicas if r.restart_count >= CRASH_LOOP_RESTARTS]
+    looping = [r for r in replicas if r.restart_count >= CRASH_LOOP_RESTARTS]
     if looping:
         return (f"the container keeps crashing: replica {looping[0].name} restarted {looping[0].restart_count} times "
                 f"(revision {state.name})")
     return None
 
 
-async def wait_until_ready(session: AzureSession, ref: AppRef, revision: str, *, endpoint: str, api_key: str | None,
+async def wait_until_ready(apps: ContainerAppGateway, revision: str, *, endpoint: str, api_key: str | None,
                            check: ReadinessCheck, since: datetime, timeout: float, progress: Progress) -> Readiness:
     """The endpoint is polled often (cheap, and what the user waits for); ARM, which throttles reads, only every
     ARM_POLL_INTERVAL - enough to see the fresh replica appear and to fail fast on a crash loop."""
@@ -91,7 +90,7 @@ async def wait_until_ready(session: AzureSession, ref: AppRef, revision: str, *,
     interval = 0.05
     # ARM and our clock may differ slightly; a replica "created after the restart" allows for that.
     since = since - timedelta(seconds=2)
-    state: RevisionState | None = None
+    state: Revision | None = None
     fresh_replica = False
     next_arm_poll = started
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
@@ -100,12 +99,13 @@ async def wait_until_ready(session: AzureSession, ref: AppRef, revision: str, *,
                 raise Cancelled("Deploy cancelled while waiting for the endpoint; the app keeps starting in Azure.")
             now = time.monotonic()
             if now >= next_arm_poll:
-                state = await revision_state(session, ref, revision)
+                state = await apps.get_revision(revision)
+                replicas = await apps.list_replicas(revision)
                 next_arm_poll = now + ARM_POLL_INTERVAL
-                if (why := _failure(state)) is not None:
+                if (why := _failure(state, replicas)) is not None:
                     raise NotReady(f"The inference app did not start: {why}.", revision)
                 fresh_replica = fresh_replica or any(
-                    r.created is None or r.created.astimezone(UTC) >= since for r in state.replicas)
+                    r.created is None or r.created.astimezone(UTC) >= since for r in replicas)
                 progress.report(f"Waiting for the endpoint ({now - started:.0f}s, revision {revision}: "
                                 f"{state.running_state or 'starting'})")
             # Before a replica newer than the restart exists, an answer could still come from the old process.

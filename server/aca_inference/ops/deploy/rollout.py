@@ -19,28 +19,16 @@ from typing import Any
 
 import anyio
 
-from ...azure.endpoints import app_url
+from ...azure.container_apps import ContainerApp, ContainerAppGateway, Revision, TrafficWeight
 from ...azure.errors import azure_error
-from ...azure.session import AzureSession
 from ...errors import Cancelled, OperationFailed
 from ...sync.releases.layout import revision_suffix
 from ..context import OperationContext
 from ..provision.costs import gpu_cost
 from ..reporter import Progress
-from .app_state import AppRef
 from .failure_logs import last_log_lines
 from .readiness import NotReady, ReadinessCheck, wait_until_ready
-from .revisions import (
-    RevisionInfo,
-    activate,
-    create_release_revision,
-    deactivate,
-    list_revisions,
-    profile_capacity,
-    runs_launcher,
-    serving,
-    switch_traffic,
-)
+from .revisions import create_release_revision, release_run_by, runs_launcher, serving
 
 
 @dataclass(frozen=True)
@@ -60,23 +48,27 @@ class RolloutResult:
     zero_downtime: bool
 
 
-def _mode(app: dict[str, Any]) -> str:
-    return str(((app.get("properties") or {}).get("configuration") or {}).get("activeRevisionsMode") or "Single")
+def _release_named(revision: Revision) -> str:
+    """The release a revision runs, as the messages name it (a revision of an app before releases: in place)."""
+    return release_run_by(revision) or "(in place)"
 
 
-async def choose_rollout(session: AzureSession, app: dict[str, Any], current: RevisionInfo | None,
+async def choose_rollout(apps: ContainerAppGateway, app: ContainerApp, current: Revision | None,
                          template_file: str) -> RolloutChoice:
-    template = (app.get("properties") or {}).get("template") or {}
+    """Zero downtime, or what keeps the rollout from it. `app.template` is the template the new revision gets
+    (the app's with the bicep's changes), `current` the revision serving now (None: nothing to keep serving)."""
+    template = app.template
     if not runs_launcher(template):
         return RolloutChoice(False, "the app's command does not start through the release launcher "
                                     "(/mount/.aca-inference/launch.py), so every revision runs the code in place")
-    if _mode(app).lower() != "multiple":
-        return RolloutChoice(False, f"the app runs one revision at a time (activeRevisionsMode '{_mode(app)}'). "
+    if app.revisions_mode.lower() != "multiple":
+        return RolloutChoice(False, f"the app runs one revision at a time (activeRevisionsMode "
+                                    f"'{app.revisions_mode}'). "
                                     f"Set activeRevisionsMode: 'Multiple' in {template_file} and provision, so a "
                                     "new release starts beside the serving one")
-    capacity = await profile_capacity(session, app)
-    if capacity is not None and current is not None:
-        name, kind, nodes = capacity
+    profile = await apps.workload_profile(app) if current is not None else None
+    if profile is not None and profile.dedicated:
+        name, kind, nodes = profile.name, profile.type, profile.maximum_count
         scale = template.get("scale") or {}
         needed = max(int(scale.get("maxReplicas") or 1), 1) + max(int(scale.get("minReplicas") or 0), 1)
         if needed > nodes:
@@ -89,32 +81,32 @@ async def choose_rollout(session: AzureSession, app: dict[str, Any], current: Re
     return RolloutChoice(True)
 
 
-async def _failed(context: OperationContext, session: AzureSession, ref: AppRef, failure: NotReady,
-                  current: RevisionInfo | None) -> OperationFailed:
+async def _failed(context: OperationContext, apps: ContainerAppGateway, failure: NotReady,
+                  current: Revision | None) -> OperationFailed:
     reporter = context.reporter
-    lines = await last_log_lines(session, ref, failure.revision, tail=40)
+    lines = await last_log_lines(apps, failure.revision, tail=40)
     for line in lines:
         reporter.log(f"  | {line}", "error")
-    trouble = await _stop_quietly(session, ref, failure.revision)
+    trouble = await _stop_quietly(apps, failure.revision)
     stopped = (f" Revision {failure.revision} could not be deactivated ({trouble}); it has no traffic." if trouble
                else f" Revision {failure.revision} was deactivated.")
-    still = (f" The endpoint still serves release {current.release or '(in place)'} (revision {current.name}): "
+    still = (f" The endpoint still serves release {_release_named(current)} (revision {current.name}): "
              "the traffic never moved." if current else " Nothing served before this deploy.")
     logs = "\n  The new revision's last log lines are in the output above." if lines else ""
     return OperationFailed(f"{failure}{stopped}{still}{logs}")
 
 
-async def _stop_quietly(session: AzureSession, ref: AppRef, revision: str) -> str | None:
+async def _stop_quietly(apps: ContainerAppGateway, revision: str) -> str | None:
     """Deactivate a revision that never got traffic; returns why it could not be (the message still says what
     serves), or None."""
     try:
-        await deactivate(session, ref, revision)
+        await apps.deactivate(revision)
     except Exception as error:  # noqa: BLE001
         return type(error).__name__
     return None
 
 
-async def _free_suffix(revisions: list[RevisionInfo], app_name: str, release: str) -> str:
+async def _free_suffix(revisions: list[Revision], app_name: str, release: str) -> str:
     taken = {r.name.lower() for r in revisions}
     attempt = 0
     while f"{app_name}--{revision_suffix(release, attempt)}".lower() in taken:
@@ -122,7 +114,7 @@ async def _free_suffix(revisions: list[RevisionInfo], app_name: str, release: st
     return revision_suffix(release, attempt)
 
 
-async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef, app: dict[str, Any],
+async def roll_out(context: OperationContext, apps: ContainerAppGateway, app: ContainerApp,
                    template: dict[str, Any], release: str, *, check: ReadinessCheck, api_key: str | None,
                    endpoint: str, progress: Progress, zero_downtime: bool, fresh: bool = False) -> RolloutResult:
     """Runs `release` as the app's serving revision: an existing revision of it is activated again (rollback),
@@ -131,11 +123,13 @@ async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef
     reporter = context.reporter
     started = time.monotonic()
     since = datetime.now(UTC)
-    revisions = await list_revisions(session, ref)
+    ref = apps.ref
+    revisions = await apps.list_revisions()
     current = serving(revisions)
     # One revision at a time: ACA itself replaces the revision (no activation, no traffic split to set).
-    single = _mode(app).lower() == "single"
-    existing = None if single or fresh else next((r for r in reversed(revisions) if r.release == release), None)
+    single = app.revisions_mode.lower() == "single"
+    existing = None if single or fresh else next((r for r in reversed(revisions) if release_run_by(r) == release),
+                                                 None)
     try:
         if existing is not None and existing.active and current is not None and existing.name == current.name:
             return RolloutResult(existing.name, release, release, existing.name, 0.0, 0.0, zero_downtime)
@@ -143,40 +137,40 @@ async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef
             # No room for both: the serving revision makes way first (the endpoint is down until the new answers).
             progress.report(f"Stopping revision {current.name} to make room", 58)
         if existing is not None and not existing.active:
-            await activate(session, ref, existing.name)
+            await apps.activate(existing.name)
             name = existing.name
             reporter.log(f"Revision {name} (release {release}) activated again.")
         elif existing is not None:
             name = existing.name
         else:
             suffix = await _free_suffix(revisions, ref.name, release)
-            name = await create_release_revision(session, ref, app, template, release, suffix,
+            name = await create_release_revision(apps, app, template, release, suffix,
                                                  pinned_to=current.name if current and zero_downtime else None)
             reporter.log(f"Revision {name} created for release {release}" +
                          (f", with 0 % of the traffic beside {current.name}" if current and zero_downtime else ""))
         if not zero_downtime and not single:
-            await deactivate_others(session, ref, keep=name, reporter=reporter)
+            await deactivate_others(apps, keep=name, reporter=reporter)
     except Exception as error:
         raise azure_error(error, f"starting release {release} on container app {ref.name}") from None
 
-    answer_at = await _revision_url(session, ref, name) if zero_downtime else endpoint
+    answer_at = await _revision_url(apps, name) if zero_downtime else endpoint
     progress.report(f"Waiting for release {release} to answer on {answer_at}", 70)
     try:
-        await wait_until_ready(session, ref, name, endpoint=answer_at, api_key=api_key, check=check, since=since,
+        await wait_until_ready(apps, name, endpoint=answer_at, api_key=api_key, check=check, since=since,
                                timeout=context.readiness_timeout, progress=progress)
     except NotReady as failure:
-        raise await _failed(context, session, ref, failure, current if zero_downtime else None) from None
+        raise await _failed(context, apps, failure, current if zero_downtime else None) from None
     except Cancelled:
         if not zero_downtime or current is None or current.name == name:
             raise
         with anyio.CancelScope(shield=True):
-            await _stop_quietly(session, ref, name)
+            await _stop_quietly(apps, name)
         raise Cancelled(f"Deploy cancelled before the traffic moved: revision {name} (release {release}) was "
-                        f"deactivated; the endpoint still serves release {current.release or '(in place)'}.") from None
+                        f"deactivated; the endpoint still serves release {_release_named(current)}.") from None
     ready_seconds = time.monotonic() - started
     try:
         if not single:
-            await switch_traffic(session, ref, name)
+            await apps.set_traffic([TrafficWeight(name)])
     except Exception as error:
         raise azure_error(error, f"moving the traffic of container app {ref.name} to revision {name}") from None
     switch_seconds = time.monotonic() - started
@@ -186,28 +180,30 @@ async def roll_out(context: OperationContext, session: AzureSession, ref: AppRef
     if zero_downtime:
         progress.report("Draining the previous revision", 95)
         await anyio.sleep(context.drain_seconds)
-        await deactivate_others(session, ref, keep=name, reporter=reporter)
-    return RolloutResult(name, release, current.release if current else None, current.name if current else None,
+        await deactivate_others(apps, keep=name, reporter=reporter)
+    return RolloutResult(name, release, release_run_by(current) if current else None,
+                         current.name if current else None,
                          ready_seconds, switch_seconds, zero_downtime)
 
 
-async def _revision_url(session: AzureSession, ref: AppRef, revision: str) -> str:
+async def _revision_url(apps: ContainerAppGateway, revision: str) -> str:
     """The revision's own URL: what a request sent to it alone reaches (ACA: <app>--<suffix>.<domain>)."""
     for _ in range(20):
-        found = next((r for r in await list_revisions(session, ref) if r.name.lower() == revision.lower()), None)
-        if found is not None and found.fqdn:
-            return app_url(found.fqdn)
+        found = next((r for r in await apps.list_revisions() if r.name.lower() == revision.lower()), None)
+        if found is not None and found.url:
+            return found.url
         await anyio.sleep(0.5)
     raise OperationFailed(f"Revision {revision} has no URL of its own: the app needs ingress enabled.")
 
 
-async def deactivate_others(session: AzureSession, ref: AppRef, *, keep: str, reporter: Any) -> None:
+async def deactivate_others(apps: ContainerAppGateway, *, keep: str, reporter: Any) -> None:
     """Every other active revision (the previous release, and any left at 0 % by an interrupted deploy)."""
-    for revision in await list_revisions(session, ref):
+    for revision in await apps.list_revisions():
         if revision.active and revision.name.lower() != keep.lower():
             try:
-                await deactivate(session, ref, revision.name)
-                reporter.log(f"Revision {revision.name} (release {revision.release or 'in place'}) deactivated.")
+                await apps.deactivate(revision.name)
+                reporter.log(f"Revision {revision.name} (release {release_run_by(revision) or 'in place'}) "
+                             "deactivated.")
             except Exception as error:  # noqa: BLE001 - the next deploy tries again; it has no traffic
                 reporter.log(f"Revision {revision.name} could not be deactivated ({type(error).__name__}); it has no "
                              "traffic and the next deploy tries again.", "warning")

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from ...azure.endpoints import app_url
+from ...azure.container_apps import AppRef, ArmContainerAppGateway, ContainerApp, ContainerAppGateway
 from ...azure.errors import azure_error, is_not_found
 from ...azure.session import AzureSession, open_session
 from ...errors import InputError, OperationFailed
@@ -14,7 +14,6 @@ from ...workspace.app_contract import API_KEY_SECRET
 from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpoint
 from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
-from .app_state import AppRef, account_key, app_secrets, get_app, latest_revision
 from .code_sync import check_app_files, sync_code
 from .failure_logs import last_log_lines
 from .model_reload import record_cold_start, reload_instead_of_restart
@@ -23,6 +22,7 @@ from .readiness import NotReady, readiness_check, wait_until_ready
 from .release_deploy import deploy_release, merged_template
 from .restart import desired_template, template_changes, update_or_restart
 from .revisions import runs_launcher
+from .storage_key import account_key
 
 REQUIRED_KEYS = tuple(k for k in CONFIG_KEYS if k != "ACA_APP_ENDPOINT")
 GO_TO_ENDPOINT = "Go to Inference Endpoint"
@@ -67,27 +67,28 @@ async def _signed_in_url(url: str, api_key: str | None, reporter: Any) -> str:
         return url
 
 
-async def _restart_until_ready(context: OperationContext, session: Any, ref: AppRef, app: dict[str, Any],
+async def _restart_until_ready(context: OperationContext, apps: ContainerAppGateway, app: ContainerApp,
                                wanted: dict[str, Any] | None, endpoint: str, api_key: str | None,
                                progress: Any) -> tuple[str, str, float]:
     """Restart (or roll a new revision), then wait until the app answers as ACA counts it."""
     reporter = context.reporter
+    name = apps.ref.name
     progress.report("Restarting the app", 60)
     restarted_at = datetime.now(UTC)
     try:
-        action, revision, changes = await update_or_restart(session, ref, app, wanted)
+        action, revision, changes = await update_or_restart(apps, app, wanted)
     except Exception as error:
-        raise azure_error(error, f"restarting container app {ref.name}") from None
-    reporter.log(f"App {ref.name}: {action} revision {revision}" + (f" ({', '.join(changes)})" if changes else ""))
+        raise azure_error(error, f"restarting container app {name}") from None
+    reporter.log(f"App {name}: {action} revision {revision}" + (f" ({', '.join(changes)})" if changes else ""))
     if action == "updated":
-        app = await get_app(session, ref)
-    check = readiness_check(app, api_key)
+        app = await apps.get_app()
+    check = readiness_check(app.template, api_key)
     progress.report(f"Waiting for {endpoint}", 70)
     try:
-        ready = await wait_until_ready(session, ref, revision, endpoint=endpoint, api_key=api_key, check=check,
+        ready = await wait_until_ready(apps, revision, endpoint=endpoint, api_key=api_key, check=check,
                                        since=restarted_at, timeout=context.readiness_timeout, progress=progress)
     except NotReady as failure:
-        lines = await last_log_lines(session, ref, failure.revision, tail=40)
+        lines = await last_log_lines(apps, failure.revision, tail=40)
         for line in lines:
             reporter.log(f"  | {line}", "error")
         raise OperationFailed(f"{failure}\n  The app's last log lines are in the output above."
@@ -95,7 +96,8 @@ async def _restart_until_ready(context: OperationContext, session: Any, ref: App
     return action, revision, ready.seconds
 
 
-async def _deploy_in_place(context: OperationContext, session: AzureSession, ref: AppRef, app: dict[str, Any],
+async def _deploy_in_place(context: OperationContext, session: AzureSession, apps: ContainerAppGateway,
+                           app: ContainerApp,
                            wanted: dict[str, Any] | None, share: Any, config: Any, key: str, endpoint: str,
                            api_key: str | None, progress: Any, template: dict[str, Any] | None) -> DeployOutcome:
     """An app that does not start through the release launcher (e.g. an AI Toolkit project's own app): its
@@ -112,13 +114,13 @@ async def _deploy_in_place(context: OperationContext, session: AzureSession, ref
                             files_deleted=synced.files_deleted, files_unchanged=synced.files_unchanged)
     if synced.files_uploaded == 0 and synced.files_deleted == 0 and not template_changes(app, wanted):
         progress.report("Code unchanged: reloading the adapters", 60)
-        reloaded = await reload_instead_of_restart(session, share, endpoint, api_key, context.reporter)
+        reloaded = await reload_instead_of_restart(share, endpoint, api_key, context.reporter)
         if reloaded is not None:
-            outcome.action, outcome.revision, outcome.ready_seconds = "reloaded", str(latest_revision(app)), \
+            outcome.action, outcome.revision, outcome.ready_seconds = "reloaded", str(app.latest_revision), \
                 reloaded.seconds
             return outcome
     outcome.action, outcome.revision, outcome.ready_seconds = await _restart_until_ready(
-        context, session, ref, app, wanted, endpoint, api_key, progress)
+        context, apps, app, wanted, endpoint, api_key, progress)
     if api_key:
         await record_cold_start(share, endpoint, context.reporter)
     return outcome
@@ -131,18 +133,18 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
     ref = AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
 
     async with open_session(context.target) as session:
+        apps = ArmContainerAppGateway(session, ref)
         try:
-            app = await get_app(session, ref)
+            app = await apps.get_app()
         except Exception as error:
             if is_not_found(error):
                 raise InputError(f"{INFERENCE_CONFIG}: ACA_APP_NAME: container app '{ref.name}' was not found in "
                                  f"resource group '{ref.resource_group}' (subscription {ref.subscription_id}); run "
                                  "provision or correct the value.") from None
             raise azure_error(error, f"reading container app {ref.name}") from None
-        fqdn = ((app.get("properties") or {}).get("configuration") or {}).get("ingress", {}).get("fqdn")
-        if not fqdn:
+        endpoint = app.endpoint
+        if endpoint is None:
             raise InputError(f"Container app {ref.name} has no ingress: enable external ingress on the target port.")
-        endpoint = app_url(fqdn)
         wanted = desired_template(context.root, ref, app, reporter)  # the bicep's problems before any change
         key = await account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
 
@@ -160,14 +162,14 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
 
                         raise share_missing(str(config.STORAGE_ACCOUNT_NAME), str(config.FILE_SHARE_NAME)) from None
                     raise
-            template = wanted or (app.get("properties") or {}).get("template")
-            secrets = await app_secrets(session, ref)
+            template = wanted or app.template
+            secrets = await apps.secrets()
             api_key = secrets.get(API_KEY_SECRET)
             share = session.share(str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME))
             if runs_launcher(merged_template(app, wanted)):
-                outcome = await deploy_release(context, session, ref, app, wanted, share, endpoint, api_key, progress)
+                outcome = await deploy_release(context, apps, app, wanted, share, endpoint, api_key, progress)
             else:
-                outcome = await _deploy_in_place(context, session, ref, app, wanted, share, config, key, endpoint,
+                outcome = await _deploy_in_place(context, session, apps, app, wanted, share, config, key, endpoint,
                                                  api_key, progress, template)
 
     if (note := record_endpoint(context.root, INFERENCE_CONFIG, endpoint)) is not None:

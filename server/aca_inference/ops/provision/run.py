@@ -12,6 +12,7 @@ from typing import Any
 import anyio
 
 from ...azure.arm_resources import property_at
+from ...azure.container_apps import ContainerApp
 from ...azure.endpoints import app_url
 from ...azure.errors import azure_error
 from ...azure.session import open_session
@@ -152,9 +153,9 @@ def _config_values(evaluated: EvaluatedTemplate, outputs: dict[str, Any], scope:
         values.setdefault("FILE_SHARE_NAME", azure_file["shareName"])
     if app is not None:
         values.setdefault("ACA_APP_NAME", app.name)
-        fqdn = property_at(app.current, "configuration", "ingress", "fqdn")
-        if fqdn:
-            values.setdefault("ACA_APP_ENDPOINT", fqdn)
+        live = ContainerApp.from_arm(app.current) if app.current else None
+        if live is not None and live.endpoint:
+            values.setdefault("ACA_APP_ENDPOINT", live.endpoint)
     endpoint = values.get("ACA_APP_ENDPOINT")
     if endpoint and "://" not in endpoint:
         values["ACA_APP_ENDPOINT"] = app_url(endpoint)
