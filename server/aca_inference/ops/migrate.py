@@ -21,6 +21,7 @@ from ..workspace.json_file import write_json_atomic
 from ..workspace.paths import INFERENCE_BICEP, INFERENCE_PARAMETERS, template_source
 from ..workspace.template import load_template
 from .context import OperationContext
+from .results import MigrateResult
 
 OUR_APP_FOLDER = "inference-aca"
 KEPT_BICEP = "infra/provision/inference.aitoolkit.bicep"
@@ -104,7 +105,7 @@ def plan_migration(root: Path) -> tuple[list[FileChange], dict[str, Any]]:
     return changes, carried
 
 
-async def migrate(context: OperationContext, *, preview: bool) -> dict[str, Any]:
+async def migrate(context: OperationContext, *, preview: bool) -> MigrateResult:
     root, reporter = context.root, context.reporter
     changes, carried = plan_migration(root)
     for change in changes:
@@ -113,7 +114,7 @@ async def migrate(context: OperationContext, *, preview: bool) -> dict[str, Any]
     if preview:
         summary = f"Preview: {len(changes)} file change(s). Nothing was changed."
         await reporter.notify(summary)
-        return {"preview": True, "changes": rows, "carried": carried, "summary": summary}
+        return MigrateResult(summary=summary, changes=rows, carried=carried, preview=True)
     if not await reporter.confirm(f"Move this project to the ACA Inference app ({len(changes)} file changes, listed "
                                   "in the output; your files are kept beside ours)?", action="Move"):
         raise Cancelled("Nothing was changed.")
@@ -138,4 +139,4 @@ async def migrate(context: OperationContext, *, preview: bool) -> dict[str, Any]
                "then Deploy.")
     reporter.log(summary)
     await reporter.notify(summary)
-    return {"changes": rows, "carried": carried, "summary": summary}
+    return MigrateResult(summary=summary, changes=rows, carried=carried)

@@ -94,14 +94,15 @@ async def _provision(context: OperationContext, *, subscription: str | None, res
                      location: str | None, preview: bool, always_pick: bool) -> dict[str, Any]:
     from .provision import ProvisionRequest, provision
 
-    return await provision(context, ProvisionRequest(subscription=subscription, resource_group=resource_group,
-                                                     location=location, preview=preview, always_pick=always_pick))
+    result = await provision(context, ProvisionRequest(subscription=subscription, resource_group=resource_group,
+                                                       location=location, preview=preview, always_pick=always_pick))
+    return result.as_json()
 
 
 async def _deploy(context: OperationContext) -> dict[str, Any]:
     from .deploy import deploy
 
-    return await deploy(context)
+    return (await deploy(context)).as_json()
 
 
 async def _up(context: OperationContext, **provision_values: Any) -> dict[str, Any]:
@@ -115,7 +116,7 @@ async def _up(context: OperationContext, **provision_values: Any) -> dict[str, A
 async def _rollback(context: OperationContext, *, to: str | None) -> dict[str, Any]:
     from .deploy.rollback import rollback
 
-    return await rollback(context, to=to)
+    return (await rollback(context, to=to)).as_json()
 
 
 async def _logs(context: OperationContext, *, follow: bool, tail: int, replica: str | None) -> dict[str, Any]:
@@ -127,19 +128,19 @@ async def _logs(context: OperationContext, *, follow: bool, tail: int, replica: 
 async def _status(context: OperationContext, *, show_api_key: bool) -> dict[str, Any]:
     from .status import show_status
 
-    return await show_status(context, show_api_key=show_api_key)
+    return (await show_status(context, show_api_key=show_api_key)).as_json()
 
 
 async def _delete(context: OperationContext) -> dict[str, Any]:
     from .teardown import delete_app
 
-    return await delete_app(context)
+    return (await delete_app(context)).as_json()
 
 
 async def _migrate(context: OperationContext, *, preview: bool) -> dict[str, Any]:
     from .migrate import migrate
 
-    return await migrate(context, preview=preview)
+    return (await migrate(context, preview=preview)).as_json()
 
 
 async def _emulator(context: OperationContext, *, action: str, data_dir: Path | None) -> dict[str, Any]:

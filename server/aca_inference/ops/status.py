@@ -18,6 +18,7 @@ from .app_target import app_ref, read_app
 from .context import OperationContext
 from .deploy.revisions import release_run_by, runs_launcher
 from .deploy.storage_key import account_key
+from .results import StatusResult
 
 
 def release_rows(catalog: ReleaseCatalog, revisions: list[Revision]) -> list[dict[str, Any]]:
@@ -64,7 +65,7 @@ def _log_releases(reporter: Any, releases: list[dict[str, Any]], revisions: list
                      f"{row['bytes'] / 1e6:.1f} MB, {where}")
 
 
-async def show_status(context: OperationContext, *, show_api_key: bool = False) -> dict[str, Any]:
+async def show_status(context: OperationContext, *, show_api_key: bool = False) -> StatusResult:
     reporter = context.reporter
     ref = app_ref(context)
     async with open_session(context.target) as session:
@@ -112,8 +113,7 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
     if show_api_key:
         # Asked for explicitly: only the result (stdout) carries it, never a log line.
         summary = api_key or "(the app has no API key: endpoint auth is off)"
-    return {"app": ref.name, "endpoint": endpoint, "provisioning_state": app.provisioning_state,
-            "healthy": healthy, "scaled_to_zero": scaled_to_zero, "revisions": rows, "summary": summary,
-            "releases": releases,
-            "serving_release": next((r["id"] for r in releases or [] if r["serving"]), None),
-            **({"api_key": api_key} if show_api_key else {})}
+    return StatusResult(summary=summary, app=ref.name, endpoint=endpoint, provisioning_state=app.provisioning_state,
+                        healthy=healthy, scaled_to_zero=scaled_to_zero, revisions=rows, releases=releases,
+                        serving_release=next((r["id"] for r in releases or [] if r["serving"]), None),
+                        api_key=api_key if show_api_key else None, show_api_key=show_api_key)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..azure.errors import azure_error, is_not_found
 from ..azure.session import open_session
 from ..errors import Cancelled
@@ -11,9 +9,10 @@ from ..workspace.inference_config import update_config
 from ..workspace.paths import INFERENCE_CONFIG
 from .app_target import app_ref
 from .context import OperationContext
+from .results import DeleteResult
 
 
-async def delete_app(context: OperationContext) -> dict[str, Any]:
+async def delete_app(context: OperationContext) -> DeleteResult:
     reporter = context.reporter
     ref = app_ref(context)
     if not await reporter.confirm(
@@ -34,4 +33,4 @@ async def delete_app(context: OperationContext) -> dict[str, Any]:
     update_config(context.root, INFERENCE_CONFIG, {"ACA_APP_ENDPOINT": None})
     summary = f"Deleted container app {ref.name}." if deleted else f"Container app {ref.name} did not exist."
     await reporter.notify(summary)
-    return {"deleted": deleted, "app": ref.name, "summary": summary}
+    return DeleteResult(summary=summary, deleted=deleted, app=ref.name)

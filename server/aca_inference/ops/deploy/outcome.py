@@ -1,9 +1,11 @@
-"""What a deploy did, for the output panel and the CLI's JSON."""
+"""What a deploy did (its outcome), and what the deploy operation returns."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from ..results import OperationResult
 
 
 @dataclass
@@ -37,3 +39,15 @@ class DeployOutcome:
         if self.switch_seconds is not None:
             result["switch_seconds"] = round(self.switch_seconds, 2)
         return result
+
+
+@dataclass
+class DeployResult(OperationResult):
+    endpoint: str
+    outcome: DeployOutcome
+    public: bool  # no API key: anyone with the URL can call it
+    scales_to_zero: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, **self.outcome.as_result(), "public": self.public,
+                "scales_to_zero": self.scales_to_zero, "summary": self.summary}

@@ -3,8 +3,6 @@ then the traffic). Its revision is activated again when it still exists, else a 
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...azure.container_apps import AppRef, ArmContainerAppGateway
 from ...azure.session import open_session
 from ...errors import InputError
@@ -14,6 +12,7 @@ from ...workspace.inference_config import load_config
 from ...workspace.paths import INFERENCE_BICEP, INFERENCE_CONFIG
 from ..app_target import read_app
 from ..context import OperationContext
+from ..results import RollbackResult
 from .readiness import readiness_check
 from .release_deploy import merged_template
 from .revisions import release_run_by, runs_launcher, serving
@@ -42,7 +41,7 @@ def rollback_target(catalog: ReleaseCatalog, serving_release: str | None, to: st
     return target
 
 
-async def rollback(context: OperationContext, to: str | None = None) -> dict[str, Any]:
+async def rollback(context: OperationContext, to: str | None = None) -> RollbackResult:
     reporter = context.reporter
     config = load_config(context.root, INFERENCE_CONFIG, required_keys=REQUIRED_KEYS)
     ref = AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
@@ -65,8 +64,8 @@ async def rollback(context: OperationContext, to: str | None = None) -> dict[str
         target = rollback_target(catalog, serving_release, to, str(config.FILE_SHARE_NAME))
         if current is not None and serving_release == target.id:
             reporter.log(f"Release {target.id} already serves (revision {current.name}).")
-            return {"release": target.id, "revision": current.name, "action": "unchanged",
-                    "summary": f"Release {target.id} already serves."}
+            return RollbackResult(summary=f"Release {target.id} already serves.", release=target.id,
+                                  revision=current.name, action="unchanged")
         api_key = (await apps.secrets()).get(API_KEY_SECRET)
         choice = await choose_rollout(apps, app, current, str(INFERENCE_BICEP))
         if not choice.zero_downtime:
@@ -80,6 +79,6 @@ async def rollback(context: OperationContext, to: str | None = None) -> dict[str
                f"{endpoint}" + (f", release {result.previous_release} stopped" if result.previous_release else ""))
     reporter.log(summary)
     await reporter.notify(summary)
-    return {"release": target.id, "revision": result.revision, "previous_release": result.previous_release,
-            "action": "rolled back", "zero_downtime": result.zero_downtime,
-            "switch_seconds": round(result.switch_seconds, 2), "summary": summary}
+    return RollbackResult(summary=summary, release=target.id, revision=result.revision, action="rolled back",
+                          previous_release=result.previous_release, zero_downtime=result.zero_downtime,
+                          switch_seconds=round(result.switch_seconds, 2))

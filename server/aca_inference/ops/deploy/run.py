@@ -17,7 +17,7 @@ from ..context import OperationContext
 from .code_sync import check_app_files, sync_code
 from .failure_logs import last_log_lines
 from .model_reload import record_cold_start, reload_instead_of_restart
-from .outcome import DeployOutcome
+from .outcome import DeployOutcome, DeployResult
 from .readiness import NotReady, readiness_check, wait_until_ready
 from .release_deploy import deploy_release, merged_template
 from .restart import desired_template, template_changes, update_or_restart
@@ -126,7 +126,7 @@ async def _deploy_in_place(context: OperationContext, session: AzureSession, app
     return outcome
 
 
-async def deploy(context: OperationContext) -> dict[str, Any]:
+async def deploy(context: OperationContext) -> DeployResult:
     reporter = context.reporter
     config = load_config(context.root, INFERENCE_CONFIG, required_keys=REQUIRED_KEYS)
     await check_app_files(context)
@@ -186,5 +186,5 @@ async def deploy(context: OperationContext) -> dict[str, Any]:
         reporter.log(f"The API key is the app's secret '{API_KEY_SECRET}': Copy API Key, or "
                      f"`aca-inference status --workspace {context.root} --show-api-key`.")
     _offer_endpoint(context, endpoint, api_key)
-    return {"endpoint": endpoint, **outcome.as_result(), "public": api_key is None,
-            "scales_to_zero": scale.get("minReplicas") == 0, "summary": f"Inference endpoint is ready: {endpoint}"}
+    return DeployResult(summary=f"Inference endpoint is ready: {endpoint}", endpoint=endpoint, outcome=outcome,
+                        public=api_key is None, scales_to_zero=scale.get("minReplicas") == 0)

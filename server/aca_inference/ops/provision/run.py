@@ -25,6 +25,7 @@ from ...workspace.paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFEREN
 from ...workspace.problems import WorkspaceInvalid
 from ...workspace.template import EvaluatedTemplate, evaluate, load_template
 from ..context import OperationContext
+from ..results import ProvisionResult
 from .costs import GpuCost, gpu_cost
 from .execute import PlanRunner
 from .plan import PlannedResource, choose_action, wait_until_settled
@@ -162,7 +163,7 @@ def _config_values(evaluated: EvaluatedTemplate, outputs: dict[str, Any], scope:
     return values
 
 
-async def provision(context: OperationContext, request: ProvisionRequest) -> dict[str, Any]:
+async def provision(context: OperationContext, request: ProvisionRequest) -> ProvisionResult:
     reporter = context.reporter
     template = load_template(context.root)  # parse + parameters: every problem before any Azure call
     for warning in template.warnings:
@@ -212,7 +213,7 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> dic
             summary = (f"Preview: {len(pending)} change(s), {len(planned) - len(pending)} resource(s) unchanged. "
                        "Nothing was changed.")
             await reporter.notify(summary)
-            return {"preview": True, "plan": [p.row() for p in planned], "cost": cost_rows, "summary": summary}
+            return ProvisionResult(summary=summary, plan=[p.row() for p in planned], cost=cost_rows, preview=True)
         always_on = next((c for c in costs if not c.scales_to_zero), None)
         extra = (f" The GPU stays on: about ${always_on.per_node_hour * 730 * always_on.min_replicas:,.0f} a month."
                  if always_on and always_on.per_node_hour else "")
@@ -252,4 +253,4 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> dic
                    f"{len(planned) - len(pending)} unchanged. Endpoint {values['ACA_APP_ENDPOINT']} "
                    "(run Deploy for inference next).")
         await reporter.notify(summary)
-        return {"config": values, "plan": [p.row() for p in planned], "cost": cost_rows, "summary": summary}
+        return ProvisionResult(summary=summary, plan=[p.row() for p in planned], cost=cost_rows, config=values)
