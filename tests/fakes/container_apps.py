@@ -38,11 +38,16 @@ class FakeContainerAppGateway:
         self.new_revision_state = new_revision_state
         self.new_revision_fqdn = new_revision_fqdn
         self.calls: list[tuple[str, str]] = []  # the changing ARM calls, in order: ("deactivate", revision)...
+        self.deleted = False
         self._clock = START + timedelta(minutes=len(self.revisions))
 
     # -- reads -------------------------------------------------------------------------------------------------
 
     async def get_app(self) -> ContainerApp:
+        if self.deleted:
+            from azure.core.exceptions import ResourceNotFoundError
+
+            raise ResourceNotFoundError(f"The Resource 'Microsoft.App/containerApps/{self.app.name}' was not found.")
         return self.app
 
     async def secrets(self) -> dict[str, str]:
@@ -105,6 +110,11 @@ class FakeContainerAppGateway:
 
     async def restart(self, revision: str) -> None:
         self.calls.append(("restart", revision))
+
+    async def delete(self) -> bool:
+        self.calls.append(("delete", self.app.name))
+        existed, self.deleted = not self.deleted, True
+        return existed
 
     # -- how ACA applies them ----------------------------------------------------------------------------------
 

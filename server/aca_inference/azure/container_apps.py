@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from .arm_resources import as_arm_json
 from .endpoints import app_url
+from .errors import is_not_found
 from .session import AzureSession
 
 
@@ -215,6 +216,10 @@ class ContainerAppGateway(Protocol):
 
     async def log_stream_token(self) -> str: ...
 
+    async def delete(self) -> bool:
+        """Delete the app (its revisions go with it); False when it did not exist."""
+        ...
+
 
 class ArmContainerAppGateway:
     """`ContainerAppGateway` over azure-mgmt-appcontainers (the real cloud or the emulator)."""
@@ -297,3 +302,13 @@ class ArmContainerAppGateway:
     async def log_stream_token(self) -> str:
         answer = as_arm_json(await self._client.container_apps.get_auth_token(self.ref.resource_group, self.ref.name))
         return str(_properties(answer)["token"])
+
+    async def delete(self) -> bool:
+        try:
+            poller = await self._client.container_apps.begin_delete(self.ref.resource_group, self.ref.name)
+            await poller.result()  # ARM's long-running DELETE: gone only when it ends
+        except Exception as error:
+            if is_not_found(error):
+                return False
+            raise
+        return True

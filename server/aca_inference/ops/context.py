@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..azure.target import TargetKind, TargetSettings, TokenProvider
 from .reporter import Reporter
+
+if TYPE_CHECKING:  # loaded when an operation connects, not when the daemon starts
+    from ..azure.container_apps import AppRef, ContainerAppGateway
+    from ..azure.session import AzureSession
 
 __all__ = ["OperationContext", "TargetKind", "TargetSettings", "TokenProvider"]
 
@@ -25,3 +32,17 @@ class OperationContext:
     # (ACA's ingress takes a few seconds to apply a traffic change everywhere), and releases kept on the share.
     drain_seconds: float = 20.0
     keep_releases: int = 3
+    # The Azure boundary, replaceable: in-process tests give fakes of the session and the container-app gateway
+    # (tests/fakes/); the front ends leave both unset (the real SDK clients, against the cloud or the emulator).
+    connect: Callable[[TargetSettings], AbstractAsyncContextManager[Any]] | None = None
+    container_app_gateway: Callable[[Any, AppRef], ContainerAppGateway] | None = None
+
+    def open_session(self) -> AbstractAsyncContextManager[AzureSession]:
+        from ..azure.session import open_session
+
+        return (self.connect or open_session)(self.target)
+
+    def container_apps(self, session: AzureSession, ref: AppRef) -> ContainerAppGateway:
+        from ..azure.container_apps import ArmContainerAppGateway
+
+        return (self.container_app_gateway or ArmContainerAppGateway)(session, ref)

@@ -11,8 +11,6 @@ from typing import Any
 
 import anyio
 
-from ..azure.container_apps import ArmContainerAppGateway
-from ..azure.session import open_session
 from ..errors import InputError
 from .app_target import app_ref, read_app
 from .console_log_stream import follow_all_replicas, replica_names, stream_log_lines
@@ -35,8 +33,8 @@ async def show_logs(context: OperationContext, *, follow: bool, tail: int, repli
         reporter.log(line)
         count += 1
 
-    async with open_session(context.target) as session:
-        apps = ArmContainerAppGateway(session, ref)
+    async with context.open_session() as session:
+        apps = context.container_apps(session, ref)
         app = await read_app(apps)
         revision = _revision_of(replica) if replica else app.latest_revision
         if revision is None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..azure.container_apps import AppRef, ArmContainerAppGateway, Revision
+from ..azure.container_apps import AppRef, Revision
 from ..azure.endpoints import portal_link
-from ..azure.session import AzureSession, open_session
+from ..azure.session import AzureSession
 from ..sync.releases import ReleaseCatalog
 from ..workspace.app_contract import API_KEY_SECRET
 from ..workspace.paths import INFERENCE_CONFIG
@@ -68,8 +68,8 @@ def _log_releases(reporter: Any, releases: list[dict[str, Any]], revisions: list
 async def show_status(context: OperationContext, *, show_api_key: bool = False) -> StatusResult:
     reporter = context.reporter
     ref = app_ref(context)
-    async with open_session(context.target) as session:
-        apps = ArmContainerAppGateway(session, ref)
+    async with context.open_session() as session:
+        apps = context.container_apps(session, ref)
         app = await read_app(apps)
         revisions = await apps.list_revisions()
         rows: list[dict[str, Any]] = []

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..azure.errors import azure_error, is_not_found
-from ..azure.session import open_session
+from ..azure.errors import azure_error
 from ..errors import Cancelled
 from ..workspace.inference_config import update_config
 from ..workspace.paths import INFERENCE_CONFIG
@@ -19,17 +18,12 @@ async def delete_app(context: OperationContext) -> DeleteResult:
             f"Delete the container app '{ref.name}' in resource group '{ref.resource_group}'? The storage account, "
             "file share (with your models), environment and Log Analytics workspace stay.", action="Delete"):
         raise Cancelled("Delete cancelled; nothing was changed.")
-    async with open_session(context.target) as session, reporter.progress(f"Deleting {ref.name}") as progress:
-        client = session.container_apps(ref.subscription_id)
+    async with context.open_session() as session, reporter.progress(f"Deleting {ref.name}") as progress:
         progress.report(f"Deleting container app {ref.name}")
         try:
-            poller = await client.container_apps.begin_delete(ref.resource_group, ref.name)
-            await poller.result()
-            deleted = True
+            deleted = await context.container_apps(session, ref).delete()
         except Exception as error:
-            if not is_not_found(error):
-                raise azure_error(error, f"deleting container app {ref.name}") from None
-            deleted = False
+            raise azure_error(error, f"deleting container app {ref.name}") from None
     update_config(context.root, INFERENCE_CONFIG, {"ACA_APP_ENDPOINT": None})
     summary = f"Deleted container app {ref.name}." if deleted else f"Container app {ref.name} did not exist."
     await reporter.notify(summary)

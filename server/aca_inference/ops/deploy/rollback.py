@@ -3,8 +3,7 @@ then the traffic). Its revision is activated again when it still exists, else a 
 
 from __future__ import annotations
 
-from ...azure.container_apps import AppRef, ArmContainerAppGateway
-from ...azure.session import open_session
+from ...azure.container_apps import AppRef
 from ...errors import InputError
 from ...sync.releases import ReleaseCatalog, ReleaseManifest, list_releases
 from ...workspace.app_contract import API_KEY_SECRET
@@ -45,8 +44,8 @@ async def rollback(context: OperationContext, to: str | None = None) -> Rollback
     reporter = context.reporter
     config = load_config(context.root, INFERENCE_CONFIG, required_keys=REQUIRED_KEYS)
     ref = AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
-    async with open_session(context.target) as session:
-        apps = ArmContainerAppGateway(session, ref)
+    async with context.open_session() as session:
+        apps = context.container_apps(session, ref)
         app = await read_app(apps)
         template = merged_template(app, None)
         if not runs_launcher(template):

@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from ...azure.container_apps import AppRef, ArmContainerAppGateway, ContainerApp, ContainerAppGateway
+from ...azure.container_apps import AppRef, ContainerApp, ContainerAppGateway
 from ...azure.errors import azure_error, is_not_found
-from ...azure.session import AzureSession, open_session
+from ...azure.session import AzureSession
 from ...errors import InputError, OperationFailed
 from ...workspace.app_contract import API_KEY_SECRET
 from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpoint
@@ -132,8 +132,8 @@ async def deploy(context: OperationContext) -> DeployResult:
     await check_app_files(context)
     ref = AppRef(str(config.SUBSCRIPTION_ID), str(config.RESOURCE_GROUP_NAME), str(config.ACA_APP_NAME))
 
-    async with open_session(context.target) as session:
-        apps = ArmContainerAppGateway(session, ref)
+    async with context.open_session() as session:
+        apps = context.container_apps(session, ref)
         try:
             app = await apps.get_app()
         except Exception as error:

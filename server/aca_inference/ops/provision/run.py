@@ -15,7 +15,6 @@ from ...azure.arm_resources import property_at
 from ...azure.container_apps import ContainerApp
 from ...azure.endpoints import app_url
 from ...azure.errors import azure_error
-from ...azure.session import open_session
 from ...errors import Cancelled, InputError, UserFacingError
 from ...workspace.bicep import Deployment
 from ...workspace.finetuning import FINETUNING_NAMES, read_finetuning
@@ -181,7 +180,7 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
         preferred_group=previous.get("RESOURCE_GROUP_NAME") or finetuning.resource_group,
         preferred_location=location if isinstance(location, str) else finetuning.location)
 
-    async with open_session(context.target) as session:
+    async with context.open_session() as session:
         scope: Scope = await choose_scope(session, scope_request, reporter)
         same_place = (finetuning.subscription_id in (None, scope.subscription_id)
                       and (finetuning.resource_group or "").lower() in ("", scope.resource_group.lower()))
