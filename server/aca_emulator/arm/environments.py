@@ -112,11 +112,7 @@ def register(router: Router, ctx: ArmContext) -> None:
                        f"No Log Analytics workspace with customerId '{customer_id}' was found.")
 
     async def put_environment(req: ArmRequest) -> web.Response:
-        sub = req.params["sub"]
-        group, record_id = environments.place(req, for_write=True)
-        name = environments.check_name(req, "ManagedEnvironmentInvalidName")
-        body = await req.json()
-        location = ctx.location(body)
+        sub, group, record_id, name, body, location = await environments.read_put(req, "ManagedEnvironmentInvalidName")
         properties = without_nulls(body.get("properties") or {})
         profiles = _validate_profiles(properties.get("workloadProfiles"))
         logs = logs_config(sub, properties.get("appLogsConfiguration"))

@@ -35,11 +35,7 @@ def register(router: Router, ctx: ArmContext) -> None:
     workspaces = TrackedResource(ctx, LOG_ANALYTICS_WORKSPACE, "name")
 
     async def put_workspace(req: ArmRequest) -> web.Response:
-        sub = req.params["sub"]
-        group, record_id = workspaces.place(req, for_write=True)
-        name = workspaces.check_name(req, "InvalidWorkspaceName")
-        body = await req.json()
-        location = ctx.location(body)
+        sub, group, record_id, name, body, location = await workspaces.read_put(req, "InvalidWorkspaceName")
         properties = without_nulls(body.get("properties") or {})
         sku = ((properties.get("sku") or {}).get("name")) or "PerGB2018"
         if sku not in SKUS:

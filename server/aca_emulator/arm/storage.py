@@ -56,11 +56,7 @@ def register(router: Router, ctx: ArmContext) -> None:
     shares = ctx.shares  # the share folders: <data_dir>/shares/<account>/<share>, the Files side's store
 
     async def create_account(req: ArmRequest) -> web.Response:
-        sub = req.params["sub"]
-        group, record_id = accounts.place(req, for_write=True)
-        name = accounts.check_name(req, "AccountNameInvalid")
-        body = await req.json()
-        location = ctx.location(body)
+        sub, group, record_id, name, body, location = await accounts.read_put(req, "AccountNameInvalid")
         sku = (body.get("sku") or {}).get("name") if isinstance(body.get("sku"), dict) else None
         if sku not in SKUS:
             raise ArmError(400, "InvalidValuesForRequestParameters" if sku else "MissingRequiredProperty",

@@ -9,7 +9,7 @@ long-running DELETE, and the finish of its long-running operations.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -26,6 +26,15 @@ Render = Callable[[Record], dict[str, Any]]
 def operation_resource(op: Operation) -> str:
     """The id of the resource a long-running operation acts on (its key is '<type>|<id>')."""
     return op.resource_key.split("|", 1)[1]
+
+
+class PutTarget(NamedTuple):
+    subscription: str
+    group: Record
+    record_id: str
+    name: str
+    body: dict[str, Any]
+    location: str
 
 
 class TrackedResource:
@@ -89,6 +98,14 @@ class TrackedResource:
         return await self.ctx.start_delete(self.kind.type, record, duration,
                                            subscription_id=req.params["sub"], namespace=self.kind.namespace,
                                            api_version=req.api_version)
+
+    async def read_put(self, req: ArmRequest, invalid_name: str) -> PutTarget:
+        """What every PUT of a tracked resource checks first, in ARM's order: the resource group (404/409), the
+        name's rule (400 `invalid_name`), then the body's location."""
+        group, record_id = self.place(req, for_write=True)
+        name = self.check_name(req, invalid_name)
+        body = await req.json()
+        return PutTarget(req.params["sub"], group, record_id, name, body, self.ctx.location(body))
 
     def check_name(self, req: ArmRequest, code: str) -> str:
         """The URL's name, checked against the type's naming rule (ARM's 400 with `code`)."""

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .context import FileServiceRequest
 from .errors import StorageError
+from .wire import request_xml
 
 _ROW = ("", "")  # the account's own row in the properties store: no share, no path
 _BODY_LIMIT = 64 * 1024
@@ -39,12 +40,7 @@ async def set_service_properties(req: FileServiceRequest) -> web.Response:
     body = await req.request.content.read(_BODY_LIMIT + 1)
     if len(body) > _BODY_LIMIT:
         raise StorageError(413, "RequestBodyTooLarge")
-    try:
-        sent = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
-        raise StorageError(400, "InvalidXmlDocument", "The service properties are not well-formed XML.") from None
-    if sent.tag != "StorageServiceProperties":
-        raise StorageError(400, "InvalidXmlDocument", "The root element must be StorageServiceProperties.")
+    sent = request_xml(body, "StorageServiceProperties", "the service properties")
     unknown = [child.tag for child in sent if child.tag not in _KNOWN]
     if unknown:
         raise StorageError(400, "InvalidXmlNodeValue", f"'{unknown[0]}' is not a File service property.")

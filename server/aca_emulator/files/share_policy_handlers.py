@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ElementTree
 from xml.sax.saxutils import escape
 
 import anyio
@@ -12,7 +11,7 @@ from aiohttp import web
 from .context import FileServiceRequest
 from .errors import StorageError
 from .sas import parse_sas_time
-from .wire import rfc1123
+from .wire import request_xml, rfc1123
 
 MAX_POLICIES = 5  # the service's limit of signed identifiers per share
 _BODY_LIMIT = 64 * 1024
@@ -38,12 +37,7 @@ async def get_share_acl(req: FileServiceRequest) -> web.Response:
 def _parse_acl(body: bytes) -> dict[str, dict[str, str]]:
     if not body.strip():
         return {}
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
-        raise StorageError(400, "InvalidXmlDocument", "The XML of the access policies is not well-formed.") from None
-    if root.tag != "SignedIdentifiers":
-        raise StorageError(400, "InvalidXmlDocument", "The root element must be SignedIdentifiers.")
+    root = request_xml(body, "SignedIdentifiers", "the access policies")
     acl: dict[str, dict[str, str]] = {}
     for element in root:
         identifier = (element.findtext("Id") or "").strip()

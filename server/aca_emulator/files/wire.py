@@ -1,4 +1,4 @@
-"""Header formats of the File service: dates, ETags, byte ranges, metadata, MD5 values."""
+"""Wire formats of the File service: dates, ETags, byte ranges, metadata, MD5 values, request XML."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import re
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -99,3 +100,15 @@ def int_header(headers: Mapping[str, str], name: str, *, required: bool = False)
     if number < 0:
         raise StorageError(400, "OutOfRangeInput", f"The value of header {name} must not be negative.")
     return number
+
+
+def request_xml(body: bytes, root_tag: str, what: str) -> ElementTree.Element:
+    """A request's XML document, refused as the service refuses it (400 InvalidXmlDocument) when it is not
+    well-formed or its root is not `root_tag`."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        raise StorageError(400, "InvalidXmlDocument", f"The XML of {what} is not well-formed.") from None
+    if root.tag != root_tag:
+        raise StorageError(400, "InvalidXmlDocument", f"The root element must be {root_tag}.")
+    return root
