@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 from aca_inference.azure.container_apps import AppRef, Replica
 from aca_inference.errors import Cancelled, InputError
 from aca_inference.ops.context import OperationContext, TargetSettings
+from aca_inference.ops.migrate import migrate
+from aca_inference.ops.show_logs import show_logs
 from aca_inference.ops.status import show_status
 from aca_inference.ops.teardown import delete_app
 from tests.fakes.container_apps import START, FakeContainerAppGateway
@@ -25,6 +28,7 @@ from tests.fakes.reporter import RecordingReporter
 from .builders import app, launcher_template, revision
 
 SECRET = "sk-very-secret-0123456789"
+AITOOLKIT_PROJECT = Path(__file__).resolve().parents[1] / "fixtures" / "aitoolkit_project"
 
 
 def _workspace(root: Path) -> Path:
@@ -107,3 +111,39 @@ async def test_status_of_an_app_that_is_gone_names_the_config_field_and_the_fix(
         await show_status(_context(root, gateway, RecordingReporter()))
     assert str(missing.value) == ("infra/inference.config.json: ACA_APP_NAME: container app 'app' was not found in "
                                   "resource group 'rg-fake'; run provision or correct the value.")
+
+
+async def test_logs_of_a_revision_scaled_to_zero_say_so_instead_of_streaming(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    gateway = _in_place_app()
+    gateway.replicas["app--one"] = []
+    reporter = RecordingReporter()
+    result = await show_logs(_context(root, gateway, reporter), follow=False, tail=20)
+    assert result["lines"] == 0 and result["replicas"] == []
+    assert reporter.messages() == [
+        "--- log of app, revision app--one, no replica ---",
+        "Revision app--one has no replica running (scaled to zero): there is no console log until a request starts "
+        "one."]
+
+
+async def test_logs_of_a_replica_that_is_not_running_name_the_ones_that_are(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    gateway = _in_place_app()
+    gateway.replicas["app--one"] = [Replica("app--one-abc-1", "Running", START, 0, True)]
+    with pytest.raises(InputError) as refused:
+        await show_logs(_context(root, gateway, RecordingReporter()), follow=False, tail=20,
+                        replica="app--one-abc-9")
+    assert str(refused.value) == "Replica app--one-abc-9 is not running in container app app; its replicas: " \
+                                 "app--one-abc-1."
+
+
+async def test_migrate_lists_every_change_and_declined_it_changes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(AITOOLKIT_PROJECT, root)
+    before = {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    reporter = RecordingReporter(confirm_answers=[False])
+    with pytest.raises(Cancelled, match="Nothing was changed."):
+        await migrate(OperationContext(root=root, reporter=reporter), preview=False)
+    assert {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} == before
+    said = "\n".join(reporter.messages())
+    assert "infra/provision/inference.bicep" in said and "inference-aca/" in said
