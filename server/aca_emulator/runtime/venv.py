@@ -28,11 +28,23 @@ def parent_site_dirs() -> list[str]:
     return unique
 
 
+# One creation at a time per venv: the replicas of a new revision start together, and two `venv --clear` runs
+# on one folder undo each other (one's replica then runs in a venv the other is clearing).
+_creating: dict[Path, asyncio.Lock] = {}
+
+
 async def ensure_venv(path: Path) -> Path:
     """Returns the venv's bin dir, creating the venv the first time."""
-    bin_dir = path / "bin"
     if (path / MARKER).exists():
-        return bin_dir
+        return path / "bin"
+    async with _creating.setdefault(path, asyncio.Lock()):
+        if (path / MARKER).exists():  # made while this replica waited
+            return path / "bin"
+        return await _create_venv(path)
+
+
+async def _create_venv(path: Path) -> Path:
+    bin_dir = path / "bin"
     path.parent.mkdir(parents=True, exist_ok=True)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "venv", "--without-pip", "--clear", str(path),
