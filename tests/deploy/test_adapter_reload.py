@@ -20,7 +20,7 @@ from tests.provision.arm import ArmProbe
 
 def _deploy(emulator: Any, root: Path, *extra: str) -> dict[str, Any]:
     run = cli_run("deploy", "--workspace", str(root), "--emulator-data-dir", str(emulator.data_dir),
-                  "--timeout", "400", "--json", *extra, timeout=600)
+                  "--timeout", "400", "--drain-seconds", "0.5", "--json", *extra, timeout=600)
     assert run.returncode == 0, run.stderr
     return last_json(run.stdout) | {"stderr": run.stderr}
 

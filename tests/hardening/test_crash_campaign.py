@@ -100,7 +100,7 @@ def test_a_deploy_killed_at_any_moment_converges_on_the_next_run(emulator: Any, 
         mark = arm.mark()
         victim = subprocess.Popen(
             [sys.executable, "-m", "aca_inference.cli", "deploy", "--workspace", str(root), "--emulator-data-dir",
-             str(emulator.data_dir), "--timeout", "120", "--json"],
+             str(emulator.data_dir), "--timeout", "120", "--drain-seconds", "0.5", "--json"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
         if trial % 2:
             delay = rng.uniform(0.2, span)  # anywhere in a deploy: startup and readiness take most of it

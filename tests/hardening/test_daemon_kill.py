@@ -43,7 +43,7 @@ def _deploy_in_daemon_then_kill(root: Path, data_dir: Path, after: float) -> Non
     """A VS Code stand-in: initialize, answer the daemon's requests, run deploy, SIGKILL the daemon at `after`."""
     daemon = subprocess.Popen([sys.executable, "-m", "aca_inference.lsp"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    settings = {"target": "local", "emulator": {"dataDir": str(data_dir)}}
+    settings = {"target": "local", "emulator": {"dataDir": str(data_dir)}, "deploy": {"drainSeconds": 0.5}}
     _send(daemon, {"id": 1, "method": "initialize", "params": {
         "processId": os.getpid(), "rootUri": root.as_uri(),
         "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],

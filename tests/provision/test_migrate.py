@@ -83,7 +83,7 @@ def test_after_migrate_provision_and_deploy_give_auth_openai_and_health(emulator
     app = next(r for r in last_json(second.stdout)["plan"] if r["resource"] == "container app")
     assert app["action"] == "update"
     deploy = cli_run("deploy", "--workspace", str(root), "--emulator-data-dir", str(emulator.data_dir),
-                     "--demo-model", "--timeout", "400", "--json", timeout=600)
+                     "--demo-model", "--timeout", "400", "--drain-seconds", "0.5", "--json", timeout=600)
     assert deploy.returncode == 0, deploy.stderr
     endpoint = last_json(deploy.stdout)["endpoint"]
     assert last_json(deploy.stdout)["public"] is False
