@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from .arm_resources import as_arm_json
+from .arm_resources import as_arm_json, property_at
 from .endpoints import app_url
 from .errors import is_not_found
 from .session import AzureSession
@@ -24,11 +24,6 @@ class AppRef:
     subscription_id: str
     resource_group: str
     name: str
-
-
-def _properties(body: dict[str, Any]) -> dict[str, Any]:
-    found = body.get("properties")
-    return found if isinstance(found, dict) else {}
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -73,7 +68,7 @@ class ContainerApp:
 
     @classmethod
     def from_arm(cls, body: dict[str, Any]) -> ContainerApp:
-        properties = _properties(body)
+        properties = _dict(property_at(body))
         configuration = _dict(properties.get("configuration"))
         return cls(
             name=str(body.get("name") or ""), location=str(body.get("location") or ""), id=str(body.get("id") or ""),
@@ -121,7 +116,7 @@ class Revision:
 
     @classmethod
     def from_arm(cls, body: dict[str, Any]) -> Revision:
-        properties = _properties(body)
+        properties = _dict(property_at(body))
         return cls(name=str(body.get("name") or ""), active=bool(properties.get("active")),
                    traffic_weight=int(properties.get("trafficWeight") or 0),
                    created=str(properties.get("createdTime") or ""), fqdn=_text(properties.get("fqdn")),
@@ -145,7 +140,7 @@ class Replica:
 
     @classmethod
     def from_arm(cls, body: dict[str, Any]) -> Replica:
-        properties = _properties(body)
+        properties = _dict(property_at(body))
         containers = [c for c in properties.get("containers") or [] if isinstance(c, dict)]
         return cls(name=str(body.get("name") or ""), running_state=str(properties.get("runningState") or ""),
                    created=parse_time(properties.get("createdTime")),
@@ -293,7 +288,7 @@ class ArmContainerAppGateway:
         parts = app.environment_id.split("/")
         client = self._session.container_apps(parts[2])
         environment = as_arm_json(await client.managed_environments.get(parts[4], parts[-1]))
-        for entry in _properties(environment).get("workloadProfiles") or []:
+        for entry in property_at(environment, "workloadProfiles") or []:
             if isinstance(entry, dict) and str(entry.get("name", "")).lower() == name.lower():
                 return WorkloadProfile(name, str(entry.get("workloadProfileType") or ""),
                                        int(entry.get("maximumCount") or 1))
@@ -301,7 +296,7 @@ class ArmContainerAppGateway:
 
     async def log_stream_token(self) -> str:
         answer = as_arm_json(await self._client.container_apps.get_auth_token(self.ref.resource_group, self.ref.name))
-        return str(_properties(answer)["token"])
+        return str(_dict(property_at(answer))["token"])
 
     async def delete(self) -> bool:
         try:
