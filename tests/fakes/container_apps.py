@@ -109,7 +109,9 @@ class FakeContainerAppGateway:
         self.replicas.pop(revision, None)
 
     async def restart(self, revision: str) -> None:
+        """ACA replaces the revision's replicas with new ones."""
         self.calls.append(("restart", revision))
+        self.replicas[revision] = [Replica(f"{revision}-restarted", "Running", datetime.now(UTC), 0, True)]
 
     async def delete(self) -> bool:
         self.calls.append(("delete", self.app.name))
