@@ -84,17 +84,15 @@ def admin_routes(*, settings: EmulatorSettings, faults: Faults, request_log: Req
     async def list_apps(request: web.Request) -> web.Response:
         return _json({"apps": apps()})
 
-    return [
-        web.get("/_emulator/health", health),
-        web.post("/_emulator/faults", add_fault),
-        web.get("/_emulator/faults", list_faults),
-        web.delete("/_emulator/faults", clear_faults),
-        web.delete("/_emulator/faults/{fault_id}", clear_faults),
-        web.get("/_emulator/requests", requests),
-        web.post("/_emulator/requests/reset", reset_requests),
-        web.get("/_emulator/durations", durations),
-        web.post("/_emulator/durations", durations),
-        web.get("/_emulator/time-scale", time_scale),
-        web.post("/_emulator/time-scale", time_scale),
-        web.get("/_emulator/apps", list_apps),
-    ]
+    by_path = {
+        "health": {"GET": health},
+        "faults": {"POST": add_fault, "GET": list_faults, "DELETE": clear_faults},
+        "faults/{fault_id}": {"DELETE": clear_faults},
+        "requests": {"GET": requests},
+        "requests/reset": {"POST": reset_requests},
+        "durations": {"GET": durations, "POST": durations},
+        "time-scale": {"GET": time_scale, "POST": time_scale},
+        "apps": {"GET": list_apps},
+    }
+    return [web.route(method, f"/_emulator/{path}", handler)
+            for path, methods in by_path.items() for method, handler in methods.items()]

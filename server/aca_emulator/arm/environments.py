@@ -302,9 +302,7 @@ def register(router: Router, ctx: ArmContext) -> None:
     router.add("PUT", base + "/{env}", put_environment, MANAGED_ENVIRONMENT.provider)
     router.add("PATCH", base + "/{env}", patch_environment, MANAGED_ENVIRONMENT.provider)
     router.add("GET", base + "/{env}/workloadProfileStates", workload_profile_states, MANAGED_ENVIRONMENT.provider)
-    router.add("GET", base + "/{env}/storages", list_storages, MANAGED_ENVIRONMENT.provider)
-    router.add("PUT", base + "/{env}/storages/{storage}", put_storage, MANAGED_ENVIRONMENT.provider)
-    router.add("GET", base + "/{env}/storages/{storage}", get_storage, MANAGED_ENVIRONMENT.provider)
-    router.add("DELETE", base + "/{env}/storages/{storage}", delete_storage, MANAGED_ENVIRONMENT.provider)
+    router.add_collection(base + "/{env}/storages", "storage", MANAGED_ENVIRONMENT.provider, list=list_storages,
+                          get=get_storage, put=put_storage, delete=delete_storage)
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
                "availableManagedEnvironmentsWorkloadProfileTypes", available_profiles, MANAGED_ENVIRONMENT.provider)

@@ -137,10 +137,8 @@ def register(router: Router, ctx: ArmContext) -> None:
     router.add("GET", "/subscriptions", list_subscriptions, "subscriptions")
     router.add("GET", "/subscriptions/{sub}", get_subscription, "subscriptions")
     router.add("GET", "/subscriptions/{sub}/locations", list_locations, "subscriptions")
-    router.add("GET", "/subscriptions/{sub}/resourcegroups", list_groups, "microsoft.resources")
-    router.add("PUT", "/subscriptions/{sub}/resourcegroups/{rg}", put_group, "microsoft.resources")
-    router.add("GET", "/subscriptions/{sub}/resourcegroups/{rg}", get_group, "microsoft.resources")
-    router.add("DELETE", "/subscriptions/{sub}/resourcegroups/{rg}", delete_group, "microsoft.resources")
+    router.add_collection("/subscriptions/{sub}/resourcegroups", "rg", "microsoft.resources", list=list_groups,
+                          get=get_group, put=put_group, delete=delete_group)
     router.add("GET", "/subscriptions/{sub}/providers/{ns}/locations/{loc}/operationStatuses/{op}", operation_status,
                "any")
     router.add("GET", "/subscriptions/{sub}/providers/{ns}/locations/{loc}/operationResults/{op}", operation_result,

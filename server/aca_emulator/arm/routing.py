@@ -70,6 +70,18 @@ class Router:
     def add(self, method: str, template: str, handler: Handler, provider: str) -> None:
         self.routes.append(Route(method, template, handler, provider))
 
+    def add_collection(self, collection: str, param: str, provider: str, *, list: Handler, get: Handler,
+                       delete: Handler, put: Handler | None = None) -> str:
+        """A collection of resources as ARM serves one: GET of the collection, GET, PUT and DELETE of an item
+        (`{param}` in its path). Returns the item's path, for its actions."""
+        item = f"{collection}/{{{param}}}"
+        self.add("GET", collection, list, provider)
+        self.add("GET", item, get, provider)
+        if put is not None:
+            self.add("PUT", item, put, provider)
+        self.add("DELETE", item, delete, provider)
+        return item
+
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         matched = [(r, m) for r in self.routes if (m := r.regex.match(path))]

@@ -239,7 +239,5 @@ def register(router: Router, ctx: ArmContext) -> None:
     router.add("GET", base + "/{account}/fileServices", list_file_services, STORAGE_ACCOUNT.provider)
     router.add("PUT", base + "/{account}/fileServices/default", put_file_service, STORAGE_ACCOUNT.provider)
     router.add("GET", base + "/{account}/fileServices/default", get_file_service, STORAGE_ACCOUNT.provider)
-    router.add("GET", base + "/{account}/fileServices/default/shares", list_shares, STORAGE_ACCOUNT.provider)
-    router.add("PUT", base + "/{account}/fileServices/default/shares/{share}", create_share, STORAGE_ACCOUNT.provider)
-    router.add("GET", base + "/{account}/fileServices/default/shares/{share}", get_share, STORAGE_ACCOUNT.provider)
-    router.add("DELETE", base + "/{account}/fileServices/default/shares/{share}", delete_share, STORAGE_ACCOUNT.provider)
+    router.add_collection(base + "/{account}/fileServices/default/shares", "share", STORAGE_ACCOUNT.provider,
+                          list=list_shares, get=get_share, put=create_share, delete=delete_share)

@@ -138,7 +138,4 @@ class TrackedResource:
     def add_routes(self, router: Router, base: str, *, delete: Callable[[ArmRequest], Awaitable[web.Response]]
                    ) -> None:
         """GET of the collection and of one resource, DELETE of one; a provider adds its PUT and actions."""
-        item = f"{base}/{{{self.param}}}"
-        router.add("GET", base, self.list, self.kind.provider)
-        router.add("GET", item, self.get, self.kind.provider)
-        router.add("DELETE", item, delete, self.kind.provider)
+        router.add_collection(base, self.param, self.kind.provider, list=self.list, get=self.get, delete=delete)

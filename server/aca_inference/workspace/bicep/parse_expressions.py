@@ -8,22 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import syntax_tree as tree
 from .errors import BicepError, Span
-from .syntax_tree import (
-    ArrayExpr,
-    Binary,
-    Call,
-    Expr,
-    Index,
-    Interpolated,
-    Literal,
-    Member,
-    MethodCall,
-    ObjectExpr,
-    Ref,
-    Ternary,
-    Unary,
-)
 
 _ESCAPES = {"\\n": "\n", "\\r": "\r", "\\t": "\t", "\\\\": "\\", "\\'": "'", "\\$": "$"}
 
@@ -69,7 +55,7 @@ class ExpressionReader:
     def named(node: Any) -> list[Any]:
         return [c for c in node.named_children if c.type not in ("comment", "diagnostic_comment")]
 
-    def expr(self, node: Any) -> Expr:  # noqa: C901 - one dispatch over the grammar's expression kinds
+    def expr(self, node: Any) -> tree.Expr:  # noqa: C901 - one dispatch over the grammar's expression kinds
         kind, span = node.type, self.span(node)
         if kind in UNSUPPORTED:
             construct, fix = UNSUPPORTED[kind]
@@ -77,49 +63,49 @@ class ExpressionReader:
         if kind == "string":
             return self.string(node)
         if kind == "number":
-            return Literal(span, int(self.text(node)))
+            return tree.Literal(span, int(self.text(node)))
         if kind == "boolean":
-            return Literal(span, self.text(node) == "true")
+            return tree.Literal(span, self.text(node) == "true")
         if kind == "null":
-            return Literal(span, None)
+            return tree.Literal(span, None)
         if kind in ("identifier", "compatible_identifier"):
-            return Ref(span, self.text(node))
+            return tree.Ref(span, self.text(node))
         if kind == "parenthesized_expression":
             return self.expr(self.named(node)[0])
         if kind == "array":
-            return ArrayExpr(span, tuple(self.array_items(node)))
+            return tree.ArrayExpr(span, tuple(self.array_items(node)))
         if kind == "object":
             return self.object(node)
         if kind == "member_expression":
             target = node.child_by_field_name("object")
             prop = node.child_by_field_name("property")
             safe = any(not c.is_named and self.text(c) == ".?" for c in node.children)
-            return Member(span, self.expr(target), self.text(prop), safe)
+            return tree.Member(span, self.expr(target), self.text(prop), safe)
         if kind == "subscript_expression":
             target = node.child_by_field_name("object")
             index = node.child_by_field_name("index")
             safe = any(not c.is_named and self.text(c) == "?" for c in node.children)
-            return Index(span, self.expr(target), self.expr(index), safe)
+            return tree.Index(span, self.expr(target), self.expr(index), safe)
         if kind == "call_expression":
             return self.call(node)
         if kind == "unary_expression":
             operator = self.text(node.child_by_field_name("operator"))
-            return Unary(span, operator, self.expr(node.child_by_field_name("argument")))
+            return tree.Unary(span, operator, self.expr(node.child_by_field_name("argument")))
         if kind == "binary_expression":
             operator = self.text(node.child_by_field_name("operator"))
-            return Binary(span, operator, self.expr(node.child_by_field_name("left")),
+            return tree.Binary(span, operator, self.expr(node.child_by_field_name("left")),
                           self.expr(node.child_by_field_name("right")))
         if kind == "ternary_expression":
-            return Ternary(span, self.expr(node.child_by_field_name("condition")),
+            return tree.Ternary(span, self.expr(node.child_by_field_name("condition")),
                            self.expr(node.child_by_field_name("consequence")),
                            self.expr(node.child_by_field_name("alternative")))
         raise self.fail(node, f"expression ({kind.replace('_', ' ')})", "rewrite it with the supported subset")
 
-    def array_items(self, node: Any) -> list[Expr]:
+    def array_items(self, node: Any) -> list[tree.Expr]:
         """tree-sitter-bicep 1.1 reads a call that opens an array (`[ join(a, b) ]`) as an identifier followed
         by a parenthesized expression; they touch, which separate items cannot: join them back into the call."""
         items = self.named(node)
-        result: list[Expr] = []
+        result: list[tree.Expr] = []
         index = 0
         while index < len(items):
             item = items[index]
@@ -127,21 +113,21 @@ class ExpressionReader:
             if (item.type == "identifier" and following is not None and following.type == "parenthesized_expression"
                     and following.start_byte == item.end_byte):
                 args = tuple(self.expr(a) for a in self.named(following))
-                result.append(Call(self.span(item), self.text(item), args))
+                result.append(tree.Call(self.span(item), self.text(item), args))
                 index += 2
                 continue
             result.append(self.expr(item))
             index += 1
         return result
 
-    def string(self, node: Any) -> Expr:
+    def string(self, node: Any) -> tree.Expr:
         span = self.span(node)
         raw = self.text(node)
         if raw.startswith("'''"):  # multi-line: no escapes, no interpolation; a first newline is dropped
             body = raw[3:-3]
             body = body[2:] if body.startswith("\r\n") else body[1:] if body.startswith("\n") else body
-            return Literal(span, body)
-        parts: list[str | Expr] = []
+            return tree.Literal(span, body)
+        parts: list[str | tree.Expr] = []
         for child in node.children:
             if child.type == "string_content":
                 parts.append(self.text(child))
@@ -152,15 +138,15 @@ class ExpressionReader:
                 if len(inner) != 1:
                     raise self.fail(child, "empty interpolation", "put an expression inside ${...}")
                 parts.append(self.expr(inner[0]))
-        merged: list[str | Expr] = []
+        merged: list[str | tree.Expr] = []
         for part in parts:
             if isinstance(part, str) and merged and isinstance(merged[-1], str):
                 merged[-1] += part
             else:
                 merged.append(part)
         if all(isinstance(p, str) for p in merged):
-            return Literal(span, "".join(p for p in merged if isinstance(p, str)))
-        return Interpolated(span, tuple(merged))
+            return tree.Literal(span, "".join(p for p in merged if isinstance(p, str)))
+        return tree.Interpolated(span, tuple(merged))
 
     def escape(self, node: Any) -> str:
         text = self.text(node)
@@ -170,8 +156,8 @@ class ExpressionReader:
             return chr(int(text[3:-1], 16))
         raise self.fail(node, f"escape sequence {text}", "use \\n, \\r, \\t, \\\\, \\', \\$ or \\u{hex}")
 
-    def object(self, node: Any) -> ObjectExpr:
-        properties: list[tuple[str, Expr, Span]] = []
+    def object(self, node: Any) -> tree.ObjectExpr:
+        properties: list[tuple[str, tree.Expr, Span]] = []
         seen: set[str] = set()
         for prop in self.named(node):
             if prop.type != "object_property":
@@ -185,7 +171,7 @@ class ExpressionReader:
             key = self.string(key_node) if key_node.type == "string" else None
             if key is None:
                 name = self.text(key_node)
-            elif isinstance(key, Literal):
+            elif isinstance(key, tree.Literal):
                 name = str(key.value)
             else:
                 raise self.fail(key_node, "interpolated property name", "use a fixed property name")
@@ -193,19 +179,19 @@ class ExpressionReader:
                 raise self.fail(key_node, f"duplicate property '{name}'", "keep one")
             seen.add(name.lower())
             properties.append((name, self.expr(value_node), self.span(key_node)))
-        return ObjectExpr(self.span(node), tuple(properties))
+        return tree.ObjectExpr(self.span(node), tuple(properties))
 
-    def call(self, node: Any) -> Expr:
+    def call(self, node: Any) -> tree.Expr:
         span = self.span(node)
         function = node.child_by_field_name("function")
         args_node = node.child_by_field_name("arguments")
         args = tuple(self.expr(a) for a in self.named(args_node)) if args_node is not None else ()
         if function.type == "identifier":
-            return Call(span, self.text(function), args)
+            return tree.Call(span, self.text(function), args)
         if function.type == "member_expression":
             target = function.child_by_field_name("object")
             name = self.text(function.child_by_field_name("property"))
             if target.type == "identifier" and self.text(target) in ("sys", "az"):
-                return Call(span, name, args)
-            return MethodCall(span, self.expr(target), name, args)
+                return tree.Call(span, name, args)
+            return tree.MethodCall(span, self.expr(target), name, args)
         raise self.fail(node, "call of an expression", "call a function by name")
