@@ -36,7 +36,9 @@ def test_a_new_adapter_is_reloaded_without_a_restart_and_a_new_base_restarts(emu
     root = tmp_path / "ws"
     shutil.copytree(template_source() / "inference", root / "inference",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    write_parameters(root, {"location": None})
+    # One replica stays warm: a replica started from zero after the new adapter landed would already serve it,
+    # and this test is about the running app taking it without a restart.
+    write_parameters(root, {"location": None, "minReplicas": 1})
     provision = cli_run("provision", "--workspace", str(root), "--emulator-data-dir", str(emulator.data_dir),
                         "--resource-group", "rg-reload", "--location", "westus3", "--yes", "--json")
     assert provision.returncode == 0, provision.stderr
