@@ -227,3 +227,20 @@ async def test_an_app_outside_the_launcher_gets_its_folders_synced_in_place_and_
             app_py = await (await share.get_file_client("inference/app.py").download_file()).readall()
         assert app_py == b"print('v1')\n"  # where /mount/inference/app.py reads it
         assert any("restarts it and the endpoint is down until it answers again" in m for m in reporter.messages())
+
+
+async def test_a_rename_retried_after_the_service_did_it_is_done_not_a_missing_share(
+        tmp_path: Path, storage: dict[str, str], emulator: Any) -> None:
+    """The answer to a rename can be lost after the service did it (a dropped connection); the SDK's retry then
+    finds no source. The file is in place: that is success, not "the share does not exist"."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    from aca_inference.sync.releases.share_io import rename_into_place
+
+    async with workspace(tmp_path, storage, emulator) as ws, ws.share() as share:
+        await share.get_file_client("object.partial-1").upload_file(b"content")
+        await rename_into_place(share, "object.partial-1", "object")
+        await rename_into_place(share, "object.partial-1", "object")  # the retry
+        assert await (await share.get_file_client("object").download_file()).readall() == b"content"
+        with pytest.raises(ResourceNotFoundError):
+            await rename_into_place(share, "other.partial-2", "other")  # never written: still an error

@@ -173,7 +173,7 @@ def share_error(share: Any, error: BaseException, doing: str = "reading the depl
 
     name = getattr(share, "share_name", "?")
     account = getattr(share, "account_name", "?")
-    if isinstance(error, ResourceNotFoundError):
+    if isinstance(error, ResourceNotFoundError) and getattr(error, "error_code", None) in (None, "ShareNotFound"):
         return share_missing(account, name)
     if isinstance(error, ClientAuthenticationError):
         return OperationFailed(f"Storage account '{account}' refused the request ({describe_failure(error)}): the account key "

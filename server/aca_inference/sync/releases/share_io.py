@@ -59,7 +59,17 @@ def partial_name(path: str) -> str:
 
 async def rename_into_place(share: Any, partial: str, path: str, **options: Any) -> None:
     """The file appears under its final name complete or not at all (Azure Files' rename is atomic)."""
-    await share.get_file_client(partial).rename_file(path, overwrite=True, **options)
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        await share.get_file_client(partial).rename_file(path, overwrite=True, **options)
+    except ResourceNotFoundError:
+        # A retry of a rename the service had already done (its answer was lost on the way): the temporary name
+        # is gone because the file is in place. The partial name is ours alone, so the file there is ours.
+        try:
+            await share.get_file_client(path).get_file_properties(**options)
+        except ResourceNotFoundError:
+            raise  # really missing: the caller says what
 
 
 async def write_bytes_atomically(share: Any, path: str, data: bytes, **options: Any) -> None:
