@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -15,49 +14,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.core.credentials import AccessToken
 
 from aca_inference.azure.container_apps import AppRef
-from aca_inference.azure.credentials import EmulatorCredential
-from aca_inference.azure.session import AzureSession
+from aca_inference.azure.session import open_session
 from aca_inference.errors import InputError, OperationFailed
 from aca_inference.ops.context import OperationContext, TargetSettings
 from aca_inference.ops.deploy.rollback import rollback
 from aca_inference.ops.deploy.run import deploy
 from aca_inference.ops.deploy.storage_key import account_key
 from aca_inference.sync.releases import list_releases
+from tests.emulator.conftest import Azure
 from tests.fakes.container_apps import FakeContainerAppGateway
 from tests.fakes.reporter import RecordingReporter
 
 from .builders import answering_endpoint, app, launcher_template, revision
 
-GROUP, ACCOUNT, SHARE = "rg-fake", "aistorage12345", "aifileshare12345"
-
-
-class _Token:
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("local-test-token", int(time.time()) + 3600)
-
 
 @pytest.fixture(scope="module")
 def storage(emulator: Any) -> Iterator[dict[str, str]]:
-    """A storage account and share on the in-process local Azure (the session's), in a subscription of this
-    module's own so the names never clash with another module's."""
-    from azure.mgmt.resource.resources import ResourceManagementClient
-    from azure.mgmt.storage import StorageManagementClient
-
-    options = {"base_url": emulator.management_endpoint, "connection_verify": emulator.ca_path,
-               "credential_scopes": [f"{emulator.management_endpoint}/.default"]}
-    subscription = emulator.subscription_id
-    group = f"{GROUP}-{uuid.uuid4().hex[:6]}"
-    ResourceManagementClient(_Token(), subscription, **options).resource_groups.create_or_update(
-        group, {"location": "westus3"})
+    """A storage account on the in-process local Azure (the session's), in a resource group of this module's own
+    so the names never clash with another module's; each test adds a share of its own."""
+    azure = Azure(emulator, Path(emulator.data_dir))
+    group = azure.new_group()
     account = f"st{uuid.uuid4().hex[:12]}"
-    client = StorageManagementClient(_Token(), subscription, **options)
-    client.storage_accounts.begin_create(group, account, {"location": "westus3", "sku": {"name": "Standard_LRS"},
-                                                          "kind": "StorageV2"}).result()
-    client.file_shares.create(group, account, SHARE, {"properties": {"shareQuota": 100}})
-    yield {"SUBSCRIPTION_ID": subscription, "RESOURCE_GROUP_NAME": group, "STORAGE_ACCOUNT_NAME": account}
+    azure.storage().storage_accounts.begin_create(group, account, {"location": "westus3", "kind": "StorageV2",
+                                                                   "sku": {"name": "Standard_LRS"}}).result()
+    yield {"SUBSCRIPTION_ID": azure.sub, "RESOURCE_GROUP_NAME": group, "STORAGE_ACCOUNT_NAME": account}
 
 
 class Workspace:
@@ -75,48 +57,27 @@ class Workspace:
                   "ACA_APP_NAME": "app", "ACA_APP_ENDPOINT": None}
         self.config_path = root / "infra" / "inference.config.json"
         self.config_path.write_text(json.dumps(config, indent=2) + "\n")
-        self._create_share(storage)
-
-    def _create_share(self, storage: dict[str, str]) -> None:
-        from azure.mgmt.storage import StorageManagementClient
-
-        StorageManagementClient(_Token(), storage["SUBSCRIPTION_ID"], base_url=self.emulator.management_endpoint,
-                                connection_verify=self.emulator.ca_path,
-                                credential_scopes=[f"{self.emulator.management_endpoint}/.default"]).file_shares.create(
+        Azure(emulator, Path(emulator.data_dir)).storage().file_shares.create(
             storage["RESOURCE_GROUP_NAME"], storage["STORAGE_ACCOUNT_NAME"], self.share_name, {})
-
-    def session(self) -> AzureSession:
-        return AzureSession(management_endpoint=self.emulator.management_endpoint, credential=EmulatorCredential(),
-                            connection_verify=str(self.emulator.ca_path), is_emulator=True,
-                            files_endpoint=self.emulator.files_endpoint)
+        # The local target as the front ends open it: the product finds the local Azure running in this process.
+        self.target = TargetSettings(kind="local", emulator_data_dir=Path(emulator.data_dir))
 
     def context(self, reporter: RecordingReporter) -> OperationContext:
-        @asynccontextmanager
-        async def connect(target: TargetSettings) -> AsyncIterator[AzureSession]:
-            session = self.session()
-            try:
-                yield session
-            finally:
-                await session.close()
-
         def gateway_for(session: Any, ref: AppRef) -> FakeContainerAppGateway:
             assert ref.name == "app"
             return self.gateway
 
-        return OperationContext(root=self.root, reporter=reporter, connect=connect, container_app_gateway=gateway_for,
-                                readiness_timeout=10.0, drain_seconds=0.0)
+        return OperationContext(root=self.root, reporter=reporter, target=self.target,
+                                container_app_gateway=gateway_for, readiness_timeout=10.0, drain_seconds=0.0)
 
     @asynccontextmanager
     async def share(self) -> AsyncIterator[Any]:
         """The share as the app's mount sees it, through the Files API."""
         config = json.loads(self.config_path.read_text())
-        session = self.session()
-        try:
+        async with open_session(self.target) as session:
             key = await account_key(session, config["SUBSCRIPTION_ID"], config["RESOURCE_GROUP_NAME"],
                                     config["STORAGE_ACCOUNT_NAME"])
             yield session.share(config["STORAGE_ACCOUNT_NAME"], key, self.share_name)
-        finally:
-            await session.close()
 
     async def releases_on_share(self) -> list[str]:
         async with self.share() as share:

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aca_inference.azure.credentials import EmulatorCredential
-from aca_inference.azure.session import AzureSession
 from aca_inference.errors import Cancelled
 from aca_inference.ops.context import OperationContext, TargetSettings
 from aca_inference.ops.provision.run import ProvisionRequest, provision
@@ -34,17 +31,9 @@ def arm_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _context(root: Path, emulator: Any, reporter: RecordingReporter) -> OperationContext:
-    @asynccontextmanager
-    async def connect(target: TargetSettings) -> AsyncIterator[AzureSession]:
-        session = AzureSession(management_endpoint=emulator.management_endpoint, credential=EmulatorCredential(),
-                               connection_verify=str(emulator.ca_path), is_emulator=True,
-                               files_endpoint=emulator.files_endpoint)
-        try:
-            yield session
-        finally:
-            await session.close()
-
-    return OperationContext(root=root, reporter=reporter, connect=connect)
+    """The local target as the front ends open it: the product finds the local Azure running in this process."""
+    return OperationContext(root=root, reporter=reporter,
+                            target=TargetSettings(kind="local", emulator_data_dir=Path(emulator.data_dir)))
 
 
 def _vscode_reporter(subscription: str, *, group: str, confirm: bool) -> RecordingReporter:

@@ -66,10 +66,8 @@ async def rename_into_place(share: Any, partial: str, path: str, **options: Any)
     except ResourceNotFoundError:
         # A retry of a rename the service had already done (its answer was lost on the way): the temporary name
         # is gone because the file is in place. The partial name is ours alone, so the file there is ours.
-        try:
-            await share.get_file_client(path).get_file_properties(**options)
-        except ResourceNotFoundError:
-            raise  # really missing: the caller says what
+        if not await share.get_file_client(path).exists(**options):
+            raise
 
 
 async def write_bytes_atomically(share: Any, path: str, data: bytes, **options: Any) -> None:

@@ -94,11 +94,11 @@ class ExpressionReader:
         if kind == "binary_expression":
             operator = self.text(node.child_by_field_name("operator"))
             return tree.Binary(span, operator, self.expr(node.child_by_field_name("left")),
-                          self.expr(node.child_by_field_name("right")))
+                               self.expr(node.child_by_field_name("right")))
         if kind == "ternary_expression":
             return tree.Ternary(span, self.expr(node.child_by_field_name("condition")),
-                           self.expr(node.child_by_field_name("consequence")),
-                           self.expr(node.child_by_field_name("alternative")))
+                                self.expr(node.child_by_field_name("consequence")),
+                                self.expr(node.child_by_field_name("alternative")))
         raise self.fail(node, f"expression ({kind.replace('_', ' ')})", "rewrite it with the supported subset")
 
     def array_items(self, node: Any) -> list[tree.Expr]:
