@@ -15,6 +15,18 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The files of tests marked `runs_for` go first, longest first, the rest keep their order. scripts/test.sh
+    runs the files in parallel (pytest-xdist, `--dist loadfile --no-loadscope-reorder`), which hands them out in
+    this order: a test of minutes handed out last would leave the other workers idle while it runs on alone."""
+    seconds: dict[Path, float] = {}
+    for item in items:
+        marker = item.get_closest_marker("runs_for")
+        if marker is not None:
+            seconds[item.path] = seconds.get(item.path, 0.0) + float(marker.args[0])
+    items.sort(key=lambda item: -seconds.get(item.path, 0.0))
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("aca-home")

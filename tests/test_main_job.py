@@ -12,6 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.runs_for(85)
 @pytest.mark.slow
 def test_main_job_brings_up_an_endpoint_that_streams_answers(tmp_path: Path) -> None:
     home = tmp_path / "home"

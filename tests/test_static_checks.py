@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -15,6 +17,7 @@ def test_ruff_finds_nothing() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+@pytest.mark.runs_for(90)
 def test_mypy_accepts_the_package_and_strict_holds_for_the_azure_gateway_and_the_operations(
         tmp_path: Path) -> None:
     """The whole package type-checks; the layers others build on (azure/, ops/) are held to --strict: no implicit

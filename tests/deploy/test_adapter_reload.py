@@ -31,6 +31,7 @@ def _models(endpoint: str, key: str) -> list[str]:
         return [m["id"] for m in json.loads(response.read())["data"]]
 
 
+@pytest.mark.runs_for(40)
 @pytest.mark.slow
 def test_a_new_adapter_is_reloaded_without_a_restart_and_a_new_base_restarts(emulator: Any, tmp_path: Path) -> None:
     root = tmp_path / "ws"

@@ -78,6 +78,7 @@ def _phase(arm: ArmProbe, mark: int) -> str:
     return "reading the app"
 
 
+@pytest.mark.runs_for(45)
 @pytest.mark.timeout(campaign_size(quick=600, full=3600))  # the full size runs for many minutes
 def test_a_deploy_killed_at_any_moment_converges_on_the_next_run(emulator: Any, tmp_path: Path,
                                                                  isolated_home: Path) -> None:

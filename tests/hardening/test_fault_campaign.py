@@ -56,6 +56,7 @@ def _inject_campaign_faults(emulator: Any) -> None:
         inject(emulator, path=".", port=port, rate=rate, **spec)
 
 
+@pytest.mark.runs_for(35)
 @pytest.mark.timeout(campaign_size(quick=600, full=3600))  # the full size runs for many minutes
 def test_deploys_under_injected_faults_all_succeed_first_time(emulator: Any, tmp_path: Path,
                                                                 isolated_home: Path) -> None:

@@ -169,6 +169,7 @@ def _measure_deploy(arm: ArmProbe, root: Path, emulator: Any) -> tuple[float, fl
     return span, startup if startup is not None else 0.0
 
 
+@pytest.mark.runs_for(105)
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_release_deploy_killed_at_any_moment_never_serves_an_unready_release_and_converges_on_the_next_run(

@@ -24,6 +24,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+@pytest.mark.runs_for(30)
 def test_a_loaded_app_serving_nothing_stays_under_half_a_percent_of_a_core(demo_model_root: Path,
                                                                            tmp_path: Path) -> None:
     with running_app(tmp_path, env={"MODEL_ROOT": str(demo_model_root), "INFERENCE_API_KEY": API_KEY}) as app:

@@ -70,6 +70,7 @@ def test_migrate_keeps_their_files_and_carries_their_values(tmp_path: Path) -> N
     assert again.returncode == 2 and "nothing to move" in again.stderr
 
 
+@pytest.mark.runs_for(40)
 @pytest.mark.slow
 def test_after_migrate_provision_and_deploy_give_auth_openai_and_health(emulator: Any, tmp_path: Path) -> None:
     root = _project(tmp_path)

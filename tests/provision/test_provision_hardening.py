@@ -72,6 +72,7 @@ def _kill_during(emulator: Any, root: Path, group: str, delay: float) -> None:
     process.wait()
 
 
+@pytest.mark.runs_for(60)
 @pytest.mark.timeout(4 * 3600)  # the full campaign (ACA_CAMPAIGN=full) takes longer than the suite's default
 def test_killed_provisions_converge_on_the_first_rerun(emulator: Any, tmp_path: Path) -> None:
     """SIGKILL at random points, the environment taking its time as Azure's does; every re-run succeeds first
