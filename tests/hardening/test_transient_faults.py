@@ -18,6 +18,7 @@ from aca_inference.azure.target import TargetSettings
 from tests.conftest import last_json
 from tests.deploy.conftest import make_workspace
 from tests.deploy.in_place import make_in_place_workspace
+from tests.hardening.campaign import serves
 from tests.hardening.conftest import cli, flat, inject, local_tree, no_traceback, provision, share_tree
 from tests.provision.arm import ArmProbe
 
@@ -57,6 +58,92 @@ def test_a_dropped_or_throttled_read_only_post_is_retried_and_the_deploy_succeed
     assert run.returncode == 0, run.stderr
     assert len(_injected(arm, mark, fault.get("drop") or str(fault["status"]))) == 1
     assert [e for e in arm.requests_since(mark) if path.strip("/") in e["path"] and e["status"] == 200]
+
+
+@pytest.fixture
+def slow_app_updates(arm: ArmProbe) -> Iterator[None]:
+    """A container app update runs for 1.5 s of wall time, so a write sent again meets it still running, as on
+    Azure (tens of seconds); the session's emulator otherwise finishes one in milliseconds."""
+    before = arm._admin("GET", "durations")["durations"]["container_app_update"]
+    scale = arm._admin("GET", "time-scale")["time_scale"]
+    arm.set_durations(container_app_update=1.5 / scale)
+    yield
+    arm.set_durations(container_app_update=before)
+
+
+@pytest.mark.parametrize("drop", ["before", "mid-body"])
+def test_a_container_app_patch_whose_answer_is_lost_is_sent_again_and_the_deploy_succeeds(
+        emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe, slow_app_updates: None,
+        drop: str) -> None:
+    """The deploy's first PATCH (the new revision at 0 %) loses its answer. Sent again, a PATCH whose first
+    attempt did reach the service meets its update still running (409 ContainerAppOperationInProgress): the
+    deploy waits for it to end, sends it again, and succeeds the first time."""
+    root, _ = workspace
+    message = f"patch {drop}\n"
+    (root / "inference" / "message.txt").write_text(message)
+    mark = arm.mark()
+    app_path = r"/containerApps/[^/?]+\?"
+    inject(emulator, path=app_path, method="PATCH", status=None, drop=drop, count=1)
+    run = cli(emulator, "deploy", root, "--drain-seconds", "0")
+    assert run.returncode == 0, run.stderr
+    patches = [e for e in arm.requests_since(mark, "management") if e["method"] == "PATCH"]
+    assert len(_injected(arm, mark, drop)) == 1
+    if drop == "mid-body":  # the service had started the update: the repeat met it and waited
+        assert 409 in [e["status"] for e in patches]
+    assert serves(last_json(run.stdout)["endpoint"], message)
+
+
+@pytest.mark.parametrize("drop", ["before", "mid-body"])
+async def test_a_traffic_switch_whose_answer_is_lost_moves_the_traffic_once_sent_again(
+        emulator: Any, workspace: tuple[Path, dict[str, Any]], arm: ArmProbe, slow_app_updates: None,
+        drop: str) -> None:
+    """The failure CI's fault campaign met: the traffic PATCH's connection dropped and the deploy gave up."""
+    from aca_inference.azure.container_apps import AppRef, ArmContainerAppGateway, TrafficWeight
+    from aca_inference.azure.session import open_session
+
+    root, config = workspace
+    assert cli(emulator, "deploy", root).returncode == 0  # a release serves
+    ref = AppRef(emulator.subscription_id, config["RESOURCE_GROUP_NAME"], config["ACA_APP_NAME"])
+    async with open_session(TargetSettings(kind="local", emulator_data_dir=Path(emulator.data_dir))) as session:
+        gateway = ArmContainerAppGateway(session, ref)
+        serving = (await gateway.get_app()).latest_ready_revision_name
+        mark = arm.mark()
+        inject(emulator, path=r"/containerApps/[^/?]+\?", method="PATCH", status=None, drop=drop, count=1)
+        await gateway.set_traffic([TrafficWeight(serving, 100)])
+        app = await gateway.get_app()
+    assert [(t.get("revisionName"), t.get("weight")) for t in app.configuration["ingress"]["traffic"]] == [
+        (serving, 100)]
+    assert len(_injected(arm, mark, drop)) == 1
+
+
+async def test_a_write_that_meets_an_operation_running_past_the_wait_names_it_and_the_fix(
+        emulator: Any, workspace: tuple[Path, dict[str, Any]], slow_app_updates: None) -> None:
+    """Past its limit (5 min in the product, 0.6 s here) the wait gives up, and the user reads ARM's 409 with
+    what to do, not a traceback."""
+    import time
+
+    from azure.core.exceptions import HttpResponseError
+    from azure.mgmt.appcontainers.aio import ContainerAppsAPIClient
+
+    from aca_inference.azure.errors import azure_error
+    from aca_inference.azure.retry import WaitOutOperationInProgress
+    from aca_inference.azure.session import open_session
+
+    _, config = workspace
+    group, name = config["RESOURCE_GROUP_NAME"], config["ACA_APP_NAME"]
+    async with open_session(TargetSettings(kind="local", emulator_data_dir=Path(emulator.data_dir))) as session:
+        options = {**session._options(), "per_call_policies": [WaitOutOperationInProgress(limit_s=0.6)]}
+        async with ContainerAppsAPIClient(session.credential, emulator.subscription_id, **options) as client:
+            running = await client.container_apps.begin_update(group, name, {"tags": {"busy": "first"}})
+            started = time.monotonic()
+            with pytest.raises(HttpResponseError) as caught:
+                await client.container_apps.begin_update(group, name, {"tags": {"busy": "second"}})
+            waited = time.monotonic() - started
+            await running.result()
+    assert 0.6 <= waited < 1.4  # it did wait, and no longer than its limit
+    message = str(azure_error(caught.value, f"updating container app {name}"))
+    assert message.startswith(f"Azure refused updating container app {name}: ContainerAppOperationInProgress: ")
+    assert "Fix: Another operation on this resource was still running after 5 minutes" in message
 
 
 FILES_FAULTS = [{"status": 503}, {"status": 500}, {"status": 429}, {"status": None, "drop": "before"},

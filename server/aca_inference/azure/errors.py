@@ -61,6 +61,12 @@ def azure_error(error: Exception, doing: str) -> OperationFailed:
         return connection_error(error, doing)
     code, message = _code_and_message(error)
     fix = _FIXES.get(code.lower(), "")
+    if not fix and code.lower().endswith("operationinprogress"):
+        from .retry import BUSY_WAIT_MINUTES  # only reached once that wait for the operation ran out
+
+        fix = (f"Another operation on this resource was still running after {BUSY_WAIT_MINUTES} minutes (another "
+               "window or user, or an interrupted run): check the resource's Activity log in the Azure portal, "
+               "then run the command again.")
     status = getattr(error, "status_code", None)
     head = f"Azure refused {doing}: {code or status or 'error'}: {message}"
     return OperationFailed(f"{head}\n  Fix: {fix}" if fix else head)

@@ -1,10 +1,14 @@
 """Retries for every Azure client: azure-core's policies, configured for what our calls are.
 
 - ARM: azure-core's `AsyncRetryPolicy` retries 408/429/5xx (honouring Retry-After) and dropped connections -
-  but a connection dropped after a POST went out is not retried, because a POST may change things. The POSTs
-  a deploy sends are `listKeys` / `listSecrets` (reads, by ARM's convention for `list*` actions) and a
-  revision's `restart`, `activate` and `deactivate` (doing one twice has the outcome of doing it once).
+  but a connection dropped after a POST or PATCH went out is not retried, because those may change things.
+  ARM's PATCH is a JSON merge patch (RFC 7396), and ours set values (the traffic split, a template): sending
+  one twice has the outcome of sending it once. The POSTs a deploy sends are `listKeys` / `listSecrets`
+  (reads, by ARM's convention for `list*` actions) and a revision's `restart`, `activate` and `deactivate`.
   `ArmRetryPolicy` marks exactly those as safe to repeat.
+- A write repeated that way can meet the operation its first attempt started: Container Apps answers 409
+  `ContainerAppOperationInProgress` ("Retry when it has finished"), as it does after an interrupted run.
+  `WaitOutOperationInProgress` waits for that operation to end and sends the write again.
 - ARM responses are read inside the retry loop (`ReadBodyPolicy`): the SDK's long-running operations ask for
   a streamed response and read the body later, outside any retry, so a PUT whose answer was cut mid-body
   failed although PUT is idempotent. ARM answers are small JSON; reading them at once costs nothing.
@@ -17,16 +21,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from azure.core.exceptions import AzureError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import AsyncHTTPPolicy, AsyncRetryPolicy
+from azure.core.rest import AsyncHttpResponse
 
 # Last path segment of ARM POST actions that are safe to send twice (see the module docstring).
 _REPEATABLE_POST_ACTIONS = frozenset({"listkeys", "listsecrets", "restart", "activate", "deactivate"})
 HOST_ATTRIBUTE = "aca_host"
+BUSY_WAIT_MINUTES = 5  # how long a write waits for the operation a resource is busy with to end
 
 
 def _action(url: str) -> str:
@@ -37,7 +46,8 @@ class ArmRetryPolicy(AsyncRetryPolicy[Any, Any]):
     """azure-core's retry policy; also repeats the read-only (or idempotent) ARM POST actions we send."""
 
     def _is_method_retryable(self, settings: dict[str, Any], request: Any, response: Any = None) -> bool:
-        if request.method.upper() == "POST" and _action(request.url) in _REPEATABLE_POST_ACTIONS:
+        method = request.method.upper()
+        if method == "PATCH" or (method == "POST" and _action(request.url) in _REPEATABLE_POST_ACTIONS):
             return True
         return bool(super()._is_method_retryable(settings, request, response=response))
 
@@ -54,6 +64,42 @@ class ReadBodyPolicy(AsyncHTTPPolicy[Any, Any]):
         return response
 
 
+async def _operation_in_progress(response: AsyncHttpResponse) -> bool:
+    """ARM's 409 for a resource busy with another operation: `ContainerAppOperationInProgress`,
+    `ManagedEnvironmentOperationInProgress`, `AnotherOperationInProgress`..."""
+    if response.status_code != 409:
+        return False
+    try:
+        code = json.loads(await response.read())["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return isinstance(code, str) and code.lower().endswith("operationinprogress")
+
+
+class WaitOutOperationInProgress(AsyncHTTPPolicy[Any, Any]):
+    """Send a write again once the resource's running operation has ended, for up to `limit_s`.
+
+    A Container Apps update runs for tens of seconds, longer than the retry policy's back-off; this waits with
+    the service's Retry-After when it sends one, else 0.5 s doubling to 10 s. Past the limit the 409 stands and
+    the caller reports it."""
+
+    def __init__(self, limit_s: float = BUSY_WAIT_MINUTES * 60) -> None:
+        super().__init__()
+        self.limit_s = limit_s
+
+    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        deadline = time.monotonic() + self.limit_s
+        delay = 0.5
+        while True:
+            response = await self.next.send(request)
+            if not await _operation_in_progress(response.http_response) or time.monotonic() >= deadline:
+                return response
+            retry_after = response.http_response.headers.get("Retry-After", "")
+            wait = float(retry_after) if retry_after.isdigit() else delay
+            await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 10.0)
+
+
 class HostTagPolicy(AsyncHTTPPolicy[Any, Any]):
     """Note on a transport error which host the request went to (azure-core's errors do not say)."""
 
@@ -68,6 +114,7 @@ class HostTagPolicy(AsyncHTTPPolicy[Any, Any]):
 def arm_client_options() -> dict[str, Any]:
     """Keyword arguments for the ARM (management) clients: retries as described above."""
     return {"retry_policy": ArmRetryPolicy(retry_total=6, retry_backoff_factor=0.5, retry_backoff_max=30),
+            "per_call_policies": [WaitOutOperationInProgress()],
             "per_retry_policies": [HostTagPolicy(), ReadBodyPolicy()]}
 
 
