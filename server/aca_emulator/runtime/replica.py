@@ -170,7 +170,13 @@ class Replica:
         probes = parse_probes(run.container, target_port=spec.target_port)
         watcher = asyncio.get_running_loop().create_task(self._probe(run, probes))
         exited = asyncio.get_running_loop().create_task(process.wait())
-        done, _ = await asyncio.wait({watcher, exited}, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            done, _ = await asyncio.wait({watcher, exited}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            # The replica is stopped: its helper tasks go with it, not left pending for the loop's close to find.
+            for task in (watcher, exited, output):
+                task.cancel()
+            raise
         if exited in done:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
