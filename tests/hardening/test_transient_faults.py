@@ -60,13 +60,15 @@ def test_a_dropped_or_throttled_read_only_post_is_retried_and_the_deploy_succeed
     assert [e for e in arm.requests_since(mark) if path.strip("/") in e["path"] and e["status"] == 200]
 
 
+APP_URL = r"/containerApps/[^/?]+\?"  # the app itself (its PATCH), not its revisions or actions
+
+
 @pytest.fixture
 def slow_app_updates(arm: ArmProbe) -> Iterator[None]:
     """A container app update runs for 1.5 s of wall time, so a write sent again meets it still running, as on
     Azure (tens of seconds); the session's emulator otherwise finishes one in milliseconds."""
-    before = arm._admin("GET", "durations")["durations"]["container_app_update"]
-    scale = arm._admin("GET", "time-scale")["time_scale"]
-    arm.set_durations(container_app_update=1.5 / scale)
+    before = arm.durations()["container_app_update"]
+    arm.set_durations(container_app_update=1.5 / arm.time_scale())
     yield
     arm.set_durations(container_app_update=before)
 
@@ -82,8 +84,7 @@ def test_a_container_app_patch_whose_answer_is_lost_is_sent_again_and_the_deploy
     message = f"patch {drop}\n"
     (root / "inference" / "message.txt").write_text(message)
     mark = arm.mark()
-    app_path = r"/containerApps/[^/?]+\?"
-    inject(emulator, path=app_path, method="PATCH", status=None, drop=drop, count=1)
+    inject(emulator, path=APP_URL, method="PATCH", status=None, drop=drop, count=1)
     run = cli(emulator, "deploy", root, "--drain-seconds", "0")
     assert run.returncode == 0, run.stderr
     patches = [e for e in arm.requests_since(mark, "management") if e["method"] == "PATCH"]
@@ -108,7 +109,7 @@ async def test_a_traffic_switch_whose_answer_is_lost_moves_the_traffic_once_sent
         gateway = ArmContainerAppGateway(session, ref)
         serving = (await gateway.get_app()).latest_ready_revision_name
         mark = arm.mark()
-        inject(emulator, path=r"/containerApps/[^/?]+\?", method="PATCH", status=None, drop=drop, count=1)
+        inject(emulator, path=APP_URL, method="PATCH", status=None, drop=drop, count=1)
         await gateway.set_traffic([TrafficWeight(serving, 100)])
         app = await gateway.get_app()
     assert [(t.get("revisionName"), t.get("weight")) for t in app.configuration["ingress"]["traffic"]] == [

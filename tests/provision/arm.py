@@ -63,8 +63,15 @@ class ArmProbe:
     def clear_faults(self) -> None:
         self._admin("DELETE", "faults")
 
+    def durations(self) -> dict[str, float]:
+        """Each simulated operation's duration in Azure's seconds (multiplied by the time scale when run)."""
+        return dict(self._admin("GET", "durations")["durations"])
+
     def set_durations(self, **durations: float) -> None:
         self._admin("POST", "durations", durations)
+
+    def time_scale(self) -> float:
+        return float(self._admin("GET", "time-scale")["time_scale"])
 
     def set_time_scale(self, scale: float) -> None:
         self._admin("POST", "time-scale", {"time_scale": scale})

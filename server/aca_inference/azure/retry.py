@@ -43,7 +43,7 @@ def _action(url: str) -> str:
 
 
 class ArmRetryPolicy(AsyncRetryPolicy[Any, Any]):
-    """azure-core's retry policy; also repeats the read-only (or idempotent) ARM POST actions we send."""
+    """azure-core's retry policy; also repeats PATCHes and the read-only (or idempotent) ARM POST actions we send."""
 
     def _is_method_retryable(self, settings: dict[str, Any], request: Any, response: Any = None) -> bool:
         method = request.method.upper()
