@@ -41,8 +41,10 @@ def running_emulator(data_dir: Path, *, time_scale: float = 0.01, **settings: An
             await stopped.wait()
             await emulator.stop()
 
-        loop.run_until_complete(main())
-        loop.close()
+        # asyncio.Runner closes the loop as asyncio.run does: tasks still running (a stopped replica's probe, its
+        # cancellation not yet delivered) are cancelled and awaited first, not left for the garbage collector.
+        with asyncio.Runner(loop_factory=lambda: loop) as runner:
+            runner.run(main())
 
     thread = threading.Thread(target=run, name="aca-emulator", daemon=True)
     thread.start()
