@@ -97,9 +97,15 @@ def test_compare_streams_two_models_side_by_side(adapters_app: AppProcess, brows
     page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
     final = seen[-1]
     assert all(final) and final[0] != final[1], final
+    streamed = []
     for side in (0, 1):
         growing = {values[side] for values in seen if values[side] and final[side].startswith(values[side])}
-        assert len(growing) >= 3, f"answer {'AB'[side]} did not stream: {[v[side] for v in seen]}"
+        # The tiny demo model may end an answer after a token or two (CI once got " flou"): such an answer has
+        # nothing to stream. Any longer one must be seen growing, and at least one side always is.
+        if len(final[side].split()) >= 3:
+            assert len(growing) >= 3, f"answer {'AB'[side]} did not stream: {[v[side] for v in seen]}"
+        streamed.append(len(growing) >= 3)
+    assert any(streamed), f"neither answer streamed: {seen}"
     a, b = (page.locator(f"#compare-answer-{x}").bounding_box() for x in "ab")
     assert a and b and a["x"] + a["width"] <= b["x"] and abs(a["y"] - b["y"]) < 5  # side by side
     page.close()
