@@ -18,7 +18,7 @@ param defaultCommands array = [
 @minLength(1)
 param appFolder string = 'inference'
 
-@description('Most GPU nodes of the workload profile (its maximumCount). 2 lets a deploy start the new release beside the serving one and switch traffic when it is ready (zero downtime; the second node is billed only while both run). 1 makes deploys restart in place (the endpoint is down during the cold start).')
+@description('Dedicated GPU profiles only (workloadProfileType NC24-A100, NC48-A100, NC96-A100): most GPU nodes of the profile (its maximumCount). 2 lets a deploy start the new release beside the serving one and switch traffic when it is ready (zero downtime; the second node is billed only while both run). 1 makes deploys restart in place (the endpoint is down during the cold start). Serverless GPU profiles have no node count: each replica is one GPU of the subscription\'s quota.')
 @minValue(1)
 param maximumInstanceCount int = 2
 
@@ -55,23 +55,30 @@ param acaAppName string = 'aiacaapp${substring(uniqueString(resourceGroup().id),
 @maxLength(63)
 param acaLogAnalyticsName string = 'ailog${substring(uniqueString(resourceGroup().id), 0, 5)}'
 
-@description('Name of the dedicated GPU workload profile in the environment, and the profile the app runs on.')
+// The GPU kind. Serverless GPUs (Consumption-GPU-*: scale to zero, billed per second of use, one GPU per replica)
+// are offered in these regions (learn.microsoft.com/azure/container-apps/gpu-serverless-overview, ms.date 2025-06-02):
+//   T4 and A100: australiaeast, brazilsouth, eastus, italynorth, swedencentral, westus, westus3;
+//   T4 only: centralindia, francecentral, japaneast, northcentralus, southcentralus, southeastasia, southindia,
+//            westeurope (a new environment only), westus2.
+// Dedicated A100 profiles (NC24/48/96-A100, billed per node-hour): westus3, northeurope (workload-profiles-overview,
+// ms.date 2025-11-04). Each kind's per-replica share is documented there: T4 8 vCPU / 56 GiB, A100 24 vCPU / 220 GiB.
+@description('The GPU the app runs on: Consumption-GPU-NC8as-T4 (serverless NVIDIA T4 16 GB: scales to zero, billed per second of use; the default), Consumption-GPU-NC24-A100 (serverless NVIDIA A100 80 GB, for models over ~7B parameters), or a dedicated profile NC24-A100 / NC48-A100 / NC96-A100 (GPU nodes billed per node-hour while they run, up to maximumInstanceCount nodes).')
+param workloadProfileType string = 'Consumption-GPU-NC8as-T4'
+
+@description('Name of the GPU workload profile in the environment, and the profile the app runs on. Default: gpu-t4 or gpu-a100 for a serverless GPU, GPU for a dedicated one (the fine-tuning template\'s dedicated profile is also GPU: a serverless one beside it needs its own name).')
 @minLength(1)
 @maxLength(15)
-param workloadProfileName string = 'GPU'
-
-@description('Dedicated GPU workload profile type (for example NC24-A100, NC48-A100, NC96-A100). Scales from 0 to maximumInstanceCount nodes.')
-param workloadProfileType string = 'NC24-A100'
+param workloadProfileName string = workloadProfileType == 'Consumption-GPU-NC8as-T4' ? 'gpu-t4' : (workloadProfileType == 'Consumption-GPU-NC24-A100' ? 'gpu-a100' : 'GPU')
 
 @description('Container image with CUDA and PyTorch; the code itself comes from the share at /mount.')
 param containerImage string = 'mcr.microsoft.com/azureml/curated/acft-hf-nlp-gpu:latest'
 
-@description('CPU cores for the container (the whole NC24-A100 node is 24).')
+@description('CPU cores for the container. Default: one GPU\'s share of the profile: 8 for Consumption-GPU-NC8as-T4, 24 for the A100 profiles. A serverless GPU replica cannot ask more than its share.')
 @minValue(1)
-param containerCpu int = 24
+param containerCpu int = workloadProfileType == 'Consumption-GPU-NC8as-T4' ? 8 : 24
 
-@description('Memory for the container, for example 220Gi (the whole NC24-A100 node).')
-param containerMemory string = '220Gi'
+@description('Memory for the container, <n>Gi. Default: one GPU\'s share: 56Gi for Consumption-GPU-NC8as-T4, 220Gi for the A100 profiles.')
+param containerMemory string = workloadProfileType == 'Consumption-GPU-NC8as-T4' ? '56Gi' : '220Gi'
 
 @description('Port the app listens on (PORT in the container); external ingress and the /health probes use it.')
 @minValue(1)
@@ -82,7 +89,7 @@ param targetPort int = 7860
 @minValue(0)
 param minReplicas int = 0
 
-@description('Most replicas of one revision. Keep it below maximumInstanceCount so a new release can start beside the serving one.')
+@description('Most replicas of one revision. Dedicated profile: keep it below maximumInstanceCount so a new release can start beside the serving one. Serverless GPU: each replica is one GPU, and a release needs maxReplicas + 1 GPUs of the region\'s quota for a moment.')
 @minValue(1)
 param maxReplicas int = 1
 
@@ -105,6 +112,17 @@ var volumeName = 'azurefile'
 var mountPath = '/mount'
 var apiKeySecretName = 'inference-api-key'
 var apiKeyEnvName = 'INFERENCE_API_KEY'
+// Serverless GPU profiles take no node counts (Azure answers WorkloadProfilePropertyNotSupported to minimumCount).
+var serverlessGpu = startsWith(workloadProfileType, 'Consumption-GPU-')
+var gpuProfile = serverlessGpu ? {
+  name: workloadProfileName
+  workloadProfileType: workloadProfileType
+} : {
+  name: workloadProfileName
+  workloadProfileType: workloadProfileType
+  minimumCount: 0
+  maximumCount: maximumInstanceCount
+}
 var healthProbe = {
   path: '/health'
   port: targetPort
@@ -166,12 +184,7 @@ resource environment 'Microsoft.App/managedEnvironments@2026-07-01' = {
         name: 'Consumption'
         workloadProfileType: 'Consumption'
       }
-      {
-        name: workloadProfileName
-        workloadProfileType: workloadProfileType
-        minimumCount: 0
-        maximumCount: maximumInstanceCount
-      }
+      gpuProfile
     ]
   }
 }

@@ -91,8 +91,9 @@ async def test_an_empty_resource_group_plans_every_resource_as_created_with_the_
     app = _of(planned, APP)
     assert app.describe()[0].startswith(f"create  container app {app.name}")
     [cost] = gpu_costs(evaluated, planned)
-    assert cost.scales_to_zero and cost.per_node_hour  # our template: minReplicas 0, a priced GPU profile
-    assert any("Scales to zero: no GPU node is billed while the app is idle" in line for line in cost.lines())
+    # our template: minReplicas 0 on a priced serverless GPU profile, billed per second of use
+    assert cost.scales_to_zero and cost.serverless and cost.per_second
+    assert any("Scales to zero: no GPU is billed while the app is idle" in line for line in cost.lines())
 
 
 async def test_what_exists_as_described_is_reused_and_nothing_changes(tmp_path: Path) -> None:

@@ -31,7 +31,8 @@ def test_nulls_mean_the_template_defaults(tmp_path: Path) -> None:
     params = load_parameters(tmp_path, INFERENCE_PARAMETERS)
     assert params["defaultCommands"] == DEFAULT_COMMANDS
     assert params["maximumInstanceCount"] == 2 and params["maxReplicas"] == 1  # room for a second release
-    assert params["workloadProfileType"] == "NC24-A100"
+    assert params["workloadProfileType"] == "Consumption-GPU-NC8as-T4"  # serverless T4 (infra/README.md says why)
+    assert (params["workloadProfileName"], params["containerCpu"], params["containerMemory"]) == ("gpu-t4", 8, "56Gi")
     assert params["targetPort"] == 7860
     assert params["endpointAuth"] == "apiKey"
     assert params["minReplicas"] == 0 and params["maxReplicas"] == 1

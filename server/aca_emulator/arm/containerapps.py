@@ -18,6 +18,7 @@ from ..resource_types import CONTAINER_APP, CONTAINER_APP_TOKEN, ENVIRONMENT_STO
 from ..store import Operation, Record
 from .context import ArmContext, normalize_location
 from .errors import ArmError
+from .gpu_rules import check_one_gpu_per_replica
 from .operations import iso, json_response
 from .revisions import register_revisions
 from .routing import ArmRequest, Router
@@ -136,6 +137,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         if profile and not any(str(p["name"]).lower() == str(profile).lower() for p in profiles):
             raise _bad(f"Workload profile '{profile}' does not exist in managed environment '{environment.name}' "
                        f"(it has: {', '.join(p['name'] for p in profiles) or 'none'}).", "WorkloadProfileNotFound")
+        check_one_gpu_per_replica(profiles, properties)
         configuration = properties.get("configuration") or {}
         if not isinstance(configuration, dict):
             raise _bad("properties.configuration must be an object.")

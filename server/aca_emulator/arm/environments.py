@@ -22,6 +22,7 @@ from ..store import Record
 from .bodies import merged, without_nulls
 from .context import ArmContext
 from .errors import ArmError, not_found
+from .gpu_rules import check_profile_counts
 from .operations import json_response
 from .routing import ArmRequest, Router
 from .tracked import TrackedResource
@@ -63,6 +64,7 @@ def _validate_profiles(profiles: Any) -> list[dict[str, Any]]:
             raise ArmError(400, "InvalidWorkloadProfileType",
                            f"Workload profile type '{kind}' is not supported. Supported types: "
                            f"{', '.join(PROFILE_TYPES)}.")
+        check_profile_counts(profile)
         if str(profile["name"]).lower() in names:
             raise ArmError(400, "DuplicateWorkloadProfileName",
                            f"Workload profile name '{profile['name']}' is used more than once.")

@@ -24,7 +24,7 @@ from ...azure.errors import azure_error
 from ...errors import Cancelled, OperationFailed
 from ...sync.releases.layout import revision_suffix
 from ..context import OperationContext
-from ..provision.costs import gpu_cost
+from ..provision.costs import gpu_cost, is_serverless_gpu
 from ..reporter import Progress
 from .failure_logs import last_log_lines
 from .readiness import NotReady, ReadinessCheck, wait_until_ready
@@ -54,9 +54,11 @@ def _release_named(revision: Revision) -> str:
 
 
 async def choose_rollout(apps: ContainerAppGateway, app: ContainerApp, current: Revision | None,
-                         template_file: str) -> RolloutChoice:
+                         template_file: str, *, serverless_gpu_quota: int | None = None) -> RolloutChoice:
     """Zero downtime, or what keeps the rollout from it. `app.template` is the template the new revision gets
-    (the app's with the bicep's changes), `current` the revision serving now (None: nothing to keep serving)."""
+    (the app's with the bicep's changes), `current` the revision serving now (None: nothing to keep serving).
+    `serverless_gpu_quota`: how many GPUs of its serverless profile's kind this app may hold at once (the region's
+    quota less what other apps hold; None: not known, the overlap is tried)."""
     template = app.template
     if not runs_launcher(template):
         return RolloutChoice(False, "the app's command does not start through the release launcher "
@@ -67,17 +69,31 @@ async def choose_rollout(apps: ContainerAppGateway, app: ContainerApp, current: 
                                     f"Set activeRevisionsMode: 'Multiple' in {template_file} and provision, so a "
                                     "new release starts beside the serving one")
     profile = await apps.workload_profile(app) if current is not None else None
+    # The overlap: the serving revision at up to maxReplicas, plus the new one's first replica(s).
+    scale = template.get("scale") or {}
+    needed = max(int(scale.get("maxReplicas") or 1), 1) + max(int(scale.get("minReplicas") or 0), 1)
     if profile is not None and profile.dedicated:
         name, kind, nodes = profile.name, profile.type, profile.maximum_count
-        scale = template.get("scale") or {}
-        needed = max(int(scale.get("maxReplicas") or 1), 1) + max(int(scale.get("minReplicas") or 0), 1)
         if needed > nodes:
             cost = gpu_cost(name, kind, 0, 1, 1)
-            price = f" (about ${cost.per_node_hour:.2f} per node-hour)" if cost.per_node_hour else ""
+            price = f" (about ${cost.per_hour:.2f} per node-hour)" if cost.per_hour else ""
             return RolloutChoice(False, f"the workload profile '{name}' allows {nodes} node(s) (maximumCount) and a "
                                         f"new release beside the serving one needs {needed}. Set "
                                         f"maximumInstanceCount to {needed} and provision: the extra node runs only "
                                         f"while both releases do, a few minutes per deploy{price}")
+    elif profile is not None and is_serverless_gpu(profile.type) and serverless_gpu_quota is not None \
+            and needed > serverless_gpu_quota:
+        # Serverless: no node limit, one GPU per replica; the overlap is one more GPU of the subscription's quota.
+        cost = gpu_cost(profile.name, profile.type, 0, 1, 1)
+        price = f" (about ${cost.per_hour:.2f} per GPU-hour)" if cost.per_hour else ""
+        quota = "T4" if "t4" in profile.type.lower() else "NCA100"
+        return RolloutChoice(False, f"the app runs on serverless GPUs ('{profile.name}', {profile.type}: one GPU per "
+                                    f"replica) and a new release beside the serving one needs {needed} GPUs at once; "
+                                    f"the subscription's quota leaves this app {serverless_gpu_quota} in the region. "
+                                    f"Request 'Managed Environment Consumption {quota} Gpus' quota of at least "
+                                    f"{needed} (https://learn.microsoft.com/azure/container-apps/quota-requests), or "
+                                    "lower maxReplicas: the extra GPU runs only while both releases do, a few minutes "
+                                    f"per deploy{price}")
     return RolloutChoice(True)
 
 

@@ -106,7 +106,8 @@ def _int(value: Any, default: int) -> int:
 
 
 def gpu_costs(evaluated: EvaluatedTemplate, planned: list[PlannedResource]) -> list[GpuCost]:
-    """What each container app's dedicated workload profile costs, from the bicep (or what exists)."""
+    """What each container app's GPU workload profile (dedicated or serverless) costs, from the bicep (or what
+    exists)."""
     costs = []
     environments = {p.resource.handle.id.lower(): p for p in planned
                     if p.resource.type.lower() == "microsoft.app/managedenvironments"}
@@ -204,18 +205,15 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
             for line in cost.lines():
                 reporter.log(line)
         pending = [p for p in planned if p.changing]
-        cost_rows = [{"profile": c.profile_name, "type": c.profile_type, "min_replicas": c.min_replicas,
-                      "max_replicas": c.max_replicas, "max_nodes": c.max_nodes, "per_node_hour": c.per_node_hour,
-                      "scales_to_zero": c.scales_to_zero} for c in costs]
+        cost_rows = [c.row() for c in costs]
 
         if request.preview:
             summary = (f"Preview: {len(pending)} change(s), {len(planned) - len(pending)} resource(s) unchanged. "
                        "Nothing was changed.")
             await reporter.notify(summary)
             return ProvisionResult(summary=summary, plan=[p.row() for p in planned], cost=cost_rows, preview=True)
-        always_on = next((c for c in costs if not c.scales_to_zero), None)
-        extra = (f" The GPU stays on: about ${always_on.per_node_hour * 730 * always_on.min_replicas:,.0f} a month."
-                 if always_on and always_on.per_node_hour else "")
+        always_on = next((c.always_on_month for c in costs if c.always_on_month), None)
+        extra = f" The GPU stays on: about ${always_on:,.0f} a month." if always_on else ""
         if pending and not await reporter.confirm(
                 f"Provision will create or update {len(pending)} resource(s) in {scope.resource_group} "
                 f"(see the output for the plan and the GPU cost).{extra}", action="Provision"):
