@@ -41,7 +41,7 @@ def test_fresh_provision_of_the_untouched_template_uses_the_bicep_default_names(
     assert {"name": "INFERENCE_API_KEY", "secretRef": "inference-api-key"} in container["env"]
     env = arm.get(f"{group_id}/providers/Microsoft.App/managedEnvironments/aienv{suffix}", "2026-07-01")
     profiles = {p["name"]: p["workloadProfileType"] for p in env["properties"]["workloadProfiles"]}
-    assert profiles == {"Consumption": "Consumption", "GPU": "NC24-A100"}
+    assert profiles == {"Consumption": "Consumption", "gpu-t4": "Consumption-GPU-NC8as-T4"}  # the default kind
 
 
 def test_reprovision_with_nothing_to_change_makes_zero_writes(emulator: Any, tmp_path: Path) -> None:
