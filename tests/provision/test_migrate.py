@@ -61,6 +61,8 @@ def test_migrate_keeps_their_files_and_carries_their_values(tmp_path: Path) -> N
     ours = json.loads((root / PARAMS).read_text())["parameters"]
     assert ours["acaAppName"]["value"] == "chat-phi3" and ours["maximumInstanceCount"]["value"] == 2
     assert ours["location"]["value"] == "westus3"
+    # Their app's GPU is kept: the dedicated A100 profile it runs on, not our template's default serverless T4.
+    assert (ours["workloadProfileType"]["value"], ours["workloadProfileName"]["value"]) == ("NC24-A100", "GPU")
     assert ours["defaultCommands"]["value"][0] == "cd /mount/inference-aca"
     assert ours["appFolder"]["value"] == "inference-aca"
     assert "param endpointAuth" in (root / "infra/provision/inference.bicep").read_text()

@@ -2,7 +2,7 @@
 list of models) to our inference app in one step, losing nothing.
 
 Our app goes in its own folder beside theirs (`inference-aca/`); our bicep and parameters take the place of
-theirs with their values carried over (resource names, location, maximumInstanceCount); their original bicep
+theirs with their values carried over (resource names, location, their GPU profile and maximumInstanceCount); their original bicep
 and parameters stay beside them (`*.aitoolkit.*`). Every file change is previewed first. Provision then
 updates the app (image, command, probes, the API key) and deploy gives it auth, the OpenAI API and /health.
 """
@@ -19,7 +19,7 @@ from ..errors import Cancelled, InputError
 from ..workspace.finetuning import FINETUNING_NAMES
 from ..workspace.json_file import write_json_atomic
 from ..workspace.paths import INFERENCE_BICEP, INFERENCE_PARAMETERS, template_source
-from ..workspace.template import load_template
+from ..workspace.template import WorkspaceTemplate, load_template
 from .context import OperationContext
 from .results import MigrateResult
 
@@ -59,7 +59,26 @@ def _carried_values(root: Path) -> dict[str, Any]:
                 value = evaluator.param(name, template.file.params[name].span)
                 if isinstance(value, str):
                     values[name] = value
+    values.update(_their_gpu_profile(template))
     return values
+
+
+def _their_gpu_profile(template: WorkspaceTemplate) -> dict[str, str]:
+    """The GPU profile their app runs on (its type and name), carried so the move keeps their GPU: our template's
+    default kind (a serverless T4) would otherwise move a dedicated A100 app onto another GPU."""
+    from ..workspace.bicep import Deployment
+    from ..workspace.template import evaluate
+
+    evaluated = evaluate(template, Deployment("0", "x", "westus3"))
+    apps = evaluated.of_type("Microsoft.App/containerApps")
+    name = (apps[0].body.get("properties") or {}).get("workloadProfileName") if apps else None
+    for environment in evaluated.of_type("Microsoft.App/managedEnvironments"):
+        for profile in (environment.body.get("properties") or {}).get("workloadProfiles") or []:
+            kind = profile.get("workloadProfileType") if isinstance(profile, dict) else None
+            if isinstance(name, str) and isinstance(kind, str) and str(profile.get("name")).lower() == name.lower() \
+                    and kind.lower() != "consumption":
+                return {"workloadProfileType": kind, "workloadProfileName": name}
+    return {}
 
 
 def _our_parameters(carried: dict[str, Any]) -> dict[str, Any]:
