@@ -161,7 +161,7 @@ def test_old_releases_are_pruned_but_never_one_a_revision_runs_and_job_outputs_s
 def test_one_gpu_node_falls_back_to_a_restart_and_says_how_to_allow_the_switch(emulator: Any, tmp_path: Path) -> None:
     root = make_workspace(tmp_path)
     write_parameters(root, {**NULL_TEMPLATE, "defaultCommands": ["cd /mount/inference", "python3 app.py"],
-                            "maximumInstanceCount": 1})
+                            "workloadProfileType": "NC24-A100", "maximumInstanceCount": 1})  # one dedicated node
     config = provision_workspace(emulator, root, "rg-one-node")
     release_with(root, emulator, "first\n")
     (root / "inference" / "message.txt").write_text("second\n")

@@ -54,7 +54,7 @@ async def test_the_palette_flow_creates_every_resource_and_writes_the_config_kee
 
     created = [row["name"] for row in result.plan if row["action"] == "create"]
     assert len(created) == len(result.plan) >= 6  # an empty group: everything is new
-    assert [(c["profile"], c["scales_to_zero"]) for c in result.cost] == [("GPU", True)]  # the template scales to 0
+    assert [(c["profile"], c["scales_to_zero"]) for c in result.cost] == [("gpu-t4", True)]  # the template scales to 0
     config = json.loads((root / CONFIG).read_text())
     assert list(config)[:2] == ["MY_NOTE", "ACA_APP_NAME"] and config["MY_NOTE"] == "keep me"
     assert config["RESOURCE_GROUP_NAME"] == group and config["SUBSCRIPTION_ID"] == arm_only.subscription_id
