@@ -48,8 +48,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/aca-smoke.XXXXXX")
 ws=$work/workspace
 group=${group:-rg-aca-smoke-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')}
 where=(--workspace "$ws" --target "$target")
+local_azure=""
 if [ "$target" = local ]; then
-  export ACA_INFERENCE_HOME=$work/home  # a local Azure of its own: removed with everything in it
+  # A local Azure of its own, and the temporary files of its apps (release copies, caches), removed with all they
+  # hold. A short path under /tmp: the local Azure's Unix sockets live there (at most 107 bytes a path).
+  local_azure=$(mktemp -d /tmp/aca-smoke.XXXXXX)
+  export ACA_INFERENCE_HOME=$local_azure/home TMPDIR=$local_azure/tmp
+  mkdir -p "$TMPDIR"
 fi
 
 steps=() current="" created=0 deleted=0 failed=""
@@ -87,9 +92,9 @@ cleanup() {
     [ "$created" = 1 ] && [ "$deleted" = 0 ] && "${cli[@]}" delete "${where[@]}" --yes >/dev/null 2>&1
     "${cli[@]}" emulator stop >/dev/null 2>&1
   fi
+  [ -n "$local_azure" ] && rm -rf "$local_azure"
   if [ "$keep_workspace" = 1 ]; then
     echo "Workspace kept: $ws"
-    [ "$target" = local ] && rm -rf "$work/home"
   else
     rm -rf "$work"
   fi
@@ -160,7 +165,7 @@ delete_app() {
   "$py" "$helpers" field "$work/delete.json" summary
 }
 
-echo "Smoke run on the $target target: resource group $group, location $location${gpu:+, GPU $gpu}."
+echo "Smoke run on the $target target: resource group $group, location $location${gpu:+, GPU $gpu}${local_azure:+, local Azure in $local_azure}."
 run_step scaffold scaffold
 created=1  # from here on, the group (or the local Azure) holds what this run made
 run_step provision provision
