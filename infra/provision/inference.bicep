@@ -68,17 +68,17 @@ param workloadProfileType string = 'Consumption-GPU-NC8as-T4'
 @description('Name of the GPU workload profile in the environment, and the profile the app runs on. Default: gpu-t4 or gpu-a100 for a serverless GPU, GPU for a dedicated one (the fine-tuning template\'s dedicated profile is also GPU: a serverless one beside it needs its own name).')
 @minLength(1)
 @maxLength(15)
-param workloadProfileName string = workloadProfileType == 'Consumption-GPU-NC8as-T4' ? 'gpu-t4' : (workloadProfileType == 'Consumption-GPU-NC24-A100' ? 'gpu-a100' : 'GPU')
+param workloadProfileName string = workloadProfileType =~ 'Consumption-GPU-NC8as-T4' ? 'gpu-t4' : (workloadProfileType =~ 'Consumption-GPU-NC24-A100' ? 'gpu-a100' : 'GPU')
 
 @description('Container image with CUDA and PyTorch; the code itself comes from the share at /mount.')
 param containerImage string = 'mcr.microsoft.com/azureml/curated/acft-hf-nlp-gpu:latest'
 
 @description('CPU cores for the container. Default: one GPU\'s share of the profile: 8 for Consumption-GPU-NC8as-T4, 24 for the A100 profiles. A serverless GPU replica cannot ask more than its share.')
 @minValue(1)
-param containerCpu int = workloadProfileType == 'Consumption-GPU-NC8as-T4' ? 8 : 24
+param containerCpu int = workloadProfileType =~ 'Consumption-GPU-NC8as-T4' ? 8 : 24
 
 @description('Memory for the container, <n>Gi. Default: one GPU\'s share: 56Gi for Consumption-GPU-NC8as-T4, 220Gi for the A100 profiles.')
-param containerMemory string = workloadProfileType == 'Consumption-GPU-NC8as-T4' ? '56Gi' : '220Gi'
+param containerMemory string = workloadProfileType =~ 'Consumption-GPU-NC8as-T4' ? '56Gi' : '220Gi'
 
 @description('Port the app listens on (PORT in the container); external ingress and the /health probes use it.')
 @minValue(1)

@@ -76,3 +76,10 @@ def test_a_dedicated_profile_keeps_its_node_count(tmp_path: Path) -> None:
     environment, _ = _bodies(tmp_path)
     assert environment["workloadProfiles"][1] == {"name": "GPU", "workloadProfileType": "NC48-A100",
                                                   "minimumCount": 0, "maximumCount": 3}
+
+
+def test_the_kind_is_read_regardless_of_case_as_arm_compares(tmp_path: Path) -> None:
+    write_parameters(tmp_path, {"workloadProfileType": "consumption-gpu-nc8as-t4"})
+    environment, app = _bodies(tmp_path)
+    assert environment["workloadProfiles"][1] == {"name": "gpu-t4", "workloadProfileType": "consumption-gpu-nc8as-t4"}
+    assert app["template"]["containers"][0]["resources"] == {"cpu": 8, "memory": "56Gi"}
