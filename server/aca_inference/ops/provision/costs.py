@@ -10,7 +10,9 @@ workload-profiles-overview, ms.date 2025-11-04):
 
 The figures are ESTIMATES in USD, East US, Linux pay-as-you-go: the price of the VM size each profile's GPU share
 is built on (serverless T4 = one Standard_NC8as_T4_v3, 8 vCPU / 56 GiB; A100 = Standard_NC24ads_A100_v4 and its
-2x / 4x sizes), from Azure's public VM price list (A100 sizes as retrieved 2026-11-09, the T4 size as of 2024-11).
+2x / 4x sizes), from Azure's retail VM prices for eastus as retrieved 2026-11-09 (NC24ads_A100_v4 $3.673,
+NC48ads $9.554, NC96ads $19.108 an hour) and NC8as_T4_v3's $0.752 an hour quoted in 2026. ACA meters serverless GPUs
+by its own GPU-second price, which the VM-size figure only approximates.
 The Azure Retail Prices API is the authority and prices vary by region and currency: check
 https://azure.microsoft.com/pricing/details/container-apps/ before committing.
 """
