@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 target=local subscription="" location="" gpu="" group="" timeout="" keep_workspace=0
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --target) target=${2:?}; shift 2 ;;
