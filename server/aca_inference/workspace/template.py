@@ -132,6 +132,8 @@ def evaluate(template: WorkspaceTemplate, deployment: Deployment, *, defaults: d
         evaluator.variable(name, variable.span)  # ARM evaluates every variable: an unused one can still be wrong
     resources = evaluator.resources()
     deployment_order(resources)  # refuses dependency cycles
+    if runtime is None:
+        evaluator.outputs()  # what can be computed before deployment fails now, not after every PUT
     for resource in resources:
         kind = NAME_KINDS.get(resource.type.lower())
         if kind is None or not resource.deployed or resource.existing:
