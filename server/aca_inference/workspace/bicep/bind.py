@@ -14,27 +14,12 @@ import difflib
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from . import functions
+from . import syntax_tree as tree
 from .errors import BicepError, Span
 from .operators import operand_problem
-from .syntax_tree import (
-    ArrayExpr,
-    BicepFile,
-    Binary,
-    Call,
-    Expr,
-    Index,
-    Interpolated,
-    Literal,
-    Member,
-    MethodCall,
-    ObjectExpr,
-    Ref,
-    ResourceDecl,
-    Ternary,
-    Unary,
-)
 from .values import a_kind, kind_of
 
 # What a resource symbol's members can be: ARM's envelope of every resource (besides what its body declares).
@@ -76,7 +61,7 @@ def _suggest(name: str, known: list[str], fallback: str = "declare it, or use on
 
 
 class _Binder:
-    def __init__(self, file: BicepFile) -> None:
+    def __init__(self, file: tree.BicepFile) -> None:
         self.file = file
         self.binding = Binding()
         self._stack: list[str] = []  # the parameters and variables being bound, for cycle messages
@@ -142,7 +127,7 @@ class _Binder:
             raise BicepError(span, f"{what} is declared {declared} but its value is {a_kind(found)}",
                              f"give it {a_kind(declared)} value, or declare it {found}")
 
-    def _resource(self, decl: ResourceDecl) -> str:
+    def _resource(self, decl: tree.ResourceDecl) -> str:
         if decl.condition is not None:
             kind = self.visit(decl.condition)
             if kind not in ("any", "bool"):
@@ -164,8 +149,8 @@ class _Binder:
             if key not in ("parent", "dependsOn"):
                 self.visit(value)
             else:
-                self._reads = {item.name for item in (value.items if isinstance(value, ArrayExpr) else (value,))
-                               if isinstance(item, Ref)}
+                self._reads = {item.name for item in (value.items if isinstance(value, tree.ArrayExpr) else (value,))
+                               if isinstance(item, tree.Ref)}
             read = self.binding.closure(self._reads, self.file.variables)
             if decl.symbol in read:
                 raise BicepError(value.span, f"resource '{decl.symbol}' refers to itself",
@@ -175,9 +160,9 @@ class _Binder:
         self.binding.dependencies[decl.symbol] = needs
         return "resource"
 
-    def _parent(self, decl: ResourceDecl, parent: Expr) -> None:
-        if not isinstance(parent, Ref) or parent.name not in self.file.resources:
-            if isinstance(parent, Ref):
+    def _parent(self, decl: tree.ResourceDecl, parent: tree.Expr) -> None:
+        if not isinstance(parent, tree.Ref) or parent.name not in self.file.resources:
+            if isinstance(parent, tree.Ref):
                 self.visit(parent)  # an unknown name says so
             raise BicepError(parent.span, "parent", "name a resource symbol declared in this file")
         self.visit(parent)
@@ -188,15 +173,15 @@ class _Binder:
             raise BicepError(parent.span, f"parent '{parent.name}' of type {found}",
                              f"a {decl.type} resource needs a parent of type {wanted}")
 
-    def _depends_on(self, decl: ResourceDecl, value: Expr) -> None:
-        if not isinstance(value, ArrayExpr):
+    def _depends_on(self, decl: tree.ResourceDecl, value: tree.Expr) -> None:
+        if not isinstance(value, tree.ArrayExpr):
             raise BicepError(value.span, f"dependsOn of resource '{decl.symbol}'",
                              "list resource symbols: dependsOn: [ storageAccount ]")
         for item in value.items:
-            if isinstance(item, Ref) and item.name in self.file.resources:
+            if isinstance(item, tree.Ref) and item.name in self.file.resources:
                 self.visit(item)
                 continue
-            if isinstance(item, Ref) and item.name not in self.file.params and item.name not in self.file.variables:
+            if isinstance(item, tree.Ref) and item.name not in self.file.params and item.name not in self.file.variables:
                 self._where = f"dependsOn of resource '{decl.symbol}'"
                 self.visit(item)  # refused as an unknown name, with the names it could be
             raise BicepError(item.span, f"dependsOn of resource '{decl.symbol}' lists something that is not a "
@@ -205,46 +190,34 @@ class _Binder:
 
     # --- expressions: each is checked and given its kind
 
-    def visit(self, expr: Expr) -> str:  # noqa: C901 - one dispatch over the expression kinds
-        if isinstance(expr, Literal):
-            return kind_of(expr.value)
-        if isinstance(expr, Interpolated):
-            for part in expr.parts:
-                if isinstance(part, Expr):
-                    self.visit(part)
-            return "string"
-        if isinstance(expr, ArrayExpr):
-            for item in expr.items:
-                self.visit(item)
-            return "array"
-        if isinstance(expr, ObjectExpr):
-            for _, value, _ in expr.properties:
-                self.visit(value)
-            return "object"
-        if isinstance(expr, Ref):
-            return self._ref(expr)
-        if isinstance(expr, Member):
-            return self._member(expr)
-        if isinstance(expr, Index):
-            return self._index(expr)
-        if isinstance(expr, Call):
-            return self._call(expr)
-        if isinstance(expr, MethodCall):
-            return self._method(expr)
-        if isinstance(expr, Unary):
-            return self._unary(expr)
-        if isinstance(expr, Binary):
-            return self._binary(expr)
-        if isinstance(expr, Ternary):
-            condition = self.visit(expr.condition)
-            if condition not in ("any", "bool"):
-                raise BicepError(expr.condition.span, f"operator ?: needs a bool, found {a_kind(condition)}",
-                                 "correct the expression")
-            then, otherwise = self.visit(expr.then), self.visit(expr.otherwise)
-            return then if then == otherwise else "any"
-        raise BicepError(expr.span, type(expr).__name__, "rewrite it with the supported subset")
+    def visit(self, expr: tree.Expr) -> str:
+        return _VISITORS[type(expr)](self, expr)
 
-    def _ref(self, expr: Ref) -> str:
+    def _interpolated(self, expr: tree.Interpolated) -> str:
+        for part in expr.parts:
+            if isinstance(part, tree.Expr):
+                self.visit(part)
+        return "string"
+
+    def _array(self, expr: tree.ArrayExpr) -> str:
+        for item in expr.items:
+            self.visit(item)
+        return "array"
+
+    def _object(self, expr: tree.ObjectExpr) -> str:
+        for _, value, _ in expr.properties:
+            self.visit(value)
+        return "object"
+
+    def _ternary(self, expr: tree.Ternary) -> str:
+        condition = self.visit(expr.condition)
+        if condition not in ("any", "bool"):
+            raise BicepError(expr.condition.span, f"operator ?: needs a bool, found {a_kind(condition)}",
+                             "correct the expression")
+        then, otherwise = self.visit(expr.then), self.visit(expr.otherwise)
+        return then if then == otherwise else "any"
+
+    def _ref(self, expr: tree.Ref) -> str:
         name = expr.name
         self._reads.add(name)
         if name in self.file.resources or name in self.file.variables:
@@ -258,9 +231,9 @@ class _Binder:
         where = f" in {self._where}" if self._where else ""
         raise BicepError(expr.span, f"unknown name '{name}'{where}", _suggest(name, known))
 
-    def _member(self, expr: Member) -> str:
+    def _member(self, expr: tree.Member) -> str:
         target = self.visit(expr.target)
-        if isinstance(expr.target, Ref) and target == "resource":
+        if isinstance(expr.target, tree.Ref) and target == "resource":
             decl = self.file.resources[expr.target.name]
             members = [*RESOURCE_MEMBERS, *(key for key, _, _ in decl.body.properties if key not in RESOURCE_MEMBERS)]
             if not expr.safe and expr.name.lower() not in (m.lower() for m in members):
@@ -271,14 +244,14 @@ class _Binder:
             raise BicepError(expr.span, f"property '{expr.name}' of {a_kind(target)}", "correct the expression")
         return "any"
 
-    def _index(self, expr: Index) -> str:
+    def _index(self, expr: tree.Index) -> str:
         target, index = self.visit(expr.target), self.visit(expr.index)
         wanted = {"array": "int", "object": "string"}.get(target)
         if target not in ("any", "array", "object") or (wanted and index not in ("any", wanted)):
             raise BicepError(expr.span, f"index {a_kind(index)} into {a_kind(target)}", "correct the expression")
         return "any"
 
-    def _call(self, expr: Call) -> str:
+    def _call(self, expr: tree.Call) -> str:
         name = functions.canonical_name(expr.name)
         if name is None:
             raise BicepError(expr.span, f"unknown function '{expr.name}'",
@@ -300,11 +273,11 @@ class _Binder:
                 raise functions.FunctionError(expr.span, name, problem)
         return builtin.returns
 
-    def _method(self, expr: MethodCall) -> str:
+    def _method(self, expr: tree.MethodCall) -> str:
         target = self.visit(expr.target)
         for arg in expr.args:
             self.visit(arg)
-        if not (isinstance(expr.target, Ref) and target == "resource"):
+        if not (isinstance(expr.target, tree.Ref) and target == "resource"):
             raise BicepError(expr.span, f"{expr.name}() on {a_kind(target) if target != 'any' else 'a value'}",
                              "call resource functions such as listKeys() on a resource symbol")
         if not expr.name.lower().startswith("list") or expr.args:
@@ -312,7 +285,7 @@ class _Binder:
                              "only list functions without arguments, such as listKeys(), are supported")
         return "any"
 
-    def _unary(self, expr: Unary) -> str:
+    def _unary(self, expr: tree.Unary) -> str:
         kind = self.visit(expr.operand)
         wanted = "bool" if expr.operator == "!" else "int"
         if kind not in ("any", wanted):
@@ -320,7 +293,7 @@ class _Binder:
             raise BicepError(expr.span, f"operator {expr.operator} {what}", "correct the expression")
         return wanted
 
-    def _binary(self, expr: Binary) -> str:
+    def _binary(self, expr: tree.Binary) -> str:
         left, right = self.visit(expr.left), self.visit(expr.right)
         if (problem := operand_problem(expr.operator, left, right)) is not None:
             raise BicepError(expr.span, problem, "correct the expression")
@@ -329,7 +302,17 @@ class _Binder:
         return "int" if expr.operator in ("+", "-", "*", "/", "%") else "bool"
 
 
-def bind(file: BicepFile) -> Binding:
+# One visitor per expression node: each checks the node and gives its kind.
+_VISITORS: dict[type, Callable[[_Binder, Any], str]] = {
+    tree.Literal: lambda _, expr: kind_of(expr.value), tree.Interpolated: _Binder._interpolated,
+    tree.ArrayExpr: _Binder._array, tree.ObjectExpr: _Binder._object, tree.Ref: _Binder._ref,
+    tree.Member: _Binder._member, tree.Index: _Binder._index, tree.Call: _Binder._call,
+    tree.MethodCall: _Binder._method, tree.Unary: _Binder._unary, tree.Binary: _Binder._binary,
+    tree.Ternary: _Binder._ternary,
+}
+
+
+def bind(file: tree.BicepFile) -> Binding:
     """Resolve and check every name and expression of `file`; raises BicepError (FunctionError for calls) at
     the first problem, in declaration order."""
     return _Binder(file).bind()
