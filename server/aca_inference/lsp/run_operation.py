@@ -81,8 +81,8 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
         return result
     except UserFacingError as error:
         reporter.log(str(error), "error")
-        first_line = str(error).splitlines()[0]
-        server.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=first_line))
+        severity = lsp.MessageType[error.kind.severity]  # from the kind: a cancel is not shown as an error
+        server.window_show_message(lsp.ShowMessageParams(type=severity, message=error.summary))
         return {"ok": False, "error": str(error)}
     except asyncio.CancelledError:
         raise
