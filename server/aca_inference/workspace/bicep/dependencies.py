@@ -16,9 +16,8 @@ from .syntax_tree import BicepFile, ResourceDecl
 def dependencies(file: BicepFile, decl: ResourceDecl) -> set[str]:
     """Resources `decl` needs deployed first: `parent`, `dependsOn` and every symbol its body reads,
     directly or through variables."""
-    if file.binding is None:  # a file built by hand rather than parsed: bind it now (refusing unknown names)
-        file.binding = bind(file)
-    return set(file.binding.dependencies[decl.symbol])
+    binding = file.binding or bind(file)  # a file built by hand rather than parsed is bound (names checked) first
+    return set(binding.dependencies[decl.symbol])
 
 
 def deployment_order(resources: list[EvaluatedResource]) -> list[EvaluatedResource]:

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from . import functions, operators
-from .bind import COMPILE_TIME_MEMBERS
+from .bind import COMPILE_TIME_MEMBERS, bind
 from .deployment import BeforeDeployment, Deployment, Runtime
 from .errors import BicepError, Span
 from .syntax_tree import (
@@ -36,12 +36,14 @@ from .values import UNKNOWN, ResourceHandle, Secret, contains_unknown
 
 
 class ExpressionEvaluator:
-    """Evaluates a bound file (parse_bicep binds it): names, functions and their arity are known to resolve,
-    so only what depends on values is checked here."""
+    """Evaluates a bound file (parse_bicep binds it; a file built otherwise is bound here first): names,
+    functions and their arity are known to resolve, so only what depends on values is checked here."""
 
     def __init__(self, file: BicepFile, deployment: Deployment, parameters: dict[str, Any],
                  runtime: Runtime | None = None) -> None:
         """`parameters`: values already bound and checked (see parameters.py); missing ones use defaults."""
+        if file.binding is None:
+            file.binding = bind(file)
         self.file = file
         self.deployment = deployment
         self.given = parameters

@@ -91,7 +91,6 @@ def contains_unknown(value: Any) -> bool:
 # The kinds of value a template holds, as the binder and the functions name them: the JSON kinds, a resource
 # symbol used as a value, and (for the binder) "any" where the kind is known only once evaluated.
 JSON_KINDS = frozenset({"string", "int", "bool", "array", "object", "null"})
-ANY_KIND = frozenset({*JSON_KINDS, "resource"})
 _ARTICLES = {"string": "a string", "int": "an int", "bool": "a bool", "array": "an array", "object": "an object",
              "null": "null", "resource": "a resource", "any": "any value"}
 _ARM_TYPES = {"string": "String", "int": "Integer", "bool": "Boolean", "array": "Array", "object": "Object",
