@@ -13,7 +13,7 @@ import pytest
 from aca_inference.errors import InputError
 from aca_inference.ops.context import OperationContext, TargetSettings
 from aca_inference.ops.provision.run import ProvisionRequest, provision
-from aca_inference.workspace.bicep import BicepError, Deployment, Evaluator, parse_bicep
+from aca_inference.workspace.bicep import BicepError, Deployment, Evaluator, deployment_order, parse_bicep
 from aca_inference.workspace.bicep.functions import FunctionError
 from aca_inference.workspace.template import builtin_bicep
 from tests.conftest import cli_run
@@ -144,3 +144,12 @@ def test_the_semantic_model_knows_kinds_and_dependencies() -> None:
     evaluator = Evaluator(file, DEPLOYMENT, {})
     assert [r.depends_on for r in evaluator.resources()] == [set(), {"a"}]
     assert evaluator.outputs() == {"o": "b"}
+
+
+def test_the_deployment_order_refuses_a_dependency_it_does_not_have_instead_of_skipping_it() -> None:
+    file = parse_bicep("resource a 'A.B/c@2024-01-01' = {\n  name: 'a'\n}\nresource b 'A.B/c@2024-01-01' = {\n"
+                       "  name: 'b'\n  dependsOn: [\n    a\n  ]\n}\n", "t.bicep")
+    resources = Evaluator(file, DEPLOYMENT, {}).resources()
+    with pytest.raises(BicepError, match=r"t.bicep:4:1: resource 'b' depends on 'a', which is not among"):
+        deployment_order(resources[1:])
+    assert [r.symbol for r in deployment_order(resources[::-1])] == ["a", "b"]
