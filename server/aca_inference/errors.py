@@ -61,6 +61,10 @@ class UserFacingError(Exception):
     def exit_code(self) -> int:
         return self.kind.exit_code
 
+    def as_json(self) -> dict[str, str | None]:
+        """What a front end's JSON answer carries besides the message: the kind and the code."""
+        return {"kind": self.kind.value, "code": self.code}
+
     @property
     def summary(self) -> str:
         """The first line: what a notification shows."""

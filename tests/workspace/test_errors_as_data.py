@@ -3,6 +3,8 @@ where Azure gave one, the message, the fix and notes added on the way up without
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import uuid
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 
 from aca_inference.azure.errors import azure_error
+from aca_inference.cli import main
 from aca_inference.errors import Cancelled, ErrorKind, InputError, OperationFailed
 from aca_inference.ops.context import OperationContext, TargetSettings
 from aca_inference.ops.provision.run import ProvisionRequest, provision
@@ -28,6 +31,19 @@ def test_the_exit_code_and_the_severity_follow_the_kind() -> None:
         == [(ErrorKind.INPUT, 2, "Error"), (ErrorKind.FAILED, 1, "Error"), (ErrorKind.CANCELLED, 1, "Warning")]
     assert BicepError(Span("f.bicep", 1, 2), "x", "y").exit_code == 2
     assert WorkspaceInvalid([Problem("f.json", "a", "b")]).exit_code == 2
+
+
+def test_the_clis_json_answer_carries_the_kind_and_the_code(tmp_path: Path) -> None:
+    (tmp_path / BICEP).parent.mkdir(parents=True)
+    (tmp_path / BICEP).write_text("output o int = 'x'\n")
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["provision", "--workspace", str(tmp_path), "--target", "azure", "--subscription", "x",
+                     "--resource-group", "rg", "--yes", "--json"])  # refused before any Azure call
+    answer = json.loads(output.getvalue().strip().splitlines()[-1])
+    assert code == 2 and answer == {"ok": False, "kind": "input", "code": None, "error": (
+        f"{BICEP}:1:16: output 'o' is declared int but its value is a string: give it an int value, or declare it "
+        "string")}
 
 
 def test_a_hint_is_added_to_the_same_error_whatever_its_type() -> None:
@@ -57,6 +73,7 @@ def test_azure_error_keeps_azures_code_as_data_and_in_the_words() -> None:
                              "account named x is already taken.")
     assert "choose another `storageAccountName`" in error.fix
     assert str(error) == f"{error.message}\n  Fix: {error.fix}"
+    assert error.as_json() == {"kind": "failed", "code": "StorageAccountAlreadyTaken"}
     without_code = azure_error(_AzureRefusal("", "Bad gateway", 502), "reading x")
     assert without_code.code is None and str(without_code) == "Azure refused reading x: 502: Bad gateway"
 

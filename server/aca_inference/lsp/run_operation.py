@@ -83,7 +83,7 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
         reporter.log(str(error), "error")
         severity = lsp.MessageType[error.kind.severity]  # from the kind: a cancel is not shown as an error
         server.window_show_message(lsp.ShowMessageParams(type=severity, message=error.summary))
-        return {"ok": False, "error": str(error)}
+        return {"ok": False, "error": str(error), **error.as_json()}
     except asyncio.CancelledError:
         raise
     except Exception as error:  # noqa: BLE001 - never let a traceback reach the user as the answer
