@@ -1,4 +1,5 @@
-"""Azure's answers turned into one message for the user: the service's code and message plus the fix."""
+"""Azure's answers turned into one error for the user: the service's code (kept as the error's `code`) and
+message, plus the fix."""
 
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ def connection_error(error: Exception, doing: str, host: str | None = None) -> O
 
     where = host or getattr(error, HOST_ATTRIBUTE, None) or "Azure"
     detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return OperationFailed(f"The connection to {where} failed while {doing}, even after retries ({detail}).\n"
-                           "  Fix: check the network (proxy, VPN, firewall) and run the command again.")
+    return OperationFailed(f"The connection to {where} failed while {doing}, even after retries ({detail}).",
+                           fix="check the network (proxy, VPN, firewall) and run the command again.")
 
 
 def azure_error(error: Exception, doing: str) -> OperationFailed:
@@ -68,8 +69,8 @@ def azure_error(error: Exception, doing: str) -> OperationFailed:
                "window or user, or an interrupted run): check the resource's Activity log in the Azure portal, "
                "then run the command again.")
     status = getattr(error, "status_code", None)
-    head = f"Azure refused {doing}: {code or status or 'error'}: {message}"
-    return OperationFailed(f"{head}\n  Fix: {fix}" if fix else head)
+    # Azure's code stays data (callers and tests read `.code`), and is in the text the user reads too.
+    return OperationFailed(f"Azure refused {doing}: {code or status or 'error'}: {message}", code=code or None, fix=fix)
 
 
 def is_not_found(error: Exception) -> bool:

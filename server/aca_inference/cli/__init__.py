@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as error:
         reporter.log(str(error), "error")
         if json_mode:
-            print(json.dumps({"ok": False, "error": str(error)}))
+            print(json.dumps({"ok": False, "error": str(error), **error.as_json()}))
         return error.exit_code
     except KeyboardInterrupt:
         reporter.log("Aborted.", "error")

@@ -81,9 +81,9 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
         return result
     except UserFacingError as error:
         reporter.log(str(error), "error")
-        first_line = str(error).splitlines()[0]
-        server.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=first_line))
-        return {"ok": False, "error": str(error)}
+        severity = lsp.MessageType[error.kind.severity]  # from the kind: a cancel is not shown as an error
+        server.window_show_message(lsp.ShowMessageParams(type=severity, message=error.summary))
+        return {"ok": False, "error": str(error), **error.as_json()}
     except asyncio.CancelledError:
         raise
     except Exception as error:  # noqa: BLE001 - never let a traceback reach the user as the answer

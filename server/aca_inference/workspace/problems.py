@@ -17,6 +17,7 @@ class Problem:
     found: str | None = None
     line: int | None = None
     column: int | None = None
+    code: str | None = None  # what kind of problem, for code that decides by it (never by the words)
 
     def __str__(self) -> str:
         where = self.file

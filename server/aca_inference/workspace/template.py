@@ -21,7 +21,7 @@ from .bicep import (
     deployment_order,
     parse_bicep,
 )
-from .bicep.parameters import bind_parameters, constraint_problem
+from .bicep.parameters import MISSING_VALUE, bind_parameters, constraint_problem
 from .json_file import read_json_object
 from .naming import ResourceKind, check_name
 from .paths import INFERENCE_BICEP, INFERENCE_PARAMETERS, template_source
@@ -80,8 +80,9 @@ NAMES_ONLY = Deployment("00000000-0000-0000-0000-000000000000", "validate", "wes
 
 
 def _other_problems(template: WorkspaceTemplate, problems: list[Problem]) -> list[Problem]:
-    """With some parameters wrong, the rest can still be checked: one run reports every problem."""
-    if any("without a default" in p.expected for p in problems):
+    """With some parameters wrong, the rest can still be checked: one run reports every problem (not when one
+    has no value at all: evaluating would stop at it)."""
+    if any(p.code == MISSING_VALUE for p in problems):
         return []
     try:
         evaluate(template, NAMES_ONLY)
@@ -132,6 +133,8 @@ def evaluate(template: WorkspaceTemplate, deployment: Deployment, *, defaults: d
         evaluator.variable(name, variable.span)  # ARM evaluates every variable: an unused one can still be wrong
     resources = evaluator.resources()
     deployment_order(resources)  # refuses dependency cycles
+    if runtime is None:
+        evaluator.outputs()  # what can be computed before deployment fails now, not after every PUT
     for resource in resources:
         kind = NAME_KINDS.get(resource.type.lower())
         if kind is None or not resource.deployed or resource.existing:

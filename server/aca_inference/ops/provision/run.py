@@ -226,8 +226,7 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
             done = [p.name for p in pending if p.status == "done"]
             if runner.errors:
                 what = f" Done before the failure: {', '.join(done)}." if done else ""
-                raise type(runner.errors[0])(f"{runner.errors[0]}\n  Run provision again to finish: it reuses what "
-                                             f"exists.{what}")
+                raise runner.errors[0].hint(f"Run provision again to finish: it reuses what exists.{what}")
             if progress.cancelled:
                 left = [p.name for p in pending if p.status != "done"]
                 raise Cancelled(f"Provision cancelled. Created or updated: {', '.join(done) or 'nothing'}; not done: "

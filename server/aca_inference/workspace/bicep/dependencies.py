@@ -1,43 +1,23 @@
 """Which resources a resource needs deployed first, and the order that satisfies every resource.
 
-Dependencies are read from the syntax, not from values: a resource depends on every resource symbol its body
-names (through variables too), so nothing needs evaluating to know the order.
+Dependencies are read from the syntax, not from values: the binder (bind.py) records, per resource, every
+resource symbol its body names (`parent`, `dependsOn`, through variables too), every name already resolved,
+so nothing needs evaluating to know the order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
+from .bind import bind
 from .deployment import EvaluatedResource
 from .errors import BicepError, Span
-from .syntax_tree import BicepFile, Expr, Ref, ResourceDecl, children
+from .syntax_tree import BicepFile, ResourceDecl
 
 
 def dependencies(file: BicepFile, decl: ResourceDecl) -> set[str]:
     """Resources `decl` needs deployed first: `parent`, `dependsOn` and every symbol its body reads,
     directly or through variables."""
-    found: set[str] = set()
-    seen_vars: set[str] = set()
-    for _, value, _ in decl.body.properties:
-        for symbol in _symbols(file, value, seen_vars):
-            if symbol == decl.symbol:
-                raise BicepError(value.span, f"resource '{decl.symbol}' refers to itself",
-                                 "a resource cannot use its own properties; remove the reference")
-            if symbol in file.resources:
-                found.add(symbol)
-    return found
-
-
-def _symbols(file: BicepFile, expr: Expr, seen_vars: set[str]) -> Iterator[str]:
-    """Every name `expr` reads, with the names read by the variables it reads (each variable once)."""
-    if isinstance(expr, Ref):
-        if expr.name in file.variables and expr.name not in seen_vars:
-            seen_vars.add(expr.name)
-            yield from _symbols(file, file.variables[expr.name].value, seen_vars)
-        yield expr.name
-        return
-    for child in children(expr):
-        yield from _symbols(file, child, seen_vars)
+    binding = file.binding or bind(file)  # a file built by hand rather than parsed is bound (names checked) first
+    return set(binding.dependencies[decl.symbol])
 
 
 def deployment_order(resources: list[EvaluatedResource]) -> list[EvaluatedResource]:
@@ -55,8 +35,11 @@ def deployment_order(resources: list[EvaluatedResource]) -> list[EvaluatedResour
                              "remove a dependsOn or a reference so the resources can be deployed in order")
         state[resource.symbol] = 1
         for dependency in sorted(resource.depends_on):
-            if dependency in by_symbol:
-                visit(by_symbol[dependency], [*path, resource.symbol])
+            if dependency not in by_symbol:
+                raise BicepError(resource.span or Span("", 0, 0), f"resource '{resource.symbol}' depends on "
+                                 f"'{dependency}', which is not among the resources evaluated",
+                                 "declare it in this file or remove the reference")
+            visit(by_symbol[dependency], [*path, resource.symbol])
         state[resource.symbol] = 2
         order.append(resource)
 

@@ -21,7 +21,10 @@ class BicepError(InputError):
     """The template cannot be evaluated here; nothing was changed in Azure."""
 
     def __init__(self, span: Span, construct: str, fix: str) -> None:
+        super().__init__(f"{span}: {construct}", fix=fix)
         self.span = span
         self.construct = construct
-        self.fix = fix
-        super().__init__(f"{span}: {construct}" + (f": {fix}" if fix else ""))
+
+    def head(self) -> str:
+        """One line, as compilers print their diagnostics: file:line:column: what: the fix."""
+        return self.message + (f": {self.fix}" if self.fix else "")

@@ -39,10 +39,6 @@ class Evaluator(ExpressionEvaluator):
                 raise BicepError(decl.condition.span, f"condition of resource '{decl.symbol}'",
                                  "a condition must be computable before deployment")
             deployed = operators.as_bool(condition, decl.condition.span, "if")
-        for key, _, span in decl.body.properties:
-            if key == "scope":
-                raise BicepError(span, f"scope of resource '{decl.symbol}'",
-                                 "deploy every resource to the chosen resource group: remove `scope`")
         body = {key: self.eval(value) for key, value, _ in decl.body.properties
                 if key not in _DECLARATION_ONLY} if deployed else {}
         return EvaluatedResource(decl.symbol, handle, decl.existing, deployed, body, dependencies(self.file, decl),

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from . import functions, operators
+from .bind import COMPILE_TIME_MEMBERS, bind
 from .deployment import BeforeDeployment, Deployment, Runtime
 from .errors import BicepError, Span
 from .syntax_tree import (
@@ -33,14 +34,16 @@ from .syntax_tree import (
 )
 from .values import UNKNOWN, ResourceHandle, Secret, contains_unknown
 
-# Members of a resource symbol known before deployment; any other member reads the deployed state.
-_COMPILE_TIME_MEMBERS = {"id", "name", "type", "apiVersion"}
-
 
 class ExpressionEvaluator:
+    """Evaluates a bound file (parse_bicep binds it; a file built otherwise is bound here first): names,
+    functions and their arity are known to resolve, so only what depends on values is checked here."""
+
     def __init__(self, file: BicepFile, deployment: Deployment, parameters: dict[str, Any],
                  runtime: Runtime | None = None) -> None:
         """`parameters`: values already bound and checked (see parameters.py); missing ones use defaults."""
+        if file.binding is None:
+            file.binding = bind(file)
         self.file = file
         self.deployment = deployment
         self.given = parameters
@@ -49,7 +52,6 @@ class ExpressionEvaluator:
         self._vars: dict[str, Any] = {}
         self._handles: dict[str, ResourceHandle] = {}
         self._active: list[str] = []  # for cycle messages
-        self._in_default = False
 
     # --- symbols
 
@@ -66,11 +68,9 @@ class ExpressionEvaluator:
                 value = self.given[name]
             elif decl.default is not None:
                 self._enter(name, span)
-                self._in_default = True
                 try:
                     value = self.eval(decl.default)
                 finally:
-                    self._in_default = False
                     self._active.pop()
             else:  # parameters.py reports this with the file; here only as a safety net
                 raise BicepError(decl.span, f"parameter '{name}' has no value",
@@ -101,7 +101,7 @@ class ExpressionEvaluator:
 
     def _make_handle(self, decl: ResourceDecl) -> ResourceHandle:
         name_expr = decl.body.get("name")
-        if name_expr is None:
+        if name_expr is None:  # the binder refuses it; kept for files built by hand
             raise BicepError(decl.span, f"resource '{decl.symbol}' without a name", "add `name: ...`")
         name = self.eval(name_expr)
         if isinstance(name, Secret) or contains_unknown(name) or not isinstance(name, str) or not name:
@@ -110,17 +110,10 @@ class ExpressionEvaluator:
                              "(from parameters, variables and functions, not from another resource's properties)")
         parent_expr = decl.body.get("parent")
         namespace, *types = decl.type.split("/")
-        if parent_expr is not None:
-            if not isinstance(parent_expr, Ref) or parent_expr.name not in self.file.resources:
-                raise BicepError(parent_expr.span, "parent", "name a resource symbol declared in this file")
-            parent = self.handle(parent_expr.name, parent_expr.span)
-            if parent.type.lower() != "/".join([namespace, *types[:-1]]).lower():
-                raise BicepError(parent_expr.span, f"parent '{parent_expr.name}' of type {parent.type}",
-                                 f"a {decl.type} resource needs a parent of type "
-                                 f"{'/'.join([namespace, *types[:-1]])}")
+        if isinstance(parent_expr, Ref):  # the binder checked it names a resource of the parent type
             if "/" in name:
                 raise BicepError(name_expr.span, f"name '{name}' with a parent", "give only the child's own name")
-            full_name = f"{parent.full_name}/{name}"
+            full_name = f"{self.handle(parent_expr.name, parent_expr.span).full_name}/{name}"
         else:
             full_name = name
         segments = full_name.split("/")
@@ -139,7 +132,7 @@ class ExpressionEvaluator:
         if isinstance(expr, Interpolated):
             parts = [p if isinstance(p, str) else self.eval(p) for p in expr.parts]
             return functions.call("concat", [p if isinstance(p, str | Secret) or p is UNKNOWN
-                                             else functions.call("string", [p]) for p in parts])
+                                             else functions.call("string", [p], expr.span) for p in parts], expr.span)
         if isinstance(expr, ArrayExpr):
             return [self.eval(item) for item in expr.items]
         if isinstance(expr, ObjectExpr):
@@ -173,14 +166,12 @@ class ExpressionEvaluator:
             return self.variable(expr.name, expr.span)
         if expr.name in self.file.resources:
             return self.handle(expr.name, expr.span)
-        known = sorted([*self.file.params, *self.file.variables, *self.file.resources])
-        raise BicepError(expr.span, f"unknown name '{expr.name}'",
-                         "declare it, or use one of: " + ", ".join(known) if known else "declare it")
+        raise BicepError(expr.span, f"unknown name '{expr.name}'", "declare it")  # the binder refuses it first
 
     def _member(self, expr: Member) -> Any:
         target = self.eval(expr.target)
         if isinstance(target, ResourceHandle):
-            if expr.name in _COMPILE_TIME_MEMBERS:
+            if expr.name in COMPILE_TIME_MEMBERS:
                 return getattr(target, "api_version" if expr.name == "apiVersion" else expr.name)
             state = self.runtime.reference(target)
             return UNKNOWN if state is UNKNOWN else operators.lookup(state, expr.name, expr.span, expr.safe)
@@ -188,39 +179,24 @@ class ExpressionEvaluator:
 
     def _call(self, expr: Call) -> Any:
         name = functions.canonical_name(expr.name)
-        if name is None:
-            raise BicepError(expr.span, f"unknown function '{expr.name}'",
-                             f"use one of the supported functions: {functions.supported_names()}")
-        if name == "resourceGroup" and not expr.args:
+        if name is None or (name in functions.CONTEXT_FUNCTIONS and expr.args):  # the binder refuses both
+            raise BicepError(expr.span, f"function '{expr.name}'", "call a supported function")
+        if name == "resourceGroup":
             d = self.deployment
             return {"id": d.resource_group_id, "name": d.resource_group, "location": d.location,
                     "type": "Microsoft.Resources/resourceGroups", "properties": {"provisioningState": "Succeeded"}}
-        if name == "subscription" and not expr.args:
+        if name == "subscription":
             d = self.deployment
             return {"id": f"/subscriptions/{d.subscription_id}", "subscriptionId": d.subscription_id,
                     "displayName": d.subscription_name, "tenantId": d.tenant_id}
-        if name == "newGuid" and not expr.args:
-            if not self._in_default:
-                raise BicepError(expr.span, "newGuid() outside a parameter default",
-                                 "ARM allows newGuid() only as a parameter's default value")
+        if name == "newGuid":  # only in a parameter's default (the binder checks)
             return Secret(str(uuid.uuid4()), generated=True)
-        if name in functions.CONTEXT_FUNCTIONS:
-            raise BicepError(expr.span, f"{name}() with arguments",
-                             f"call {name}() without arguments: only the deployment's own scope is supported")
-        args = [self.eval(arg) for arg in expr.args]
-        try:
-            return functions.call(name, args)
-        except functions.FunctionError as error:
-            raise BicepError(expr.span, str(error), "correct the arguments") from None
+        return functions.call(name, [self.eval(arg) for arg in expr.args], expr.span)
 
     def _method(self, expr: MethodCall) -> Any:
         target = self.eval(expr.target)
-        if not isinstance(target, ResourceHandle):
-            raise BicepError(expr.span, f"{expr.name}() on {functions._kind(target)}",
-                             "call resource functions such as listKeys() on a resource symbol")
-        if not expr.name.lower().startswith("list") or expr.args:
-            raise BicepError(expr.span, f"resource function {expr.name}({'...' if expr.args else ''})",
-                             "only list functions without arguments, such as listKeys(), are supported")
+        if not isinstance(target, ResourceHandle):  # the binder refuses it first
+            raise BicepError(expr.span, f"{expr.name}() on a value", "call it on a resource symbol")
         result = self.runtime.invoke(target, expr.name)
         return UNKNOWN if result is UNKNOWN else Secret(result)
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import BicepError, Span
-from .functions import _kind
-from .values import UNKNOWN, Secret
+from .values import UNKNOWN, Secret, a_kind, kind_of
+
+
+def _kind(value: Any) -> str:
+    return a_kind(kind_of(value))
 
 
 def type_error(span: Span, what: str) -> BicepError:
@@ -79,7 +82,31 @@ def unary(operator: str, value: Any, span: Span) -> Any:
     raise type_error(span, f"operator {operator} on {_kind(value)}")
 
 
-def binary(op: str, left: Any, right: Any, span: Span) -> Any:  # noqa: C901 - ARM's operator table
+_ORDERING = ("<", "<=", ">", ">=")
+_ARITHMETIC = ("+", "-", "*", "/", "%")
+_LOGICAL = ("&&", "||")
+
+
+def operand_problem(op: str, left: str, right: str) -> str | None:
+    """What is wrong with operands of these kinds for `op`, or None. "any" (known only once evaluated) passes:
+    the binder asks with the kinds it can tell, the evaluation again with the values' own."""
+    known = [k for k in (left, right) if k != "any"]
+    if op in ("=~", "!~"):
+        ok = all(k == "string" for k in known)
+        return None if ok else f"operator {op} needs two strings"
+    if op in _ORDERING:
+        ok = all(k in ("int", "string") for k in known) and len(set(known)) <= 1
+        return None if ok else f"operator {op} needs two ints or two strings"
+    if op in _ARITHMETIC:
+        ok = all(k == "int" for k in known)
+        return None if ok else f"operator {op} needs two ints (join strings with interpolation or concat())"
+    if op in _LOGICAL:
+        bad = next((k for k in (left, right) if k not in ("any", "bool")), None)
+        return None if bad is None else f"operator {op} needs a bool, found {a_kind(bad)}"
+    return None  # ==, != and ?? take any kinds
+
+
+def binary(op: str, left: Any, right: Any, span: Span) -> Any:
     """A binary operator that needs both operands (`&&`, `||` and `??` short-circuit in the evaluator)."""
     if left is UNKNOWN or right is UNKNOWN:
         return UNKNOWN
@@ -89,25 +116,17 @@ def binary(op: str, left: Any, right: Any, span: Span) -> Any:  # noqa: C901 - A
         return bool(a == b and type(a) is type(b))
     if op == "!=":
         return not (a == b and type(a) is type(b))
+    if (problem := operand_problem(op, kind_of(a), kind_of(b))) is not None:
+        raise type_error(span, problem)
     if op in ("=~", "!~"):
-        if not (isinstance(a, str) and isinstance(b, str)):
-            raise type_error(span, f"operator {op} needs two strings")
         return (a.lower() == b.lower()) == (op == "=~")
-    if op in ("<", "<=", ">", ">="):
-        if not ((isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool)
-                 and not isinstance(b, bool)) or (isinstance(a, str) and isinstance(b, str))):
-            raise type_error(span, f"operator {op} needs two ints or two strings")
-        ordered: Any = (a, b)  # both ints or both strings, checked above
-        return {"<": ordered[0] < ordered[1], "<=": ordered[0] <= ordered[1], ">": ordered[0] > ordered[1],
-                ">=": ordered[0] >= ordered[1]}[op]
-    if op in ("+", "-", "*", "/", "%"):
-        if not (isinstance(a, int) and isinstance(b, int)) or isinstance(a, bool) or isinstance(b, bool):
-            raise type_error(span, f"operator {op} needs two ints (join strings with interpolation or concat())")
-        if op in ("/", "%") and b == 0:
-            raise BicepError(span, "division by zero", "correct the expression")
-        if op == "/":
-            return int(a / b)  # ARM truncates toward zero
-        if op == "%":
-            return a - b * int(a / b)
+    if op in _ORDERING:
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    if op in ("+", "-", "*"):
         return {"+": a + b, "-": a - b, "*": a * b}[op]
+    if op in ("/", "%"):
+        if b == 0:
+            raise BicepError(span, "division by zero", "correct the expression")
+        quotient = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)  # ARM truncates toward zero
+        return quotient if op == "/" else a - b * quotient
     raise BicepError(span, f"operator {op}", "rewrite it with the supported operators")

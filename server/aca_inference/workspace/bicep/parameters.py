@@ -16,6 +16,7 @@ from .syntax_tree import ArrayExpr, BicepFile, Literal, ParamDecl, Unary
 from .values import Secret
 
 PARAMETERS_SCHEMA = "deploymentParameters.json"
+MISSING_VALUE = "MissingParameterValue"  # a declared parameter with neither a value nor a default
 _TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "int": (int,), "bool": (bool,), "array": (list,),
                                        "object": (dict,)}
 
@@ -111,5 +112,6 @@ def bind_parameters(file: BicepFile, raw: dict[str, Any], display: str) -> tuple
                 p.json_path.split(".")[1:2] == [name] for p in problems):
             problems.append(Problem(display, f"parameters.{name}.value",
                                     f"a value ({decl.type}): {file.path}:{decl.span.line} declares `param {name} "
-                                    f"{decl.type}` without a default", "nothing" if name not in entries else "null"))
+                                    f"{decl.type}` without a default", "nothing" if name not in entries else "null",
+                                    code=MISSING_VALUE))
     return values, problems, warnings

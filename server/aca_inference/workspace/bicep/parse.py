@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .bind import bind
 from .errors import BicepError
 from .parse_expressions import UNSUPPORTED, ExpressionReader
 from .syntax_tree import BicepFile, Call, Decorator, Expr, Literal, OutputDecl, ParamDecl, ResourceDecl, VarDecl
@@ -129,7 +130,7 @@ def _first_error(node: Any) -> Any | None:
 
 
 def parse_bicep(source: str, path: str) -> BicepFile:
-    """Parse and check the subset; raises BicepError at the first problem."""
+    """Parse, check the subset and bind every name (bind.py); raises BicepError at the first problem."""
     import tree_sitter  # lazy: the daemon starts without the parser
     import tree_sitter_bicep
 
@@ -151,4 +152,5 @@ def parse_bicep(source: str, path: str) -> BicepFile:
             continue
         reader.declaration(node, pending, result)
         pending = ()
+    result.binding = bind(result)
     return result

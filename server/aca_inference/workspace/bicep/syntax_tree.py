@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Span
+
+if TYPE_CHECKING:
+    from .bind import Binding
 
 # --- expressions ---------------------------------------------------------------------------------------------
 
@@ -178,4 +181,5 @@ class BicepFile:
     variables: dict[str, VarDecl] = field(default_factory=dict)
     resources: dict[str, ResourceDecl] = field(default_factory=dict)
     outputs: dict[str, OutputDecl] = field(default_factory=dict)
+    binding: Binding | None = None  # the semantic model (bind.py), set once the file is bound
 

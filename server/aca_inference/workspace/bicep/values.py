@@ -86,3 +86,41 @@ def contains_unknown(value: Any) -> bool:
     if isinstance(value, list):
         return any(contains_unknown(v) for v in value)
     return False
+
+
+# The kinds of value a template holds, as the binder and the functions name them: the JSON kinds, a resource
+# symbol used as a value, and (for the binder) "any" where the kind is known only once evaluated.
+JSON_KINDS = frozenset({"string", "int", "bool", "array", "object", "null"})
+_ARTICLES = {"string": "a string", "int": "an int", "bool": "a bool", "array": "an array", "object": "an object",
+             "null": "null", "resource": "a resource", "any": "any value"}
+_ARM_TYPES = {"string": "String", "int": "Integer", "bool": "Boolean", "array": "Array", "object": "Object",
+              "null": "Null", "resource": "Resource"}
+
+
+def kind_of(value: Any) -> str:
+    """The kind of a plain (not secret) value; UNKNOWN is "any"."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    if value is None:
+        return "null"
+    if isinstance(value, ResourceHandle):
+        return "resource"
+    return "any"
+
+
+def a_kind(kind: str) -> str:
+    """`an int`, `a string`: a kind in a sentence."""
+    return _ARTICLES.get(kind, kind)
+
+
+def arm_type(kind: str) -> str:
+    """ARM's name for a kind in its messages ('Integer', 'String')."""
+    return _ARM_TYPES.get(kind, kind)
