@@ -26,17 +26,18 @@ ARITY = ("'aistorage${substring(uniqueString(resourceGroup().id), 0, 5)}'",
          "'aistorage${substring(uniqueString(resourceGroup().id))}'")
 
 # (case, (text in our template, what replaces it), where, words): the three the issue names, on our own bicep.
-BROKEN: list[tuple[str, tuple[str, str], str, str]] = [
+# `where` is (lines after the replaced text's first line, ":column"): the line follows the template as it changes.
+BROKEN: list[tuple[str, tuple[str, str], tuple[int, str], str]] = [
     ("misspelled output resource", ("output ACA_APP_NAME string = containerApp.name",
-                                    "output ACA_APP_NAME string = containerAp.name"), ":301:30",
+                                    "output ACA_APP_NAME string = containerAp.name"), (0, ":30"),
      "unknown name 'containerAp' in output 'ACA_APP_NAME': did you mean 'containerApp'?"),
     ("misspelled output member", ("output ACA_APP_NAME string = containerApp.name",
-                                  "output ACA_APP_NAME string = containerApp.nmae"), ":301:30",
+                                  "output ACA_APP_NAME string = containerApp.nmae"), (0, ":30"),
      "resource 'containerApp' has no property 'nmae': did you mean 'name'?"),
     ("unknown name in dependsOn", ("  parent: fileService\n", "  parent: fileService\n  dependsOn: [\n"
-                                   "    storageAcount\n  ]\n"), ":136:5",
+                                   "    storageAcount\n  ]\n"), (2, ":5"),
      "unknown name 'storageAcount' in dependsOn of resource 'fileShare': did you mean 'storageAccount'?"),
-    ("wrong arity", ARITY, ":31:", "substring() requires 2 to 3 argument(s) while 1 were provided"),
+    ("wrong arity", ARITY, (0, ":"), "substring() requires 2 to 3 argument(s) while 1 were provided"),
 ]
 
 
@@ -47,6 +48,12 @@ def _workspace(root: Path, change: tuple[str, str]) -> Path:
     (root / BICEP).parent.mkdir(parents=True, exist_ok=True)
     (root / BICEP).write_text(text.replace(old, new, 1), encoding="utf-8")
     return root
+
+
+def _position(change: tuple[str, str], where: tuple[int, str]) -> str:
+    text = builtin_bicep().read_text(encoding="utf-8")
+    line = text[:text.index(change[0])].count("\n") + 1 + where[0]
+    return f":{line}{where[1]}"
 
 
 def _requests_since(arm: ArmProbe, mark: int) -> list[str]:
@@ -60,7 +67,7 @@ def _context(root: Path, emulator: Any) -> OperationContext:
 
 @pytest.mark.parametrize(("case", "change", "where", "words"), BROKEN, ids=[c[0] for c in BROKEN])
 async def test_provision_refuses_a_template_the_binder_rejects_before_any_request(
-        tmp_path: Path, emulator: Any, case: str, change: tuple[str, str], where: str, words: str) -> None:
+        tmp_path: Path, emulator: Any, case: str, change: tuple[str, str], where: tuple[int, str], words: str) -> None:
     root = _workspace(tmp_path, change)
     arm = ArmProbe(emulator)
     mark = arm.mark()
@@ -68,7 +75,7 @@ async def test_provision_refuses_a_template_the_binder_rejects_before_any_reques
                                location="westus3")
     with pytest.raises(BicepError) as refusal:
         await provision(_context(root, emulator), request)
-    assert f"{BICEP}{where}" in str(refusal.value) and words in str(refusal.value), str(refusal.value)
+    assert f"{BICEP}{_position(change, where)}" in str(refusal.value) and words in str(refusal.value), str(refusal.value)
     assert _requests_since(arm, mark) == []
     # The same workspace with the template mended is planned against the local Azure: the log does count.
     _workspace(tmp_path, ("", ""))
@@ -85,7 +92,7 @@ def test_the_cli_exits_2_on_a_misspelled_output_and_creates_nothing(tmp_path: Pa
     run = cli_run("provision", "--workspace", str(root), "--emulator-data-dir", str(emulator.data_dir),
                   "--resource-group", "rg-binder-cli", "--location", "westus3", "--yes", timeout=120)
     assert run.returncode == 2, run.stderr
-    assert f"{BICEP}:301:30: unknown name 'containerAp'" in run.stderr and "Traceback" not in run.stderr
+    assert f"{BICEP}{_position(BROKEN[0][1], BROKEN[0][2])}: unknown name 'containerAp'" in run.stderr and "Traceback" not in run.stderr
     assert _requests_since(arm, mark) == []
 
 
