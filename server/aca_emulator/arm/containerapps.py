@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
 import secrets
 import string
 import time
@@ -14,9 +13,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ..resource_types import CONTAINER_APP, CONTAINER_APP_TOKEN, ENVIRONMENT_STORAGE, MANAGED_ENVIRONMENT, REVISION
+from ..resource_types import CONTAINER_APP, CONTAINER_APP_TOKEN, REVISION
 from ..store import Operation, Record
-from .context import ArmContext, normalize_location
+from .app_shapes import fill_configuration, fill_template, read_body
+from .app_validation import AppSpec, malformed, validate_app
+from .context import ArmContext
 from .errors import ArmError
 from .operations import iso, json_response
 from .revisions import register_revisions
@@ -26,11 +27,6 @@ from .traffic_rules import check_traffic
 
 APP_TYPE = CONTAINER_APP.type
 REVISION_TYPE = REVISION.type
-ENV_TYPE = MANAGED_ENVIRONMENT.type
-STORAGE_TYPE = ENVIRONMENT_STORAGE.type
-SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$|^[a-z0-9]$")
-CONTAINER_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-PROBE_TYPES = {"Liveness", "Readiness", "Startup"}
 TOKEN_LIFETIME = 6 * 3600
 
 
@@ -52,61 +48,6 @@ def _suffix() -> str:
     return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(7))
 
 
-def _bad(message: str, code: str = "ContainerAppInvalidSchema") -> ArmError:
-    return ArmError(400, code, message)
-
-
-# ACA's limits on probe values: field -> (minimum, maximum), per probe type where they differ. Sources: the
-# Microsoft.App spec (ContainerAppProbe, 2026-07-01: initialDelaySeconds 1-60, periodSeconds 1-240, timeoutSeconds
-# 1-240, successThreshold 1-10 and "must be 1 for liveness and startup"); for failureThreshold the spec still says
-# 1-10 while the service answers wider ranges: ContainerAppProbeFailureThresholdOutOfRange "... must be in the
-# range of ['1', '30']" (microsoft/azure-container-apps#1100), and readiness up to 48 (ACA's own default), startup
-# up to 240 (its default), liveness 30 (hashicorp/terraform-provider-azurerm#31980, #31989, "match Azure API
-# actual limits"). Only the FailureThreshold code is confirmed; the others follow its pattern.
-PROBE_LIMITS: dict[str, dict[str, tuple[int, int]]] = {
-    "initialDelaySeconds": {"*": (1, 60)},
-    "periodSeconds": {"*": (1, 240)},
-    "timeoutSeconds": {"*": (1, 240)},
-    "successThreshold": {"Readiness": (1, 10), "*": (1, 1)},
-    "failureThreshold": {"Liveness": (1, 30), "Readiness": (1, 48), "Startup": (1, 240)},
-}
-
-
-def _check_probes(container: str, probes: Any) -> None:
-    """ACA's checks of a container's probes: known types, one of each, an action, values within the limits."""
-    if not isinstance(probes, list):
-        raise _bad(f"Container '{container}': probes must be an array.")
-    seen: set[str] = set()
-    for probe in probes:
-        ptype = probe.get("type") if isinstance(probe, dict) else None
-        # "Only one of each probe type per container" (ACA docs, health probes, restrictions); code unconfirmed.
-        if ptype not in PROBE_TYPES or ptype in seen:
-            raise _bad(f"Container '{container}': probe type {ptype!r} is not one of Liveness, Readiness, Startup "
-                       "or appears twice.", "ContainerAppInvalidProbe")
-        seen.add(ptype)
-        if not (probe.get("httpGet") or probe.get("tcpSocket")):
-            raise _bad(f"Container '{container}': the {ptype} probe needs httpGet or tcpSocket.",
-                       "ContainerAppInvalidProbe")
-        for field_name, ranges in PROBE_LIMITS.items():
-            value = probe.get(field_name)
-            if value is None:
-                continue
-            low, high = ranges.get(ptype, ranges.get("*", (1, 1)))
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                pascal = field_name[0].upper() + field_name[1:]
-                raise _bad(f"Container '{container}' '{ptype}' probe's {pascal} must be in the range of "
-                           f"['{low}', '{high}'].", f"ContainerAppProbe{pascal}OutOfRange")
-
-
-class AppSpec:
-    """A validated container app request: what the record and the runtime need."""
-
-    def __init__(self, environment: Record, properties: dict[str, Any], secret_values: dict[str, str]) -> None:
-        self.environment = environment
-        self.properties = properties
-        self.secret_values = secret_values
-
-
 def register(router: Router, ctx: ArmContext) -> None:
     base = CONTAINER_APP.collection
     tokens = ctx.app_tokens
@@ -114,117 +55,14 @@ def register(router: Router, ctx: ArmContext) -> None:
     apps = TrackedResource(ctx, CONTAINER_APP, "app", render=lambda record: render_app(record))
     find_app = apps.find
 
-    # validation
-    def validate(sub: str, location: str, properties: dict[str, Any], old_secrets: dict[str, str]) -> AppSpec:
-        environment_id = properties.get("environmentId") or properties.get("managedEnvironmentId")
-        if not environment_id or not isinstance(environment_id, str):
-            raise _bad("properties.environmentId is required: the managed environment's resource id.",
-                       "ManagedEnvironmentIdRequired")
-        environment = ctx.store.get(environment_id)
-        if environment is None or environment.type.lower() != ENV_TYPE.lower() \
-                or not environment.id.lower().startswith(f"/subscriptions/{sub.lower()}/"):
-            raise ArmError(404, "ManagedEnvironmentNotFound", f"Managed environment '{environment_id}' was not found.")
-        if environment.body["properties"]["provisioningState"] not in ("Succeeded", "InfrastructureSetupInProgress"):
-            raise ArmError(409, "ManagedEnvironmentNotProvisioned",
-                           f"Managed environment '{environment.name}' is not ready "
-                           f"(provisioningState {environment.body['properties']['provisioningState']}).")
-        if normalize_location(environment.body["location"]) != location:
-            raise _bad(f"The container app location '{location}' must be the managed environment's location "
-                       f"'{environment.body['location']}'.", "LocationMismatch")
-        profile = properties.get("workloadProfileName")
-        profiles = environment.body["properties"].get("workloadProfiles") or []
-        if profile and not any(str(p["name"]).lower() == str(profile).lower() for p in profiles):
-            raise _bad(f"Workload profile '{profile}' does not exist in managed environment '{environment.name}' "
-                       f"(it has: {', '.join(p['name'] for p in profiles) or 'none'}).", "WorkloadProfileNotFound")
-        configuration = properties.get("configuration") or {}
-        if not isinstance(configuration, dict):
-            raise _bad("properties.configuration must be an object.")
-        mode = configuration.get("activeRevisionsMode", "Single")
-        if mode not in ("Single", "Multiple", "Labels"):
-            raise _bad(f"activeRevisionsMode must be Single, Multiple or Labels, got {mode!r}.")
-        ingress = configuration.get("ingress")
-        if ingress is not None:
-            port = ingress.get("targetPort")
-            if port is not None and (not isinstance(port, int) or not 1 <= port <= 65535):
-                raise _bad(f"ingress.targetPort must be an integer between 1 and 65535, got {port!r}.")
-            if ingress.get("transport", "auto") not in ("auto", "http", "http2", "tcp", "Auto", "Http", "Http2", "Tcp"):
-                raise _bad(f"ingress.transport {ingress.get('transport')!r} is not one of auto, http, http2, tcp.")
-        secret_values: dict[str, str] = {}
-        raw_secrets = configuration.get("secrets")
-        if raw_secrets is None:
-            secret_values = dict(old_secrets)
-        else:
-            if not isinstance(raw_secrets, list):
-                raise _bad("configuration.secrets must be an array.")
-            for secret in raw_secrets:
-                name = secret.get("name") if isinstance(secret, dict) else None
-                if not isinstance(name, str) or len(name) > 253 or not SECRET_NAME.match(name):
-                    raise _bad(f"Secret name {name!r} is invalid: lower-case letters, digits, '-' and '.', starting "
-                               "and ending with a letter or digit.", "ContainerAppSecretInvalid")
-                value = secret.get("value")
-                if value is None:
-                    if secret.get("keyVaultUrl"):
-                        value = ""
-                    elif name in old_secrets:
-                        value = old_secrets[name]
-                    else:
-                        raise _bad(f"Secret '{name}' has no value.", "ContainerAppSecretInvalid")
-                secret_values[name] = str(value)
-        template = properties.get("template")
-        if not isinstance(template, dict) or not isinstance(template.get("containers"), list) \
-                or not template["containers"]:
-            raise _bad("properties.template.containers must list at least one container.")
-        volumes = template.get("volumes") or []
-        storages = {r.name.lower() for r in ctx.store.children(environment.id, STORAGE_TYPE)}
-        volume_names = set()
-        for volume in volumes:
-            vname = volume.get("name")
-            if not vname:
-                raise _bad("Every volume needs a name.")
-            volume_names.add(vname)
-            kind = volume.get("storageType", "EmptyDir")
-            if kind not in ("AzureFile", "EmptyDir", "Secret", "NfsAzureFile"):
-                raise _bad(f"Volume '{vname}': storageType {kind!r} is not supported.")
-            if kind in ("AzureFile", "NfsAzureFile") and str(volume.get("storageName", "")).lower() not in storages:
-                raise _bad(f"Volume '{vname}' refers to storage '{volume.get('storageName')}', which does not exist "
-                           f"in managed environment '{environment.name}'.", "ManagedEnvironmentStorageNotFound")
-        names = set()
-        for container in template["containers"]:
-            cname = container.get("name")
-            if not isinstance(cname, str) or not CONTAINER_NAME.match(cname) or len(cname) > 63:
-                raise _bad(f"Container name {cname!r} is invalid: lower-case letters, digits and '-'.")
-            if cname in names:
-                raise _bad(f"Container name '{cname}' is used twice.")
-            names.add(cname)
-            if not isinstance(container.get("image"), str) or not container["image"]:
-                raise _bad(f"Container '{cname}' needs an image.")
-            for key in ("command", "args"):
-                if container.get(key) is not None and (not isinstance(container[key], list)
-                                                       or not all(isinstance(a, str) for a in container[key])):
-                    raise _bad(f"Container '{cname}': {key} must be an array of strings.")
-            for variable in container.get("env") or []:
-                if not variable.get("name"):
-                    raise _bad(f"Container '{cname}': every env entry needs a name.")
-                ref = variable.get("secretRef")
-                if ref is not None and ref not in secret_values:
-                    raise _bad(f"Container '{cname}': env '{variable['name']}' refers to secret '{ref}', which is not "
-                               "defined in configuration.secrets.", "ContainerAppSecretRefNotFound")
-            for mount in container.get("volumeMounts") or []:
-                if mount.get("volumeName") not in volume_names:
-                    raise _bad(f"Container '{cname}': volume mount '{mount.get('volumeName')}' has no volume.")
-                if not str(mount.get("mountPath", "")).startswith("/"):
-                    raise _bad(f"Container '{cname}': mountPath must be an absolute path.")
-            _check_probes(cname, container.get("probes") or [])
-        scale = template.get("scale") or {}
-        low, high = scale.get("minReplicas", 0), scale.get("maxReplicas", 10)
-        if not isinstance(low, int) or not isinstance(high, int) or low < 0 or high < 1 or low > high or high > 1000:
-            raise _bad(f"scale needs 0 <= minReplicas <= maxReplicas, 1 <= maxReplicas <= 1000 (got {low!r}, {high!r}).")
-        return AppSpec(environment, properties, secret_values)
-
     def render_app(record: Record) -> dict[str, Any]:
         body = copy.deepcopy(record.body)
+        body.setdefault("identity", {"type": "None"})
         props = body["properties"]
-        configuration = props.setdefault("configuration", {})
+        props["configuration"] = configuration = fill_configuration(props.get("configuration") or {})
+        props["template"] = fill_template(props.get("template") or {})
+        props.setdefault("patchingMode", "Automatic")
+        props.setdefault("delegatedIdentities", [])
         configuration["secrets"] = [{"name": n} for n in record.internal.get("secrets", {})]
         port = ctx.runtime.port_for(record.id)
         fqdn = f"127.0.0.1:{port}"
@@ -235,21 +73,36 @@ def register(router: Router, ctx: ArmContext) -> None:
             props["latestRevisionFqdn"] = ctx.runtime.revision_fqdn(record.id, latest) if latest else fqdn
         else:
             props["latestRevisionFqdn"] = ""
-        ready = ctx.runtime.latest_ready_revision(record.id)
-        if ready:
-            props["latestReadyRevisionName"] = ready
+        # ACA keeps naming the last revision that was ready until a newer one is (an update in progress, a
+        # revision that never starts); "" before any was.
+        props["latestReadyRevisionName"] = latest_ready(record) or ""
         props["runningStatus"] = "Running" if ctx.runtime.is_running(record.id) else "Stopped"
         return body
+
+    def latest_ready(record: Record) -> str | None:
+        ready = ctx.runtime.latest_ready_revision(record.id)
+        if ready is None and not ctx.settings.run_apps:  # nothing runs: a provisioned revision counts as ready
+            provisioned = [r for r in ctx.store.children(record.id, REVISION_TYPE)
+                           if r.body["properties"].get("provisioningState") == "Provisioned"]
+            ready = max(provisioned, key=lambda r: r.created).name if provisioned else None
+        return ready
+
+    def validate(sub: str, location: str, properties: Any, old_secrets: dict[str, str]) -> AppSpec:
+        if not isinstance(properties, dict):
+            raise ArmError(400, "ContainerAppInvalidSchema", "properties is required.")
+        try:
+            return validate_app(ctx, sub, location, properties, old_secrets)
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:  # a shape no rule above foresaw
+            raise malformed(f"{type(exc).__name__} reading the container app's properties.") from None
 
     async def write_app(req: ArmRequest, body: dict[str, Any], existing: Record | None, *,
                         patch: bool) -> web.Response:
         sub = req.params["sub"]
         group, new_id = apps.place(req, for_write=True)
         name = req.params["app"]
+        body = read_body(body)
         location = ctx.location(body)
         properties = body.get("properties")
-        if not isinstance(properties, dict):
-            raise _bad("properties is required.")
         old_secrets = existing.internal.get("secrets", {}) if existing else {}
         spec = validate(sub, location, properties, old_secrets)
         record_id = existing.id if existing else new_id
@@ -271,8 +124,8 @@ def register(router: Router, ctx: ArmContext) -> None:
             suffix = template.get("revisionSuffix") or _suffix()
             revision_name = f"{name}--{suffix}"
             if ctx.store.get(f"{record_id}/revisions/{revision_name}") is not None:
-                raise _bad(f"Revision '{revision_name}' already exists; use a new revisionSuffix.",
-                           "ContainerAppRevisionSuffixConflict")
+                raise ArmError(400, "ContainerAppRevisionSuffixConflict",
+                               f"Revision '{revision_name}' already exists; use a new revisionSuffix.")
         if configuration.get("ingress") is not None:
             check_traffic(configuration["ingress"], existing={r.name.lower() for r in ctx.store.children(
                 record_id, REVISION_TYPE)}, creating=revision_name if new_revision else None)
@@ -309,12 +162,14 @@ def register(router: Router, ctx: ArmContext) -> None:
         op = await ctx.operations.start(APP_TYPE, record_id, action,
                                         ctx.settings.scaled("container_app_update" if existing else "container_app"))
         if op is None:
-            return json_response(render_app(ctx.store.require(record_id)), 200 if existing else 201)
-        if patch:
+            return json_response(render_app(ctx.store.require(record_id)), 200 if patch else 201)
+        if patch:  # as recorded: 202 and Location only
             return ctx.accepted(op, subscription_id=sub, namespace=CONTAINER_APP.namespace, location=location,
-                                api_version=req.api_version, status=202, body=None, location_header=True)
+                                api_version=req.api_version, status=202, body=None, async_header=False,
+                                location_header=True)
+        # A PUT answers 201 whether it creates or updates (recorded), with Azure-AsyncOperation.
         return ctx.accepted(op, subscription_id=sub, namespace=CONTAINER_APP.namespace, location=location,
-                            api_version=req.api_version, status=200 if existing else 201, body=render_app(record))
+                            api_version=req.api_version, status=201, body=render_app(record))
 
     async def put_app(req: ArmRequest) -> web.Response:
         _, record_id = apps.place(req, for_write=True)

@@ -16,10 +16,10 @@ from ..resource_types import (
     ENVIRONMENT_STORAGE,
     LOG_ANALYTICS_WORKSPACE,
     MANAGED_ENVIRONMENT,
-    WORKLOAD_PROFILE_STATE,
 )
 from ..store import Record
-from .bodies import merged, without_nulls
+from .app_shapes import fill_environment, read_body
+from .bodies import merged
 from .context import ArmContext
 from .errors import ArmError, not_found
 from .operations import json_response
@@ -84,7 +84,10 @@ def _validate_profiles(profiles: Any) -> list[dict[str, Any]]:
 def register(router: Router, ctx: ArmContext) -> None:
     base = MANAGED_ENVIRONMENT.collection
 
-    environments = TrackedResource(ctx, MANAGED_ENVIRONMENT, "env")
+    def render_environment(record: Record) -> dict[str, Any]:
+        return {**record.body, "properties": fill_environment(record.body["properties"])}
+
+    environments = TrackedResource(ctx, MANAGED_ENVIRONMENT, "env", render=render_environment)
     environment = environments.find
 
     def logs_config(sub: str, config: Any) -> dict[str, Any] | None:
@@ -113,7 +116,7 @@ def register(router: Router, ctx: ArmContext) -> None:
 
     async def put_environment(req: ArmRequest) -> web.Response:
         sub, group, record_id, name, body, location = await environments.read_put(req, "ManagedEnvironmentInvalidName")
-        properties = without_nulls(body.get("properties") or {})
+        properties = read_body(body.get("properties") or {})
         profiles = _validate_profiles(properties.get("workloadProfiles"))
         logs = logs_config(sub, properties.get("appLogsConfiguration"))
         existing = ctx.store.get(record_id)
@@ -156,9 +159,10 @@ def register(router: Router, ctx: ArmContext) -> None:
                              internal={"consumption_only": not profiles}))
         op = await ctx.operations.start(ENV_TYPE, record_id, "create", ctx.settings.scaled("managed_environment"))
         if op is None:
-            return json_response(ctx.store.require(record_id).body, 201)
+            return json_response(render_environment(ctx.store.require(record_id)), 201)
         return ctx.accepted(op, subscription_id=sub, namespace=MANAGED_ENVIRONMENT.namespace, location=location,
-                            api_version=req.api_version, status=201, body=record_body)
+                            api_version=req.api_version, status=201,
+                            body=render_environment(ctx.store.require(record_id)))
 
     async def update(req: ArmRequest, record: Record, changes: dict[str, Any], *, status: int) -> web.Response:
         properties = record.body["properties"]
@@ -189,17 +193,18 @@ def register(router: Router, ctx: ArmContext) -> None:
         op = await ctx.operations.start(ENV_TYPE, record.id, "update",
                                         ctx.settings.scaled("managed_environment_update"))
         if op is None:
-            return json_response(ctx.store.require(record.id).body, 200)
+            return json_response(render_environment(ctx.store.require(record.id)), 200)
+        # As recorded: a PUT answers with Azure-AsyncOperation, a PATCH 202 with Location only.
         return ctx.accepted(op, subscription_id=req.params["sub"], namespace=MANAGED_ENVIRONMENT.namespace,
                             location=record.body["location"], api_version=req.api_version,
                             status=status if req.method == "PUT" else 202,
-                            body=record.body if req.method == "PUT" else None, async_header=True,
-                            location_header=req.method == "PATCH")
+                            body=render_environment(record) if req.method == "PUT" else None,
+                            async_header=req.method == "PUT", location_header=req.method == "PATCH")
 
     async def patch_environment(req: ArmRequest) -> web.Response:
         record = environment(req)
         body = await req.json()
-        properties = body.get("properties") or {}
+        properties = read_body(body.get("properties") or {})
         if "tags" in body:
             record.body["tags"] = body["tags"] or {}
         return await update(req, record, {"workloadProfiles": properties.get("workloadProfiles"),
@@ -220,7 +225,7 @@ def register(router: Router, ctx: ArmContext) -> None:
                            f"Cannot delete managed environment '{req.params['env']}' because it has container apps: "
                            f"{', '.join(apps)}.")
         return await environments.begin_delete(req, record, state="ScheduledForDelete",
-                                               duration="managed_environment_delete")
+                                               duration="managed_environment_delete", async_header=False)
 
     async def workload_profile_states(req: ArmRequest) -> web.Response:
         record = environment(req)
@@ -230,9 +235,11 @@ def register(router: Router, ctx: ArmContext) -> None:
         for profile in record.body["properties"].get("workloadProfiles") or []:
             current = sum(1 for a in apps if str(a.body["properties"].get("workloadProfileName") or "").lower()
                           == str(profile["name"]).lower() and ctx.runtime.is_running(a.id))
+            # As recorded, `type` is the profile's type and the properties repeat its name and type.
             value.append({"name": profile["name"], "id": f"{record.id}/workloadProfileStates/{profile['name']}",
-                          "type": WORKLOAD_PROFILE_STATE.type,
-                          "properties": {"minimumCount": profile.get("minimumCount", 0),
+                          "type": profile["workloadProfileType"],
+                          "properties": {"name": profile["name"], "workloadProfileType": profile["workloadProfileType"],
+                                         "minimumCount": profile.get("minimumCount", 0),
                                          "maximumCount": profile.get("maximumCount", 0), "currentCount": current}})
         return json_response({"value": value})
 
@@ -257,7 +264,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         record = environment(req, child=ENVIRONMENT_STORAGE)
         name = req.params["storage"]
         ctx.check_name(ResourceKind.environment_storage, name, "ManagedEnvironmentStorageInvalidName")
-        body = await req.json()
+        body = read_body(await req.json())
         azure_file = (body.get("properties") or {}).get("azureFile")
         if not isinstance(azure_file, dict):
             raise ArmError(400, "InvalidRequestContent", "properties.azureFile is required (the Azure Files share).")
@@ -270,11 +277,10 @@ def register(router: Router, ctx: ArmContext) -> None:
                            f"properties.azureFile.accessMode must be ReadOnly or ReadWrite, got "
                            f"{azure_file['accessMode']!r}.")
         storage_id = f"{record.id}/storages/{name}"
-        existed = ctx.store.get(storage_id) is not None
         kept = {k: azure_file[k] for k in ("accountName", "accountKey", "shareName", "accessMode")}
         stored = ctx.store.put(Record(id=storage_id, type=STORAGE_TYPE, parent=record.id,
                                       body={"properties": {"azureFile": kept}}))
-        return json_response(storage_body(stored), 200 if existed else 201)
+        return json_response(storage_body(stored), 200)  # created or replaced: 200, as recorded
 
     def storage(req: ArmRequest) -> Record:
         record = environment(req)

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from ..resource_types import REPLICA, REVISION
 from ..store import Record
+from .app_shapes import fill_template
 from .context import ArmContext
 from .errors import ArmError, not_found
 from .operations import json_response
@@ -34,6 +35,7 @@ def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Cal
         body = copy.deepcopy(revision.body)
         status = ctx.runtime.revision_status(app.id, revision.name)
         body["properties"].update(status)
+        body["properties"]["template"] = fill_template(body["properties"].get("template") or {}, revision=True)
         has_ingress = (app.body["properties"].get("configuration") or {}).get("ingress") is not None
         # ACA's revision FQDN is <app>--<suffix>.<env domain>; here a loopback port of its own, served while the
         # revision is active (runtime/__init__.py).

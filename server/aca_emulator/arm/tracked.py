@@ -91,13 +91,14 @@ class TrackedResource:
             then(record)
         return web.Response(status=200)
 
-    async def begin_delete(self, req: ArmRequest, record: Record, *, state: str, duration: str) -> web.Response:
+    async def begin_delete(self, req: ArmRequest, record: Record, *, state: str, duration: str,
+                           async_header: bool = True) -> web.Response:
         """A long-running delete: the record shows `state` until the operation finishes (finish_delete)."""
         record.body["properties"]["provisioningState"] = state
         self.ctx.store.put(record)
         return await self.ctx.start_delete(self.kind.type, record, duration,
                                            subscription_id=req.params["sub"], namespace=self.kind.namespace,
-                                           api_version=req.api_version)
+                                           api_version=req.api_version, async_header=async_header)
 
     async def read_put(self, req: ArmRequest, invalid_name: str) -> PutTarget:
         """What every PUT of a tracked resource checks first, in ARM's order: the resource group (404/409), the
