@@ -106,7 +106,7 @@ class Replay:
             theirs = sorted(emulated, key=created)
             for a, b in zip(mine, theirs, strict=False):
                 if isinstance(a, dict) and isinstance(b, dict) and str(a.get("type", "")).lower().endswith(
-                        "/revisions") and a.get("name") and a["name"] not in self.learned:
+                        ("/revisions", "/replicas")) and a.get("name") and a["name"] not in self.learned:
                     self.learned[a["name"]] = b.get("name")
                 self.learn(a, b)
 

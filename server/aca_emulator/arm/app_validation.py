@@ -138,7 +138,8 @@ def check_environment(ctx: ArmContext, sub: str, location: str, properties: dict
                    f"'{environment.body['location']}'.", "LocationMismatch")
     profile = properties.get("workloadProfileName")
     profiles = environment.body["properties"].get("workloadProfiles") or []
-    if profile and not any(str(p["name"]).lower() == str(profile).lower() for p in profiles):
+    if profile and not any(str(p["name"]).lower() == str(profile).lower() for p in profiles) \
+            and not (not profiles and str(profile).lower() == "consumption"):  # a Consumption-only environment
         raise _bad(f"Workload profile '{profile}' does not exist in managed environment '{environment.name}' "
                    f"(it has: {', '.join(p['name'] for p in profiles) or 'none'}).", "WorkloadProfileNotFound")
     return environment

@@ -17,6 +17,7 @@ from ..resource_types import CONTAINER_APP, CONTAINER_APP_TOKEN, REVISION
 from ..store import Operation, Record
 from .app_shapes import fill_configuration, fill_template, read_body
 from .app_validation import AppSpec, malformed, validate_app
+from .bodies import system_data
 from .context import ArmContext
 from .errors import ArmError
 from .operations import iso, json_response
@@ -133,13 +134,13 @@ def register(router: Router, ctx: ArmContext) -> None:
         wire = {
             "id": record_id, "name": existing.name if existing else name, "type": APP_TYPE, "location": location,
             "tags": body.get("tags") if body.get("tags") is not None else (existing.body.get("tags") if existing else {}),
-            "systemData": {"createdBy": "local-user", "createdByType": "User",
-                           "createdAt": existing.body["systemData"]["createdAt"] if existing else iso(),
-                           "lastModifiedBy": "local-user", "lastModifiedByType": "User", "lastModifiedAt": iso()},
+            "systemData": system_data(existing.body.get("systemData") if existing else None, iso()),
             "properties": {
                 "provisioningState": "InProgress", "runningStatus": "Running",
                 "managedEnvironmentId": environment_id, "environmentId": environment_id,
-                "workloadProfileName": properties.get("workloadProfileName") or "Consumption",
+                # Azure answers null where the environment has no profiles (Consumption only).
+                "workloadProfileName": properties.get("workloadProfileName") or (
+                    "Consumption" if spec.environment.body["properties"].get("workloadProfiles") else None),
                 "outboundIpAddresses": ["127.0.0.1"],
                 "latestRevisionName": revision_name, "latestRevisionFqdn": "",
                 "customDomainVerificationId": hashlib.sha256(record_id.lower().encode()).hexdigest().upper(),

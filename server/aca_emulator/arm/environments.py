@@ -19,10 +19,10 @@ from ..resource_types import (
 )
 from ..store import Record
 from .app_shapes import fill_environment, read_body
-from .bodies import merged
+from .bodies import merged, system_data
 from .context import ArmContext
-from .errors import ArmError, not_found
-from .operations import json_response
+from .errors import ArmError
+from .operations import iso, json_response
 from .routing import ArmRequest, Router
 from .tracked import TrackedResource
 
@@ -133,6 +133,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         digest = hashlib.sha256(record_id.lower().encode()).hexdigest()[:8]
         record_body: dict[str, Any] = {
             "id": record_id, "name": name, "type": ENV_TYPE, "location": location, "tags": body.get("tags") or {},
+            "systemData": system_data(None, iso()),
             "properties": {
                 "provisioningState": "InitializationInProgress",
                 "defaultDomain": f"{name}-{digest}.{location}.azurecontainerapps.local",
@@ -189,6 +190,7 @@ def register(router: Router, ctx: ArmContext) -> None:
             if logs:
                 properties["appLogsConfiguration"] = logs
         properties["provisioningState"] = "InfrastructureSetupInProgress"
+        record.body["systemData"] = system_data(record.body.get("systemData"), iso())
         ctx.store.put(record)
         op = await ctx.operations.start(ENV_TYPE, record.id, "update",
                                         ctx.settings.scaled("managed_environment_update"))
@@ -285,8 +287,9 @@ def register(router: Router, ctx: ArmContext) -> None:
     def storage(req: ArmRequest) -> Record:
         record = environment(req)
         stored = ctx.store.get(f"{record.id}/storages/{req.params['storage']}")
-        if stored is None:
-            raise not_found(STORAGE_TYPE, f"{record.name}/storages/{req.params['storage']}", req.params["rg"])
+        if stored is None:  # Microsoft.App's own 404 here, as recorded
+            raise ArmError(404, "ManagedEnvironmentStorageNotFound",
+                           f"ManagedEnvironment Storage '{req.params['storage']}' was not found.")
         return stored
 
     async def get_storage(req: ArmRequest) -> web.Response:

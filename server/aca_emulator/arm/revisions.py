@@ -4,6 +4,7 @@ revision's own FQDN, restart, activate, deactivate; replicas with their containe
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -87,16 +88,29 @@ def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Cal
                                "runningStateDetails": replica["runningStateDetails"], "containers": containers,
                                "initContainers": []}}
 
+    def replicas(app: Record, revision: Record) -> list[dict[str, Any]]:
+        found = ctx.runtime.replicas(app.id, revision.name)
+        if found or ctx.settings.run_apps or not revision.body["properties"].get("active"):
+            return found
+        # Apps recorded, not run (run_apps=False): the one replica ACA would report for an active revision.
+        digest = hashlib.sha256(revision.id.lower().encode()).hexdigest()
+        details = "Apps are not run by this emulator (run_apps=False)"
+        containers = [{"name": c.get("name"), "containerId": "", "ready": True, "started": True, "restartCount": 0,
+                       "runningState": "Running", "runningStateDetails": details}
+                      for c in (revision.body["properties"].get("template") or {}).get("containers") or []]
+        return [{"name": f"{revision.name}-{digest[:10]}-{digest[10:15]}",
+                 "createdTime": revision.body["properties"].get("createdTime"), "runningState": "Running",
+                 "runningStateDetails": "", "containers": containers}]
+
     async def list_replicas(req: ArmRequest) -> web.Response:
         app = find_app(req)
         revision = find_revision(app, req.params["rev"], req.params["rg"])
-        return json_response({"value": [replica_body(app, revision, r)
-                                        for r in ctx.runtime.replicas(app.id, revision.name)]})
+        return json_response({"value": [replica_body(app, revision, r) for r in replicas(app, revision)]})
 
     async def get_replica(req: ArmRequest) -> web.Response:
         app = find_app(req)
         revision = find_revision(app, req.params["rev"], req.params["rg"])
-        for replica in ctx.runtime.replicas(app.id, revision.name):
+        for replica in replicas(app, revision):
             if replica["name"].lower() == req.params["replica"].lower():
                 return json_response(replica_body(app, revision, replica))
         raise not_found(REPLICA.type,
