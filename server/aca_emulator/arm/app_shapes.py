@@ -65,7 +65,8 @@ def read_body(value: Any, key: str = "") -> Any:
         for name, child in value.items():
             if child is None:
                 continue
-            canonical = name if key.lower() in USER_MAPS else CANONICAL.get(name.lower(), name)
+            text = str(name)
+            canonical = text if key.lower() in USER_MAPS else CANONICAL.get(text.lower(), text)
             result[canonical] = child if canonical.lower() in USER_MAPS else read_body(child, canonical)
         return result
     if isinstance(value, list):

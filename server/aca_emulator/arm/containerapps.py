@@ -103,9 +103,9 @@ def register(router: Router, ctx: ArmContext) -> None:
         name = req.params["app"]
         body = read_body(body)
         location = ctx.location(body)
-        properties = body.get("properties")
         old_secrets = existing.internal.get("secrets", {}) if existing else {}
-        spec = validate(sub, location, properties, old_secrets)
+        spec = validate(sub, location, body.get("properties"), old_secrets)
+        properties = spec.properties
         record_id = existing.id if existing else new_id
         template = copy.deepcopy(properties["template"])
         configuration = copy.deepcopy(properties.get("configuration") or {})
