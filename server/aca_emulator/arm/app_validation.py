@@ -226,9 +226,10 @@ def check_container(container: dict[str, Any], names: set[str], volume_names: se
         if not isinstance(variable, dict):
             raise malformed(f"container '{cname}' env entries must be objects with a name and a value or "
                             f"secretRef, got {variable!r:.40}.")
-        if not isinstance(variable.get("name"), str) or not variable["name"]:
-            raise _bad(f"Container '{cname}': every env entry needs a name (a string), got "
-                       f"{variable.get('name')!r:.40}.")
+        if variable.get("name") is not None and not isinstance(variable["name"], str):
+            raise malformed(f"container '{cname}' env entry name must be a string, got {variable['name']!r:.40}.")
+        if not variable.get("name"):
+            raise _bad(f"Container '{cname}': every env entry needs a name.")
         ref = variable.get("secretRef")
         if ref is not None and ref not in secret_values:
             raise _bad(f"Container '{cname}': env '{variable['name']}' refers to secret '{ref}', which is not "
