@@ -212,9 +212,9 @@ def register(router: Router, ctx: ArmContext) -> None:
         return await update(req, record, {"workloadProfiles": properties.get("workloadProfiles"),
                                           "appLogsConfiguration": properties.get("appLogsConfiguration")}, status=202)
 
-    environments.on_finish("create", environments.finish_provisioning)
-    environments.on_finish("update", environments.finish_provisioning)
-    environments.on_finish("delete", environments.finish_delete)
+    environments.finish_with("create", environments.finish_provisioning)
+    environments.finish_with("update", environments.finish_provisioning)
+    environments.finish_with("delete", environments.finish_delete)
 
     async def delete_environment(req: ArmRequest) -> web.Response:
         record = environments.get_record(req)

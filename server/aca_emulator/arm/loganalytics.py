@@ -83,7 +83,7 @@ def register(router: Router, ctx: ArmContext) -> None:
                             api_version=req.api_version, status=201, body=record_body, async_header=False,
                             location_header=True)
 
-    workspaces.on_finish("create", workspaces.finish_provisioning)
+    workspaces.finish_with("create", workspaces.finish_provisioning)
 
     async def shared_keys(req: ArmRequest) -> web.Response:
         record = workspaces.find(req)

@@ -122,7 +122,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         if record is not None:
             shares.add_account(record.name)
 
-    accounts.on_finish("create", finish_create)
+    accounts.finish_with("create", finish_create)
 
     async def delete_account(req: ArmRequest) -> web.Response:
         return await accounts.delete_now(req, then=lambda record: shares.remove_account(record.name))

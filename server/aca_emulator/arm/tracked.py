@@ -1,9 +1,12 @@
-"""The tracked-resource handler every provider builds on: a resource type in a resource group, found, read,
-listed, deleted and finished the same way (Azurite's handlers share a base the same way).
+"""The bases every provider builds on (Azurite's handlers share a base the same way):
 
-A provider keeps what is its own (validation, the body it builds on PUT, actions such as listKeys) and gets
-from here: the record behind a URL or ARM's 404, GET and list answers through its renderer, the immediate or
-long-running DELETE, and the finish of its long-running operations.
+- `TrackedResource`: a resource type in a resource group, found, read, listed, deleted and finished the same
+  way. A provider class keeps what is its own - its hooks `validate` (ACA's/Storage's rules), `build_body` (the
+  record a PUT makes), `on_finish` / `on_deleted` (what ends its long-running operations), `render` (the answer),
+  its actions (listKeys, ...) - and gets from here the record behind a URL or ARM's 404, GET and list answers,
+  the immediate or long-running DELETE, and the finishing of its operations.
+- `ChildResource`: a resource under another (an environment's storages): found under its parent, its id built
+  by its type, the same hooks for its PUT.
 """
 
 from __future__ import annotations
@@ -117,8 +120,22 @@ class TrackedResource:
         return name
 
     # long-running operations
-    def on_finish(self, action: str, handler: Finisher) -> None:
+    def finish_with(self, action: str, handler: Finisher) -> None:
         self.ctx.operations.on_finish(self.kind.type, action, handler)
+
+    def register_finishers(self) -> None:
+        """A provider class's hooks end its operations: create and update by `on_finish`, delete by `on_deleted`."""
+        self.finish_with("create", self.on_finish)
+        self.finish_with("update", self.on_finish)
+        self.finish_with("delete", self.on_deleted)
+
+    async def on_finish(self, op: Operation) -> None:
+        """Hook: a create or update is over (default: the record is 'Succeeded')."""
+        self.mark_succeeded(op)
+
+    async def on_deleted(self, op: Operation) -> None:
+        """Hook: a long-running delete is over (default: the record goes)."""
+        await self.finish_delete(op)
 
     async def finish_provisioning(self, op: Operation) -> None:
         """A create or update is over: the record is 'Succeeded'."""
