@@ -8,8 +8,6 @@ from typing import Any
 
 from aiohttp import web
 
-from azure_name_rules import ResourceKind
-
 from ..resource_types import (
     AVAILABLE_WORKLOAD_PROFILE,
     CONTAINER_APP,
@@ -21,6 +19,7 @@ from ..store import Record
 from .app_shapes import fill_environment, read_body
 from .bodies import merged, system_data
 from .context import ArmContext
+from .env_storages import EnvironmentStorages
 from .errors import ArmError
 from .operations import iso, json_response
 from .routing import ArmRequest, Router
@@ -257,61 +256,10 @@ def register(router: Router, ctx: ArmContext) -> None:
                             "memoryGiB": memory, "gpus": gpus, "displayName": display}}
             for kind, (category, cores, memory, gpus, display) in PROFILE_TYPES.items()]})
 
-    # Storages
-    def storage_body(record: Record) -> dict[str, Any]:
-        azure_file = {k: v for k, v in record.body["properties"]["azureFile"].items() if k != "accountKey"}
-        return {"id": record.id, "name": record.name, "type": STORAGE_TYPE, "properties": {"azureFile": azure_file}}
-
-    async def put_storage(req: ArmRequest) -> web.Response:
-        record = environment(req, child=ENVIRONMENT_STORAGE)
-        name = req.params["storage"]
-        ctx.check_name(ResourceKind.environment_storage, name, "ManagedEnvironmentStorageInvalidName")
-        body = read_body(await req.json())
-        azure_file = (body.get("properties") or {}).get("azureFile")
-        if not isinstance(azure_file, dict):
-            raise ArmError(400, "InvalidRequestContent", "properties.azureFile is required (the Azure Files share).")
-        missing = [k for k in ("accountName", "accountKey", "shareName", "accessMode") if not azure_file.get(k)]
-        if missing:
-            raise ArmError(400, "InvalidRequestContent",
-                           f"properties.azureFile is missing {', '.join(missing)}.")
-        if azure_file["accessMode"] not in ("ReadOnly", "ReadWrite"):
-            raise ArmError(400, "InvalidRequestContent",
-                           f"properties.azureFile.accessMode must be ReadOnly or ReadWrite, got "
-                           f"{azure_file['accessMode']!r}.")
-        storage_id = f"{record.id}/storages/{name}"
-        kept = {k: azure_file[k] for k in ("accountName", "accountKey", "shareName", "accessMode")}
-        stored = ctx.store.put(Record(id=storage_id, type=STORAGE_TYPE, parent=record.id,
-                                      body={"properties": {"azureFile": kept}}))
-        return json_response(storage_body(stored), 200)  # created or replaced: 200, as recorded
-
-    def storage(req: ArmRequest) -> Record:
-        record = environment(req)
-        stored = ctx.store.get(f"{record.id}/storages/{req.params['storage']}")
-        if stored is None:  # Microsoft.App's own 404 here, as recorded
-            raise ArmError(404, "ManagedEnvironmentStorageNotFound",
-                           f"ManagedEnvironment Storage '{req.params['storage']}' was not found.")
-        return stored
-
-    async def get_storage(req: ArmRequest) -> web.Response:
-        return json_response(storage_body(storage(req)))
-
-    async def delete_storage(req: ArmRequest) -> web.Response:
-        record = environment(req)
-        storage_id = f"{record.id}/storages/{req.params['storage']}"
-        if ctx.store.get(storage_id) is None:
-            return web.Response(status=204)
-        ctx.store.delete(storage_id)
-        return web.Response(status=200)
-
-    async def list_storages(req: ArmRequest) -> web.Response:
-        record = environment(req)
-        return json_response({"value": [storage_body(r) for r in ctx.store.children(record.id, STORAGE_TYPE)]})
-
     environments.add_routes(router, base, delete=delete_environment)
     router.add("PUT", base + "/{env}", put_environment, MANAGED_ENVIRONMENT.provider)
     router.add("PATCH", base + "/{env}", patch_environment, MANAGED_ENVIRONMENT.provider)
     router.add("GET", base + "/{env}/workloadProfileStates", workload_profile_states, MANAGED_ENVIRONMENT.provider)
-    router.add_collection(base + "/{env}/storages", "storage", MANAGED_ENVIRONMENT.provider, list=list_storages,
-                          get=get_storage, put=put_storage, delete=delete_storage)
+    EnvironmentStorages(ctx, environments).add_routes(router, base + "/{env}/storages")
     router.add("GET", "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
                "availableManagedEnvironmentsWorkloadProfileTypes", available_profiles, MANAGED_ENVIRONMENT.provider)

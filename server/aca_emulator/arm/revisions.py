@@ -27,7 +27,7 @@ def _bad(message: str, code: str) -> ArmError:
 
 def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Callable[[ArmRequest], Record]) -> None:
     def find_revision(app: Record, name: str, rg: str) -> Record:
-        record = ctx.store.get(f"{app.id}/revisions/{name}")
+        record = ctx.store.get(REVISION.child_id(app.id, name))
         if record is None:
             raise not_found(REVISION_TYPE, f"{app.name}/revisions/{name}", rg)
         return record
@@ -82,7 +82,7 @@ def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Cal
             containers.append({**container,
                                "logStreamEndpoint": f"{stream_base}/containers/{container['name']}/logstream",
                                "execEndpoint": f"{stream_base}/containers/{container['name']}/exec"})
-        return {"id": f"{revision.id}/replicas/{replica['name']}", "name": replica["name"],
+        return {"id": REPLICA.child_id(revision.id, replica["name"]), "name": replica["name"],
                 "type": REPLICA.type,
                 "properties": {"createdTime": replica["createdTime"], "runningState": replica["runningState"],
                                "runningStateDetails": replica["runningStateDetails"], "containers": containers,
