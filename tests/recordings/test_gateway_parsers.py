@@ -54,7 +54,9 @@ def test_a_container_app_is_read_as_azure_answered_it(found: tuple[str, int, dic
         assert sum(t.weight for t in app.traffic) == 100
         named = {t.revision for t in app.traffic if t.revision}
         assert named == {t["revisionName"] for t in ingress["traffic"] if not t.get("latestRevision")}
-    assert app.scale.get("maxReplicas") == properties["template"]["scale"]["maxReplicas"]
+    assert app.scale.get("maxReplicas") == properties["template"]["scale"]["maxReplicas"] == app.max_replicas
+    # Azure answers null for a minReplicas nobody set: ACA's default, 0, not "None".
+    assert app.min_replicas == (properties["template"]["scale"].get("minReplicas") or 0)
     assert [c["name"] for c in app.containers] == [c["name"] for c in properties["template"]["containers"]]
 
 

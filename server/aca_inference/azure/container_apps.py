@@ -110,6 +110,16 @@ class ContainerApp:
         return _dict(self.template.get("scale"))
 
     @property
+    def min_replicas(self) -> int:
+        """Azure answers `minReplicas: null` where it was not set: ACA's default, 0."""
+        return _int(self.scale.get("minReplicas"))
+
+    @property
+    def max_replicas(self) -> int:
+        """ACA's default, 10, where Azure answers null."""
+        return _int(self.scale.get("maxReplicas")) or 10
+
+    @property
     def traffic(self) -> list[TrafficWeight]:
         """The ingress's traffic split as ARM holds it (weights Azure may echo as text read as numbers); empty
         without ingress."""
