@@ -244,7 +244,7 @@ class StorageAccounts(TrackedResource):
 
     def register(self, router: Router) -> None:
         base = STORAGE_ACCOUNT.collection
-        self.register_finishers()
+        self.register_finishers(("create",))  # deletes and updates of an account finish at once
         self.add_routes(router, base, delete=self.delete_account)
         router.add("PUT", base + "/{account}", self.create_account, STORAGE_ACCOUNT.provider)
         router.add("POST", base + "/{account}/listKeys", self.list_keys, STORAGE_ACCOUNT.provider)

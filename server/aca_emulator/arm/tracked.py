@@ -123,11 +123,11 @@ class TrackedResource:
     def finish_with(self, action: str, handler: Finisher) -> None:
         self.ctx.operations.on_finish(self.kind.type, action, handler)
 
-    def register_finishers(self) -> None:
-        """A provider class's hooks end its operations: create and update by `on_finish`, delete by `on_deleted`."""
-        self.finish_with("create", self.on_finish)
-        self.finish_with("update", self.on_finish)
-        self.finish_with("delete", self.on_deleted)
+    def register_finishers(self, actions: tuple[str, ...] = ("create", "update", "delete")) -> None:
+        """A provider class's hooks end the long-running operations it runs (`actions`): create and update by
+        `on_finish`, delete by `on_deleted`."""
+        for action in actions:
+            self.finish_with(action, self.on_deleted if action == "delete" else self.on_finish)
 
     async def on_finish(self, op: Operation) -> None:
         """Hook: a create or update is over (default: the record is 'Succeeded')."""
