@@ -57,6 +57,11 @@ class ResourceType:
         """The id of a top-level resource `name` of this type in a resource group."""
         return f"{group_id}/providers/{self.type}/{name}"
 
+    def child_id(self, parent_id: str, name: str) -> str:
+        """The id of a child resource `name` of this type under its parent's id (the type's last segment):
+        `<environment id>/storages/<name>`, `<app id>/revisions/<name>`."""
+        return f"{parent_id}/{self.type.rsplit('/', 1)[1]}/{name}"
+
 
 RESOURCE_GROUP = ResourceType("Microsoft.Resources/resourceGroups", ResourceKind.resource_group)
 STORAGE_ACCOUNT = ResourceType("Microsoft.Storage/storageAccounts", ResourceKind.storage_account)

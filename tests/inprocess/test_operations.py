@@ -103,6 +103,18 @@ async def test_status_reports_revisions_and_replicas_and_keeps_the_key_out_of_th
     assert "api_key" not in (await show_status(_context(root, gateway, RecordingReporter()))).as_json()
 
 
+async def test_status_reads_azures_null_scale_bounds_as_acas_defaults(tmp_path: Path) -> None:
+    """Azure answers `minReplicas: null` (and may `maxReplicas: null`) where nothing was set: 0 and 10, not None."""
+    root = _workspace(tmp_path)
+    template = {**launcher_template(launcher=False), "scale": {"minReplicas": None, "maxReplicas": None, "rules": None}}
+    serving = dataclasses.replace(revision("one", None, traffic=100), template=template)
+    gateway = FakeContainerAppGateway(app(template=template, latest_revision="app--one"), [serving],
+                                      secrets={"inference-api-key": SECRET})
+    reporter = RecordingReporter()
+    await show_status(_context(root, gateway, reporter))
+    assert any(m.startswith("  replicas: 0 to 10 per revision") for m in reporter.messages())
+
+
 async def test_status_of_an_app_that_is_gone_names_the_config_field_and_the_fix(tmp_path: Path) -> None:
     root = _workspace(tmp_path)
     gateway = _in_place_app()

@@ -117,6 +117,34 @@ async def test_a_property_that_differs_is_planned_as_an_update_naming_the_change
         f"properties.template.scale.maxReplicas: 4 -> {app.body['properties']['template']['scale']['maxReplicas']}"]
 
 
+async def test_what_azure_normalised_from_an_unchanged_bicep_is_reused_not_updated(tmp_path: Path) -> None:
+    """Azure answers with what it made of the body (recorded in ../shared/azure-recordings): quantities rewritten,
+    numbers sent as text read as numbers, the ephemeral storage it assigns, enum casing, the defaults it fills."""
+    evaluated = _evaluated(tmp_path)
+    app = next(r for r in evaluated.resources if r.type.lower() == APP)
+    properties = app.body["properties"]
+    container = properties["template"]["containers"][0]
+    container["resources"] = {"cpu": "0.5", "memory": "1.0Gi", "ephemeralStorage": "1Gi"}
+    properties["configuration"]["activeRevisionsMode"] = "single"
+    properties["template"]["scale"]["maxReplicas"] = "3"
+    arm = FakeArm()
+    _as_deployed(evaluated, arm)
+    held = arm.resources[app.handle.id.lower()]["properties"]
+    held["template"]["containers"][0].update(resources={"cpu": 0.5, "memory": "1Gi", "ephemeralStorage": "2Gi"},
+                                             imageType="ContainerImage", probes=held["template"]["containers"][0].get(
+                                                 "probes") or [])
+    held["configuration"].update(activeRevisionsMode="Single", dapr=None, registries=None, service=None)
+    held["template"]["scale"].update(maxReplicas=3, rules=None)
+    held["patchingMode"] = "Automatic"
+    planned = _of(await _plan(evaluated, arm), APP)
+    assert planned.action == "reuse" and planned.changes == []
+    # What Azure did not assign still counts: a memory that is really different is an update.
+    held["template"]["containers"][0]["resources"]["memory"] = "2Gi"
+    planned = _of(await _plan(evaluated, arm), APP)
+    assert [c.describe() for c in planned.changes] == [
+        'properties.template.containers[0].resources.memory: "2Gi" -> "1.0Gi"']
+
+
 async def test_a_resource_still_being_provisioned_is_waited_for_then_planned(tmp_path: Path) -> None:
     evaluated = _evaluated(tmp_path)
     arm = FakeArm()

@@ -28,3 +28,10 @@ def merged(base: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
         else:
             result[key] = copy.deepcopy(without_nulls(value))
     return result
+
+
+def system_data(previous: dict[str, Any] | None, now: str) -> dict[str, Any]:
+    """ARM's `systemData` of a tracked resource written at `now` (created when first written)."""
+    created = (previous or {}).get("createdAt", now)
+    return {"createdBy": "local-user", "createdByType": "User", "createdAt": created,
+            "lastModifiedBy": "local-user", "lastModifiedByType": "User", "lastModifiedAt": now}

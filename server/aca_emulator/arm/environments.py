@@ -8,22 +8,21 @@ from typing import Any
 
 from aiohttp import web
 
-from azure_name_rules import ResourceKind
-
 from ..resource_types import (
     AVAILABLE_WORKLOAD_PROFILE,
     CONTAINER_APP,
     ENVIRONMENT_STORAGE,
     LOG_ANALYTICS_WORKSPACE,
     MANAGED_ENVIRONMENT,
-    WORKLOAD_PROFILE_STATE,
 )
 from ..store import Record
-from .bodies import merged, without_nulls
+from .app_shapes import fill_environment, read_body
+from .bodies import merged, system_data
 from .context import ArmContext
-from .errors import ArmError, not_found
+from .env_storages import EnvironmentStorages
+from .errors import ArmError
 from .gpu_rules import check_profile_counts
-from .operations import json_response
+from .operations import iso, json_response
 from .routing import ArmRequest, Router
 from .tracked import TrackedResource
 
@@ -83,13 +82,17 @@ def _validate_profiles(profiles: Any) -> list[dict[str, Any]]:
     return result
 
 
-def register(router: Router, ctx: ArmContext) -> None:
-    base = MANAGED_ENVIRONMENT.collection
+class ManagedEnvironments(TrackedResource):
+    """The managed environment provider: PUT (create, or update through `update`), PATCH, DELETE (all
+    long-running), workload profile states, the profile types a location offers; storages (env_storages.py)."""
 
-    environments = TrackedResource(ctx, MANAGED_ENVIRONMENT, "env")
-    environment = environments.find
+    def __init__(self, ctx: ArmContext) -> None:
+        super().__init__(ctx, MANAGED_ENVIRONMENT, "env", render=self.render_environment)
 
-    def logs_config(sub: str, config: Any) -> dict[str, Any] | None:
+    def render_environment(self, record: Record) -> dict[str, Any]:
+        return {**record.body, "properties": fill_environment(record.body["properties"])}
+
+    def logs_config(self, sub: str, config: Any) -> dict[str, Any] | None:
         if config is None:
             return None
         if not isinstance(config, dict):
@@ -104,7 +107,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         if not customer_id or not key:
             raise ArmError(400, "InvalidLogAnalyticsConfiguration",
                            "appLogsConfiguration.logAnalyticsConfiguration needs customerId and sharedKey.")
-        for workspace in ctx.store.in_scope(f"/subscriptions/{sub}", LOG_ANALYTICS_WORKSPACE.type):
+        for workspace in self.ctx.store.in_scope(f"/subscriptions/{sub}", LOG_ANALYTICS_WORKSPACE.type):
             if workspace.body["properties"]["customerId"] == customer_id:
                 if key not in (workspace.internal["primarySharedKey"], workspace.internal["secondarySharedKey"]):
                     raise ArmError(400, "InvalidLogAnalyticsConfiguration",
@@ -113,12 +116,12 @@ def register(router: Router, ctx: ArmContext) -> None:
         raise ArmError(400, "InvalidLogAnalyticsConfiguration",
                        f"No Log Analytics workspace with customerId '{customer_id}' was found.")
 
-    async def put_environment(req: ArmRequest) -> web.Response:
-        sub, group, record_id, name, body, location = await environments.read_put(req, "ManagedEnvironmentInvalidName")
-        properties = without_nulls(body.get("properties") or {})
+    async def put(self, req: ArmRequest) -> web.Response:
+        sub, group, record_id, name, body, location = await self.read_put(req, "ManagedEnvironmentInvalidName")
+        properties = read_body(body.get("properties") or {})
         profiles = _validate_profiles(properties.get("workloadProfiles"))
-        logs = logs_config(sub, properties.get("appLogsConfiguration"))
-        existing = ctx.store.get(record_id)
+        logs = self.logs_config(sub, properties.get("appLogsConfiguration"))
+        existing = self.ctx.store.get(record_id)
         if existing is not None:
             # What else was sent replaces what was stored; profiles and logs go through update's checks.
             stored = existing.body["properties"]
@@ -126,19 +129,20 @@ def register(router: Router, ctx: ArmContext) -> None:
             existing.body["properties"] = {**merged(stored, sent), **{k: stored[k] for k in ENV_READ_ONLY if k in stored}}
             if body.get("tags") is not None:
                 existing.body["tags"] = body["tags"]
-            return await update(req, existing, {"workloadProfiles": properties.get("workloadProfiles"),
+            return await self.update(req, existing, {"workloadProfiles": properties.get("workloadProfiles"),
                                                 "appLogsConfiguration": properties.get("appLogsConfiguration")},
                                 status=200)
         digest = hashlib.sha256(record_id.lower().encode()).hexdigest()[:8]
         record_body: dict[str, Any] = {
             "id": record_id, "name": name, "type": ENV_TYPE, "location": location, "tags": body.get("tags") or {},
+            "systemData": system_data(None, iso()),
             "properties": {
                 "provisioningState": "InitializationInProgress",
                 "defaultDomain": f"{name}-{digest}.{location}.azurecontainerapps.local",
                 "staticIp": "127.0.0.1", "zoneRedundant": bool(properties.get("zoneRedundant", False)),
                 "workloadProfiles": profiles,
                 "customDomainConfiguration": {"customDomainVerificationId": digest.upper() * 8},
-                "eventStreamEndpoint": f"{ctx.base_url}/subscriptions/{sub}/resourceGroups/{group.name}/"
+                "eventStreamEndpoint": f"{self.ctx.base_url}/subscriptions/{sub}/resourceGroups/{group.name}/"
                                        f"managedEnvironments/{name}/eventstream",
                 "infrastructureResourceGroup": f"ME_{name}_{group.name}_{location}",
                 "peerAuthentication": {"mtls": {"enabled": False}},
@@ -154,15 +158,16 @@ def register(router: Router, ctx: ArmContext) -> None:
         sent = {k: v for k, v in properties.items() if k != "appLogsConfiguration"}
         record_body["properties"] = {**merged(computed, sent),
                                      **{k: computed[k] for k in ENV_READ_ONLY if k in computed}}
-        ctx.store.put(Record(id=record_id, type=ENV_TYPE, body=record_body, parent=group.id,
+        self.ctx.store.put(Record(id=record_id, type=ENV_TYPE, body=record_body, parent=group.id,
                              internal={"consumption_only": not profiles}))
-        op = await ctx.operations.start(ENV_TYPE, record_id, "create", ctx.settings.scaled("managed_environment"))
+        op = await self.ctx.operations.start(ENV_TYPE, record_id, "create", self.ctx.settings.scaled("managed_environment"))
         if op is None:
-            return json_response(ctx.store.require(record_id).body, 201)
-        return ctx.accepted(op, subscription_id=sub, namespace=MANAGED_ENVIRONMENT.namespace, location=location,
-                            api_version=req.api_version, status=201, body=record_body)
+            return json_response(self.render_environment(self.ctx.store.require(record_id)), 201)
+        return self.ctx.accepted(op, subscription_id=sub, namespace=MANAGED_ENVIRONMENT.namespace, location=location,
+                            api_version=req.api_version, status=201,
+                            body=self.render_environment(self.ctx.store.require(record_id)))
 
-    async def update(req: ArmRequest, record: Record, changes: dict[str, Any], *, status: int) -> web.Response:
+    async def update(self, req: ArmRequest, record: Record, changes: dict[str, Any], *, status: int) -> web.Response:
         properties = record.body["properties"]
         if properties["provisioningState"] not in ("Succeeded", "Failed"):
             raise ArmError(409, "ManagedEnvironmentOperationInProgress",
@@ -175,7 +180,7 @@ def register(router: Router, ctx: ArmContext) -> None:
                                f"Managed environment '{record.name}' is a Consumption-only environment; workload "
                                "profiles can only be set when an environment is created.")
             in_use = {str(a.body["properties"].get("workloadProfileName") or "").lower()
-                      for a in ctx.store.in_scope(record.id.split("/providers/")[0], APP_TYPE)
+                      for a in self.ctx.store.in_scope(record.id.split("/providers/")[0], APP_TYPE)
                       if (a.body["properties"].get("environmentId") or "").lower() == record.id.lower()}
             missing = in_use - {str(p["name"]).lower() for p in profiles} - {""}
             if profiles and missing:
@@ -183,63 +188,63 @@ def register(router: Router, ctx: ArmContext) -> None:
                                f"Workload profile(s) {', '.join(sorted(missing))} are used by container apps.")
             properties["workloadProfiles"] = profiles
         if changes.get("appLogsConfiguration") is not None:
-            logs = logs_config(req.params["sub"], changes["appLogsConfiguration"])
+            logs = self.logs_config(req.params["sub"], changes["appLogsConfiguration"])
             if logs:
                 properties["appLogsConfiguration"] = logs
         properties["provisioningState"] = "InfrastructureSetupInProgress"
-        ctx.store.put(record)
-        op = await ctx.operations.start(ENV_TYPE, record.id, "update",
-                                        ctx.settings.scaled("managed_environment_update"))
+        record.body["systemData"] = system_data(record.body.get("systemData"), iso())
+        self.ctx.store.put(record)
+        op = await self.ctx.operations.start(ENV_TYPE, record.id, "update",
+                                        self.ctx.settings.scaled("managed_environment_update"))
         if op is None:
-            return json_response(ctx.store.require(record.id).body, 200)
-        return ctx.accepted(op, subscription_id=req.params["sub"], namespace=MANAGED_ENVIRONMENT.namespace,
+            return json_response(self.render_environment(self.ctx.store.require(record.id)), 200)
+        # As recorded: a PUT answers with Azure-AsyncOperation, a PATCH 202 with Location only.
+        return self.ctx.accepted(op, subscription_id=req.params["sub"], namespace=MANAGED_ENVIRONMENT.namespace,
                             location=record.body["location"], api_version=req.api_version,
                             status=status if req.method == "PUT" else 202,
-                            body=record.body if req.method == "PUT" else None, async_header=True,
-                            location_header=req.method == "PATCH")
+                            body=self.render_environment(record) if req.method == "PUT" else None,
+                            async_header=req.method == "PUT", location_header=req.method == "PATCH")
 
-    async def patch_environment(req: ArmRequest) -> web.Response:
-        record = environment(req)
+    async def patch(self, req: ArmRequest) -> web.Response:
+        record = self.find(req)
         body = await req.json()
-        properties = body.get("properties") or {}
+        properties = read_body(body.get("properties") or {})
         if "tags" in body:
             record.body["tags"] = body["tags"] or {}
-        return await update(req, record, {"workloadProfiles": properties.get("workloadProfiles"),
+        return await self.update(req, record, {"workloadProfiles": properties.get("workloadProfiles"),
                                           "appLogsConfiguration": properties.get("appLogsConfiguration")}, status=202)
 
-    environments.on_finish("create", environments.finish_provisioning)
-    environments.on_finish("update", environments.finish_provisioning)
-    environments.on_finish("delete", environments.finish_delete)
-
-    async def delete_environment(req: ArmRequest) -> web.Response:
-        record = environments.get_record(req)
+    async def delete(self, req: ArmRequest) -> web.Response:
+        record = self.get_record(req)
         if record is None:
             return web.Response(status=204)
-        apps = [a.name for a in ctx.store.in_scope(f"/subscriptions/{req.params['sub']}", APP_TYPE)
+        apps = [a.name for a in self.ctx.store.in_scope(f"/subscriptions/{req.params['sub']}", APP_TYPE)
                 if (a.body["properties"].get("environmentId") or "").lower() == record.id.lower()]
         if apps:
             raise ArmError(409, "ManagedEnvironmentHasContainerApps",
                            f"Cannot delete managed environment '{req.params['env']}' because it has container apps: "
                            f"{', '.join(apps)}.")
-        return await environments.begin_delete(req, record, state="ScheduledForDelete",
-                                               duration="managed_environment_delete")
+        return await self.begin_delete(req, record, state="ScheduledForDelete",
+                                               duration="managed_environment_delete", async_header=False)
 
-    async def workload_profile_states(req: ArmRequest) -> web.Response:
-        record = environment(req)
-        apps = [a for a in ctx.store.in_scope(f"/subscriptions/{req.params['sub']}", APP_TYPE)
+    async def workload_profile_states(self, req: ArmRequest) -> web.Response:
+        record = self.find(req)
+        apps = [a for a in self.ctx.store.in_scope(f"/subscriptions/{req.params['sub']}", APP_TYPE)
                 if (a.body["properties"].get("environmentId") or "").lower() == record.id.lower()]
         value = []
         for profile in record.body["properties"].get("workloadProfiles") or []:
             current = sum(1 for a in apps if str(a.body["properties"].get("workloadProfileName") or "").lower()
-                          == str(profile["name"]).lower() and ctx.runtime.is_running(a.id))
+                          == str(profile["name"]).lower() and self.ctx.runtime.is_running(a.id))
+            # As recorded, `type` is the profile's type and the properties repeat its name and type.
             value.append({"name": profile["name"], "id": f"{record.id}/workloadProfileStates/{profile['name']}",
-                          "type": WORKLOAD_PROFILE_STATE.type,
-                          "properties": {"minimumCount": profile.get("minimumCount", 0),
+                          "type": profile["workloadProfileType"],
+                          "properties": {"name": profile["name"], "workloadProfileType": profile["workloadProfileType"],
+                                         "minimumCount": profile.get("minimumCount", 0),
                                          "maximumCount": profile.get("maximumCount", 0), "currentCount": current}})
         return json_response({"value": value})
 
-    async def available_profiles(req: ArmRequest) -> web.Response:
-        sub = ctx.subscription(req.params["sub"]).subscription_id
+    async def available_profiles(self, req: ArmRequest) -> web.Response:
+        sub = self.ctx.subscription(req.params["sub"]).subscription_id
         location = req.params["loc"]
         return json_response({"value": [
             {"id": f"/subscriptions/{sub}/providers/Microsoft.App/locations/{location}/"
@@ -250,61 +255,19 @@ def register(router: Router, ctx: ArmContext) -> None:
                             "memoryGiB": memory, "gpus": gpus, "displayName": display}}
             for kind, (category, cores, memory, gpus, display) in PROFILE_TYPES.items()]})
 
-    # Storages
-    def storage_body(record: Record) -> dict[str, Any]:
-        azure_file = {k: v for k, v in record.body["properties"]["azureFile"].items() if k != "accountKey"}
-        return {"id": record.id, "name": record.name, "type": STORAGE_TYPE, "properties": {"azureFile": azure_file}}
+    def register(self, router: Router) -> None:
+        base = MANAGED_ENVIRONMENT.collection
+        self.register_finishers()
+        self.add_routes(router, base, delete=self.delete)
+        router.add("PUT", base + "/{env}", self.put, MANAGED_ENVIRONMENT.provider)
+        router.add("PATCH", base + "/{env}", self.patch, MANAGED_ENVIRONMENT.provider)
+        router.add("GET", base + "/{env}/workloadProfileStates", self.workload_profile_states,
+                   MANAGED_ENVIRONMENT.provider)
+        EnvironmentStorages(self.ctx, self).add_routes(router, base + "/{env}/storages")
+        router.add("GET", "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
+                   "availableManagedEnvironmentsWorkloadProfileTypes", self.available_profiles,
+                   MANAGED_ENVIRONMENT.provider)
 
-    async def put_storage(req: ArmRequest) -> web.Response:
-        record = environment(req, child=ENVIRONMENT_STORAGE)
-        name = req.params["storage"]
-        ctx.check_name(ResourceKind.environment_storage, name, "ManagedEnvironmentStorageInvalidName")
-        body = await req.json()
-        azure_file = (body.get("properties") or {}).get("azureFile")
-        if not isinstance(azure_file, dict):
-            raise ArmError(400, "InvalidRequestContent", "properties.azureFile is required (the Azure Files share).")
-        missing = [k for k in ("accountName", "accountKey", "shareName", "accessMode") if not azure_file.get(k)]
-        if missing:
-            raise ArmError(400, "InvalidRequestContent",
-                           f"properties.azureFile is missing {', '.join(missing)}.")
-        if azure_file["accessMode"] not in ("ReadOnly", "ReadWrite"):
-            raise ArmError(400, "InvalidRequestContent",
-                           f"properties.azureFile.accessMode must be ReadOnly or ReadWrite, got "
-                           f"{azure_file['accessMode']!r}.")
-        storage_id = f"{record.id}/storages/{name}"
-        existed = ctx.store.get(storage_id) is not None
-        kept = {k: azure_file[k] for k in ("accountName", "accountKey", "shareName", "accessMode")}
-        stored = ctx.store.put(Record(id=storage_id, type=STORAGE_TYPE, parent=record.id,
-                                      body={"properties": {"azureFile": kept}}))
-        return json_response(storage_body(stored), 200 if existed else 201)
 
-    def storage(req: ArmRequest) -> Record:
-        record = environment(req)
-        stored = ctx.store.get(f"{record.id}/storages/{req.params['storage']}")
-        if stored is None:
-            raise not_found(STORAGE_TYPE, f"{record.name}/storages/{req.params['storage']}", req.params["rg"])
-        return stored
-
-    async def get_storage(req: ArmRequest) -> web.Response:
-        return json_response(storage_body(storage(req)))
-
-    async def delete_storage(req: ArmRequest) -> web.Response:
-        record = environment(req)
-        storage_id = f"{record.id}/storages/{req.params['storage']}"
-        if ctx.store.get(storage_id) is None:
-            return web.Response(status=204)
-        ctx.store.delete(storage_id)
-        return web.Response(status=200)
-
-    async def list_storages(req: ArmRequest) -> web.Response:
-        record = environment(req)
-        return json_response({"value": [storage_body(r) for r in ctx.store.children(record.id, STORAGE_TYPE)]})
-
-    environments.add_routes(router, base, delete=delete_environment)
-    router.add("PUT", base + "/{env}", put_environment, MANAGED_ENVIRONMENT.provider)
-    router.add("PATCH", base + "/{env}", patch_environment, MANAGED_ENVIRONMENT.provider)
-    router.add("GET", base + "/{env}/workloadProfileStates", workload_profile_states, MANAGED_ENVIRONMENT.provider)
-    router.add_collection(base + "/{env}/storages", "storage", MANAGED_ENVIRONMENT.provider, list=list_storages,
-                          get=get_storage, put=put_storage, delete=delete_storage)
-    router.add("GET", "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
-               "availableManagedEnvironmentsWorkloadProfileTypes", available_profiles, MANAGED_ENVIRONMENT.provider)
+def register(router: Router, ctx: ArmContext) -> None:
+    ManagedEnvironments(ctx).register(router)

@@ -78,10 +78,12 @@ def register(router: Router, ctx: ArmContext) -> None:
                                         ctx.settings.scaled("log_analytics_workspace"))
         if op is None:
             return json_response(ctx.store.require(record_id).body, 200)
+        # As recorded: 201 with Location, no Azure-AsyncOperation.
         return ctx.accepted(op, subscription_id=sub, namespace=LOG_ANALYTICS_WORKSPACE.namespace, location=location,
-                            api_version=req.api_version, status=201, body=record_body)
+                            api_version=req.api_version, status=201, body=record_body, async_header=False,
+                            location_header=True)
 
-    workspaces.on_finish("create", workspaces.finish_provisioning)
+    workspaces.finish_with("create", workspaces.finish_provisioning)
 
     async def shared_keys(req: ArmRequest) -> web.Response:
         record = workspaces.find(req)

@@ -127,8 +127,8 @@ def register(router: Router, ctx: ArmContext) -> None:
         if op.status == "Failed":
             error = op.error or {}
             raise ArmError(400, error.get("code", "OperationFailed"), error.get("message", "The operation failed."))
-        if op.action == "delete":
-            return web.Response(status=200)
+        if op.action == "delete":  # the resource is gone: 204, as recorded for a deleted environment
+            return web.Response(status=204)
         record = ctx.store.get(operation_resource(op))
         if record is None:
             return web.Response(status=204)

@@ -4,6 +4,7 @@ revision's own FQDN, restart, activate, deactivate; replicas with their containe
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from ..resource_types import REPLICA, REVISION
 from ..store import Record
+from .app_shapes import fill_template
 from .context import ArmContext
 from .errors import ArmError, not_found
 from .operations import json_response
@@ -25,7 +27,7 @@ def _bad(message: str, code: str) -> ArmError:
 
 def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Callable[[ArmRequest], Record]) -> None:
     def find_revision(app: Record, name: str, rg: str) -> Record:
-        record = ctx.store.get(f"{app.id}/revisions/{name}")
+        record = ctx.store.get(REVISION.child_id(app.id, name))
         if record is None:
             raise not_found(REVISION_TYPE, f"{app.name}/revisions/{name}", rg)
         return record
@@ -34,6 +36,7 @@ def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Cal
         body = copy.deepcopy(revision.body)
         status = ctx.runtime.revision_status(app.id, revision.name)
         body["properties"].update(status)
+        body["properties"]["template"] = fill_template(body["properties"].get("template") or {}, revision=True)
         has_ingress = (app.body["properties"].get("configuration") or {}).get("ingress") is not None
         # ACA's revision FQDN is <app>--<suffix>.<env domain>; here a loopback port of its own, served while the
         # revision is active (runtime/__init__.py).
@@ -79,22 +82,35 @@ def register_revisions(router: Router, ctx: ArmContext, base: str, find_app: Cal
             containers.append({**container,
                                "logStreamEndpoint": f"{stream_base}/containers/{container['name']}/logstream",
                                "execEndpoint": f"{stream_base}/containers/{container['name']}/exec"})
-        return {"id": f"{revision.id}/replicas/{replica['name']}", "name": replica["name"],
+        return {"id": REPLICA.child_id(revision.id, replica["name"]), "name": replica["name"],
                 "type": REPLICA.type,
                 "properties": {"createdTime": replica["createdTime"], "runningState": replica["runningState"],
                                "runningStateDetails": replica["runningStateDetails"], "containers": containers,
                                "initContainers": []}}
 
+    def replicas(app: Record, revision: Record) -> list[dict[str, Any]]:
+        found = ctx.runtime.replicas(app.id, revision.name)
+        if found or ctx.settings.run_apps or not revision.body["properties"].get("active"):
+            return found
+        # Apps recorded, not run (run_apps=False): the one replica ACA would report for an active revision.
+        digest = hashlib.sha256(revision.id.lower().encode()).hexdigest()
+        details = "Apps are not run by this emulator (run_apps=False)"
+        containers = [{"name": c.get("name"), "containerId": "", "ready": True, "started": True, "restartCount": 0,
+                       "runningState": "Running", "runningStateDetails": details}
+                      for c in (revision.body["properties"].get("template") or {}).get("containers") or []]
+        return [{"name": f"{revision.name}-{digest[:10]}-{digest[10:15]}",
+                 "createdTime": revision.body["properties"].get("createdTime"), "runningState": "Running",
+                 "runningStateDetails": "", "containers": containers}]
+
     async def list_replicas(req: ArmRequest) -> web.Response:
         app = find_app(req)
         revision = find_revision(app, req.params["rev"], req.params["rg"])
-        return json_response({"value": [replica_body(app, revision, r)
-                                        for r in ctx.runtime.replicas(app.id, revision.name)]})
+        return json_response({"value": [replica_body(app, revision, r) for r in replicas(app, revision)]})
 
     async def get_replica(req: ArmRequest) -> web.Response:
         app = find_app(req)
         revision = find_revision(app, req.params["rev"], req.params["rg"])
-        for replica in ctx.runtime.replicas(app.id, revision.name):
+        for replica in replicas(app, revision):
             if replica["name"].lower() == req.params["replica"].lower():
                 return json_response(replica_body(app, revision, replica))
         raise not_found(REPLICA.type,

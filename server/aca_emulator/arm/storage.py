@@ -49,14 +49,16 @@ def _etag() -> str:
     return f'"0x8D{uuid.uuid4().hex[:13].upper()}"'
 
 
-def register(router: Router, ctx: ArmContext) -> None:
-    base = STORAGE_ACCOUNT.collection
+class StorageAccounts(TrackedResource):
+    """The storage account provider: accounts (create long-running, 202 + Location), keys, the file service and
+    its shares (a share is a folder of the Files side's store)."""
 
-    accounts = TrackedResource(ctx, STORAGE_ACCOUNT, "account")
-    shares = ctx.shares  # the share folders: <data_dir>/shares/<account>/<share>, the Files side's store
+    def __init__(self, ctx: ArmContext) -> None:
+        super().__init__(ctx, STORAGE_ACCOUNT, "account")
+        self.shares = self.ctx.shares  # the share folders: <data_dir>/shares/<account>/<share>, the Files side's store
 
-    async def create_account(req: ArmRequest) -> web.Response:
-        sub, group, record_id, name, body, location = await accounts.read_put(req, "AccountNameInvalid")
+    async def create_account(self, req: ArmRequest) -> web.Response:
+        sub, group, record_id, name, body, location = await self.read_put(req, "AccountNameInvalid")
         sku = (body.get("sku") or {}).get("name") if isinstance(body.get("sku"), dict) else None
         if sku not in SKUS:
             raise ArmError(400, "InvalidValuesForRequestParameters" if sku else "MissingRequiredProperty",
@@ -67,11 +69,11 @@ def register(router: Router, ctx: ArmContext) -> None:
             raise ArmError(400, "InvalidValuesForRequestParameters",
                            f"Values for request parameters are invalid: kind. Expected one of "
                            f"{', '.join(sorted(KINDS))}, got {kind!r}.")
-        for other in ctx.store.of_type(ACCOUNT_TYPE):
+        for other in self.ctx.store.of_type(ACCOUNT_TYPE):
             if other.name.lower() == name.lower() and other.id.lower() != record_id.lower():
                 raise ArmError(409, "StorageAccountAlreadyTaken", f"The storage account named {name} is already taken.")
         properties = without_nulls(dict(body.get("properties") or {}))
-        existing = ctx.store.get(record_id)
+        existing = self.ctx.store.get(record_id)
         if existing is not None:
             if existing.body["properties"]["provisioningState"] != "Succeeded":
                 raise ArmError(409, "StorageAccountOperationInProgress",
@@ -80,9 +82,9 @@ def register(router: Router, ctx: ArmContext) -> None:
             read_only = {k: existing.body["properties"][k] for k in READ_ONLY_ACCOUNT if k in existing.body["properties"]}
             existing.body["properties"] = {**merged(existing.body["properties"], properties), **read_only}
             existing.body["tags"] = body.get("tags") or existing.body.get("tags") or {}
-            ctx.store.put(existing)
+            self.ctx.store.put(existing)
             return json_response(existing.body, 200)
-        files_url = f"{ctx.files_endpoint}/{name}/"
+        files_url = f"{self.ctx.files_endpoint}/{name}/"
         record_body: dict[str, Any] = {
             "id": record_id, "name": name, "type": ACCOUNT_TYPE, "location": location,
             "sku": {"name": sku, "tier": "Premium" if sku.startswith("Premium") else "Standard"}, "kind": kind,
@@ -108,27 +110,34 @@ def register(router: Router, ctx: ArmContext) -> None:
         record_body["properties"] = {**merged(record_body["properties"], properties),
                                      **{k: v for k, v in record_body["properties"].items()
                                         if k in READ_ONLY_ACCOUNT}}
-        ctx.store.put(Record(id=record_id, type=ACCOUNT_TYPE, body=record_body,
+        self.ctx.store.put(Record(id=record_id, type=ACCOUNT_TYPE, body=record_body,
                              internal={"keys": [_new_key("key1"), _new_key("key2")]}, parent=group.id))
-        op = await ctx.operations.start(ACCOUNT_TYPE, record_id, "create", ctx.settings.scaled("storage_account"))
+        op = await self.ctx.operations.start(ACCOUNT_TYPE, record_id, "create", self.ctx.settings.scaled("storage_account"))
         if op is None:
-            return json_response(ctx.store.require(record_id).body, 200)
-        return ctx.accepted(op, subscription_id=sub, namespace=STORAGE_ACCOUNT.namespace, location=location,
+            return json_response(self.ctx.store.require(record_id).body, 200)
+        return self.ctx.accepted(op, subscription_id=sub, namespace=STORAGE_ACCOUNT.namespace, location=location,
                             api_version=req.api_version, status=202, body=None, async_header=False,
                             location_header=True)
 
-    async def finish_create(op: Operation) -> None:
-        record = accounts.mark_succeeded(op)
+    # ids, by type: <account>/fileServices/default[/shares/<share>]
+    @staticmethod
+    def service_id(record: Record) -> str:
+        return FILE_SERVICE.child_id(record.id, "default")
+
+    def share_id(self, record: Record, share: str) -> str:
+        return FILE_SHARE.child_id(self.service_id(record), share)
+
+    async def on_finish(self, op: Operation) -> None:
+        """The account exists: its share folder too."""
+        record = self.mark_succeeded(op)
         if record is not None:
-            shares.add_account(record.name)
+            self.shares.add_account(record.name)
 
-    accounts.on_finish("create", finish_create)
+    async def delete_account(self, req: ArmRequest) -> web.Response:
+        return await self.delete_now(req, then=lambda record: self.shares.remove_account(record.name))
 
-    async def delete_account(req: ArmRequest) -> web.Response:
-        return await accounts.delete_now(req, then=lambda record: shares.remove_account(record.name))
-
-    async def list_keys(req: ArmRequest) -> web.Response:
-        record = accounts.find(req)
+    async def list_keys(self, req: ArmRequest) -> web.Response:
+        record = self.find(req)
         if record.body["properties"]["provisioningState"] != "Succeeded":
             raise ArmError(409, "StorageAccountIsNotProvisioned",
                            "The storage account provisioning state must be 'Succeeded' before executing the "
@@ -136,11 +145,11 @@ def register(router: Router, ctx: ArmContext) -> None:
         return json_response({"keys": record.internal["keys"]})
 
     # File shares
-    def share_body(record: Record, share: str) -> dict[str, Any]:
-        share_id = f"{record.id}/fileServices/default/shares/{share}"
-        stored = ctx.store.get(share_id)
+    def share_body(self, record: Record, share: str) -> dict[str, Any]:
+        share_id = self.share_id(record, share)
+        stored = self.ctx.store.get(share_id)
         properties = dict(stored.body["properties"]) if stored else {}
-        modified = shares.share_modified(record.name, share) or time.time()
+        modified = self.shares.share_modified(record.name, share) or time.time()
         properties.setdefault("shareQuota", 102400)
         properties.setdefault("enabledProtocols", "SMB")
         properties.setdefault("accessTier", "TransactionOptimized")
@@ -148,7 +157,7 @@ def register(router: Router, ctx: ArmContext) -> None:
         return {"id": share_id, "name": share, "type": SHARE_TYPE,
                 "etag": stored.body.get("etag") if stored else _etag(), "properties": properties}
 
-    def share_properties(body: dict[str, Any]) -> dict[str, Any]:
+    def share_properties(self, body: dict[str, Any]) -> dict[str, Any]:
         properties = body.get("properties") or {}
         if not isinstance(properties, dict):
             raise ArmError(400, "InvalidRequestContent", "properties must be an object")
@@ -165,35 +174,35 @@ def register(router: Router, ctx: ArmContext) -> None:
         allowed = ("shareQuota", "enabledProtocols", "accessTier", "metadata", "rootSquash")
         return {k: properties[k] for k in allowed if k in properties}
 
-    async def create_share(req: ArmRequest) -> web.Response:
+    async def create_share(self, req: ArmRequest) -> web.Response:
         """PUT creates the share, or updates the one there (a template deployed twice converges)."""
-        record = accounts.find(req, child=FILE_SHARE)
+        record = self.find(req, child=FILE_SHARE)
         share = req.params["share"]
-        ctx.check_name(ResourceKind.file_share, share, "InvalidResourceName")
-        properties = share_properties(without_nulls(await req.json_or_empty()))
-        share_id = f"{record.id}/fileServices/default/shares/{share}"
-        stored = ctx.store.get(share_id)
-        if shares.has_share(record.name, share):
+        self.ctx.check_name(ResourceKind.file_share, share, "InvalidResourceName")
+        properties = self.share_properties(without_nulls(await req.json_or_empty()))
+        share_id = self.share_id(record, share)
+        stored = self.ctx.store.get(share_id)
+        if self.shares.has_share(record.name, share):
             if stored is not None:
                 properties = {**stored.body["properties"], **properties}
-            ctx.store.put(Record(id=share_id, type=SHARE_TYPE, parent=record.id,
+            self.ctx.store.put(Record(id=share_id, type=SHARE_TYPE, parent=record.id,
                                  body={"etag": stored.body.get("etag") if stored else _etag(),
                                        "properties": properties}))
-            return json_response(share_body(record, share), 200)
-        shares.add_share(record.name, share)
-        ctx.store.put(Record(id=share_id, type=SHARE_TYPE, body={"etag": _etag(), "properties": properties},
+            return json_response(self.share_body(record, share), 200)
+        self.shares.add_share(record.name, share)
+        self.ctx.store.put(Record(id=share_id, type=SHARE_TYPE, body={"etag": _etag(), "properties": properties},
                              parent=record.id))
-        return json_response(share_body(record, share), 201)
+        return json_response(self.share_body(record, share), 201)
 
     # The file service (one per account, named "default"): soft delete, CORS, SMB settings.
-    def file_service_body(record: Record) -> dict[str, Any]:
-        stored = ctx.store.get(f"{record.id}/fileServices/default")
+    def file_service_body(self, record: Record) -> dict[str, Any]:
+        stored = self.ctx.store.get(self.service_id(record))
         properties = merged(FILE_SERVICE_DEFAULTS, stored.body["properties"] if stored else {})
-        return {"id": f"{record.id}/fileServices/default", "name": "default", "type": FILE_SERVICE_TYPE,
+        return {"id": self.service_id(record), "name": "default", "type": FILE_SERVICE_TYPE,
                 "sku": record.body["sku"], "properties": properties}
 
-    async def put_file_service(req: ArmRequest) -> web.Response:
-        record = accounts.find(req, child=FILE_SERVICE)
+    async def put_file_service(self, req: ArmRequest) -> web.Response:
+        record = self.find(req, child=FILE_SERVICE)
         body = without_nulls(await req.json())
         properties = body.get("properties") or {}
         if not isinstance(properties, dict):
@@ -204,40 +213,47 @@ def register(router: Router, ctx: ArmContext) -> None:
             raise ArmError(400, "InvalidValuesForRequestParameters",
                            f"Values for request parameters are invalid: shareDeleteRetentionPolicy.days must be "
                            f"between 1 and 365, got {days!r}.")
-        service_id = f"{record.id}/fileServices/default"
-        stored = ctx.store.get(service_id)
+        service_id = self.service_id(record)
+        stored = self.ctx.store.get(service_id)
         kept = merged(stored.body["properties"] if stored else {}, properties)
-        ctx.store.put(Record(id=service_id, type=FILE_SERVICE_TYPE, parent=record.id, body={"properties": kept}))
-        return json_response(file_service_body(record), 200)
+        self.ctx.store.put(Record(id=service_id, type=FILE_SERVICE_TYPE, parent=record.id, body={"properties": kept}))
+        return json_response(self.file_service_body(record), 200)
 
-    async def get_file_service(req: ArmRequest) -> web.Response:
-        return json_response(file_service_body(accounts.find(req)))
+    async def get_file_service(self, req: ArmRequest) -> web.Response:
+        return json_response(self.file_service_body(self.find(req)))
 
-    async def list_file_services(req: ArmRequest) -> web.Response:
-        return json_response({"value": [file_service_body(accounts.find(req))]})
+    async def list_file_services(self, req: ArmRequest) -> web.Response:
+        return json_response({"value": [self.file_service_body(self.find(req))]})
 
-    async def get_share(req: ArmRequest) -> web.Response:
-        record = accounts.find(req)
+    async def get_share(self, req: ArmRequest) -> web.Response:
+        record = self.find(req)
         share = req.params["share"]
-        if not shares.has_share(record.name, share):
+        if not self.shares.has_share(record.name, share):
             raise ArmError(404, "ShareNotFound", "The specified share does not exist.")
-        return json_response(share_body(record, share))
+        return json_response(self.share_body(record, share))
 
-    async def delete_share(req: ArmRequest) -> web.Response:
-        record = accounts.find(req)
+    async def delete_share(self, req: ArmRequest) -> web.Response:
+        record = self.find(req)
         share = req.params["share"]
-        ctx.store.delete(f"{record.id}/fileServices/default/shares/{share}")
-        return web.Response(status=200 if shares.remove_share(record.name, share) else 204)
+        self.ctx.store.delete(self.share_id(record, share))
+        return web.Response(status=200 if self.shares.remove_share(record.name, share) else 204)
 
-    async def list_shares(req: ArmRequest) -> web.Response:
-        record = accounts.find(req)
-        return json_response({"value": [share_body(record, n) for n in shares.share_names(record.name)]})
+    async def list_shares(self, req: ArmRequest) -> web.Response:
+        record = self.find(req)
+        return json_response({"value": [self.share_body(record, n) for n in self.shares.share_names(record.name)]})
 
-    accounts.add_routes(router, base, delete=delete_account)
-    router.add("PUT", base + "/{account}", create_account, STORAGE_ACCOUNT.provider)
-    router.add("POST", base + "/{account}/listKeys", list_keys, STORAGE_ACCOUNT.provider)
-    router.add("GET", base + "/{account}/fileServices", list_file_services, STORAGE_ACCOUNT.provider)
-    router.add("PUT", base + "/{account}/fileServices/default", put_file_service, STORAGE_ACCOUNT.provider)
-    router.add("GET", base + "/{account}/fileServices/default", get_file_service, STORAGE_ACCOUNT.provider)
-    router.add_collection(base + "/{account}/fileServices/default/shares", "share", STORAGE_ACCOUNT.provider,
-                          list=list_shares, get=get_share, put=create_share, delete=delete_share)
+    def register(self, router: Router) -> None:
+        base = STORAGE_ACCOUNT.collection
+        self.register_finishers(("create",))  # deletes and updates of an account finish at once
+        self.add_routes(router, base, delete=self.delete_account)
+        router.add("PUT", base + "/{account}", self.create_account, STORAGE_ACCOUNT.provider)
+        router.add("POST", base + "/{account}/listKeys", self.list_keys, STORAGE_ACCOUNT.provider)
+        router.add("GET", base + "/{account}/fileServices", self.list_file_services, STORAGE_ACCOUNT.provider)
+        router.add("PUT", base + "/{account}/fileServices/default", self.put_file_service, STORAGE_ACCOUNT.provider)
+        router.add("GET", base + "/{account}/fileServices/default", self.get_file_service, STORAGE_ACCOUNT.provider)
+        router.add_collection(base + "/{account}/fileServices/default/shares", "share", STORAGE_ACCOUNT.provider,
+                              list=self.list_shares, get=self.get_share, put=self.create_share, delete=self.delete_share)
+
+
+def register(router: Router, ctx: ArmContext) -> None:
+    StorageAccounts(ctx).register(router)

@@ -1,9 +1,12 @@
-"""The tracked-resource handler every provider builds on: a resource type in a resource group, found, read,
-listed, deleted and finished the same way (Azurite's handlers share a base the same way).
+"""The bases every provider builds on (Azurite's handlers share a base the same way):
 
-A provider keeps what is its own (validation, the body it builds on PUT, actions such as listKeys) and gets
-from here: the record behind a URL or ARM's 404, GET and list answers through its renderer, the immediate or
-long-running DELETE, and the finish of its long-running operations.
+- `TrackedResource`: a resource type in a resource group, found, read, listed, deleted and finished the same
+  way. A provider class keeps what is its own - its hooks `validate` (ACA's/Storage's rules), `build_body` (the
+  record a PUT makes), `on_finish` / `on_deleted` (what ends its long-running operations), `render` (the answer),
+  its actions (listKeys, ...) - and gets from here the record behind a URL or ARM's 404, GET and list answers,
+  the immediate or long-running DELETE, and the finishing of its operations.
+- `ChildResource`: a resource under another (an environment's storages): found under its parent, its id built
+  by its type, the same hooks for its PUT.
 """
 
 from __future__ import annotations
@@ -91,13 +94,14 @@ class TrackedResource:
             then(record)
         return web.Response(status=200)
 
-    async def begin_delete(self, req: ArmRequest, record: Record, *, state: str, duration: str) -> web.Response:
+    async def begin_delete(self, req: ArmRequest, record: Record, *, state: str, duration: str,
+                           async_header: bool = True) -> web.Response:
         """A long-running delete: the record shows `state` until the operation finishes (finish_delete)."""
         record.body["properties"]["provisioningState"] = state
         self.ctx.store.put(record)
         return await self.ctx.start_delete(self.kind.type, record, duration,
                                            subscription_id=req.params["sub"], namespace=self.kind.namespace,
-                                           api_version=req.api_version)
+                                           api_version=req.api_version, async_header=async_header)
 
     async def read_put(self, req: ArmRequest, invalid_name: str) -> PutTarget:
         """What every PUT of a tracked resource checks first, in ARM's order: the resource group (404/409), the
@@ -116,8 +120,22 @@ class TrackedResource:
         return name
 
     # long-running operations
-    def on_finish(self, action: str, handler: Finisher) -> None:
+    def finish_with(self, action: str, handler: Finisher) -> None:
         self.ctx.operations.on_finish(self.kind.type, action, handler)
+
+    def register_finishers(self, actions: tuple[str, ...] = ("create", "update", "delete")) -> None:
+        """A provider class's hooks end the long-running operations it runs (`actions`): create and update by
+        `on_finish`, delete by `on_deleted`."""
+        for action in actions:
+            self.finish_with(action, self.on_deleted if action == "delete" else self.on_finish)
+
+    async def on_finish(self, op: Operation) -> None:
+        """Hook: a create or update is over (default: the record is 'Succeeded')."""
+        self.mark_succeeded(op)
+
+    async def on_deleted(self, op: Operation) -> None:
+        """Hook: a long-running delete is over (default: the record goes)."""
+        await self.finish_delete(op)
 
     async def finish_provisioning(self, op: Operation) -> None:
         """A create or update is over: the record is 'Succeeded'."""

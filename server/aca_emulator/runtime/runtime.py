@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 import socket
 import time
@@ -63,6 +64,9 @@ class Runtime:
         self.apps: dict[str, AppState] = {}
         self.ingresses: dict[str, Ingress] = {}  # app id or revision port key (lower case) -> its listener
         self._scaler: asyncio.Task[None] | None = None
+        # Set when a revision's state is touched (created, activated, started): the scaler, which sleeps while no
+        # active revision needs watching (an idle emulator burns no CPU), looks again.
+        self._scale_due = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()  # replicas starting or stopping; held so none is lost
 
     @property
@@ -80,6 +84,7 @@ class Runtime:
         state = self._state(app_id).revisions.setdefault(revision_name.lower(), RevisionState(revision_name))
         state.wake = lambda: self._wake(app_id, revision_name)
         state.hold = lambda: float(self.settings.ingress_hold)
+        self._scale_due.set()
         return state
 
     def app_dir(self, app_id: str) -> Path:
@@ -283,25 +288,38 @@ class Runtime:
     async def _scale_loop(self) -> None:
         while True:
             await asyncio.sleep(MIN_TICK)
+            self._scale_due.clear()
             try:
-                await self._scale_once()
+                due = await self._scale_once()
             except Exception:  # the scaler must outlive one bad app record
                 LOG.exception("scaling container apps failed")
+                due = 0.0
+            if due is None or due > MIN_TICK:  # nothing to look at before then, unless a revision changes
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._scale_due.wait(), None if due is None else due - MIN_TICK)
 
-    async def _scale_once(self) -> None:
+    async def _scale_once(self) -> float | None:
+        """One look at every active revision; returns in how long the next look is due (None: no revision to
+        watch)."""
         now = time.monotonic()
+        due: float | None = None
         for app_key, app_state in list(self.apps.items()):
             app = self.store.get(app_key)
             if app is None or app.body["properties"].get("provisioningState") not in ("Succeeded", "InProgress"):
                 continue
             for state in list(app_state.revisions.values()):
-                if now < state.demand.next_poll or state.starting:
+                if state.starting:
+                    due = 0.0
+                    continue
+                if now < state.demand.next_poll:
+                    due = min(due if due is not None else math.inf, state.demand.next_poll - now)
                     continue
                 revision = self.store.get(f"{app.id}/revisions/{state.name}")
                 if revision is None or not revision.body["properties"].get("active"):
                     continue
                 plan = self._plan(revision)
                 state.demand.next_poll = now + plan.polling
+                due = min(due if due is not None else math.inf, plan.polling)
                 target = decide(plan, state.demand, state.count, now)
                 if target > state.count:
                     for _ in range(target - state.count):
@@ -310,6 +328,7 @@ class Runtime:
                     grace = revision.body["properties"]["template"].get("terminationGracePeriodSeconds")
                     drain = float(grace) if grace is not None else DRAIN_GRACE
                     self._in_background(self._scale_in(state, target, drain=drain))
+        return due
 
     async def _scale_in(self, state: RevisionState, keep: int, *, drain: float = 0.0) -> None:
         """Stops the replicas beyond `keep`: the idlest (then newest) leave. They are taken out of the routing first;

@@ -34,6 +34,14 @@ def _text(value: Any) -> str | None:
     return str(value) if value else None
 
 
+def _int(value: Any) -> int:
+    """ARM's integers, also when sent back as text ("50"); 0 where absent or not a number."""
+    try:
+        return int(float(value)) if value is not None and not isinstance(value, bool) else 0
+    except (TypeError, ValueError):
+        return 0
+
+
 def parse_time(value: Any) -> datetime | None:
     """ARM's times as the SDK hands them: ISO 8601 text (with `Z`), or already a datetime."""
     if isinstance(value, datetime):
@@ -101,6 +109,27 @@ class ContainerApp:
     def scale(self) -> dict[str, Any]:
         return _dict(self.template.get("scale"))
 
+    @property
+    def min_replicas(self) -> int:
+        """Azure answers `minReplicas: null` where it was not set: ACA's default, 0."""
+        return _int(self.scale.get("minReplicas"))
+
+    @property
+    def max_replicas(self) -> int:
+        """ACA's default, 10, where Azure answers null."""
+        return _int(self.scale.get("maxReplicas")) or 10
+
+    @property
+    def traffic(self) -> list[TrafficWeight]:
+        """The ingress's traffic split as ARM holds it (weights Azure may echo as text read as numbers); empty
+        without ingress."""
+        found = []
+        for entry in _dict(self.configuration.get("ingress")).get("traffic") or []:
+            if isinstance(entry, dict):
+                revision = None if entry.get("latestRevision") else _text(entry.get("revisionName"))
+                found.append(TrafficWeight(revision, _int(entry.get("weight"))))
+        return found
+
 
 @dataclass(frozen=True)
 class Revision:
@@ -118,11 +147,11 @@ class Revision:
     def from_arm(cls, body: dict[str, Any]) -> Revision:
         properties = _dict(property_at(body))
         return cls(name=str(body.get("name") or ""), active=bool(properties.get("active")),
-                   traffic_weight=int(properties.get("trafficWeight") or 0),
+                   traffic_weight=_int(properties.get("trafficWeight")),
                    created=str(properties.get("createdTime") or ""), fqdn=_text(properties.get("fqdn")),
                    running_state=str(properties.get("runningState") or ""),
                    health_state=str(properties.get("healthState") or ""),
-                   replicas=int(properties.get("replicas") or 0), template=_dict(properties.get("template")))
+                   replicas=_int(properties.get("replicas")), template=_dict(properties.get("template")))
 
     @property
     def url(self) -> str | None:
@@ -144,7 +173,7 @@ class Replica:
         containers = [c for c in properties.get("containers") or [] if isinstance(c, dict)]
         return cls(name=str(body.get("name") or ""), running_state=str(properties.get("runningState") or ""),
                    created=parse_time(properties.get("createdTime")),
-                   restart_count=max((int(c.get("restartCount") or 0) for c in containers), default=0),
+                   restart_count=max((_int(c.get("restartCount")) for c in containers), default=0),
                    ready=all(bool(c.get("ready")) for c in containers) if containers else False)
 
 
@@ -160,6 +189,14 @@ class WorkloadProfile:
     def dedicated(self) -> bool:
         """Dedicated profiles have a node limit that revisions share; Consumption has none."""
         return not (self.name.lower() == "consumption" or self.type.lower().startswith("consumption"))
+
+    @classmethod
+    def in_environment(cls, environment: dict[str, Any], name: str) -> WorkloadProfile | None:
+        """The managed environment's profile `name` (ARM names compare without case), or None."""
+        for entry in property_at(environment, "workloadProfiles") or []:
+            if isinstance(entry, dict) and str(entry.get("name", "")).lower() == name.lower():
+                return cls(name, str(entry.get("workloadProfileType") or ""), _int(entry.get("maximumCount")) or 1)
+        return None
 
 
 @dataclass(frozen=True)
@@ -288,11 +325,7 @@ class ArmContainerAppGateway:
         parts = app.environment_id.split("/")
         client = self._session.container_apps(parts[2])
         environment = as_arm_json(await client.managed_environments.get(parts[4], parts[-1]))
-        for entry in property_at(environment, "workloadProfiles") or []:
-            if isinstance(entry, dict) and str(entry.get("name", "")).lower() == name.lower():
-                return WorkloadProfile(name, str(entry.get("workloadProfileType") or ""),
-                                       int(entry.get("maximumCount") or 1))
-        return None
+        return WorkloadProfile.in_environment(environment, name)
 
     async def log_stream_token(self) -> str:
         answer = as_arm_json(await self._client.container_apps.get_auth_token(self.ref.resource_group, self.ref.name))

@@ -88,9 +88,7 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
     reporter.log(f"Container app {ref.name} ({app.provisioning_state}, {app.running_status or 'unknown'})")
     reporter.log(f"  endpoint: {endpoint or 'no ingress'}")
     reporter.log(f"  portal:   {portal_link(app.id)}")
-    scale = app.scale
-    reporter.log(f"  replicas: {scale.get('minReplicas', 0)} to {scale.get('maxReplicas', 10)} per revision, "
-                 f"mode {app.revisions_mode}")
+    reporter.log(f"  replicas: {app.min_replicas} to {app.max_replicas} per revision, mode {app.revisions_mode}")
     for revision, row in zip(revisions, rows, strict=True):
         marker = "*" if row["active"] else " "
         url = f", {revision.url}" if revision.url and revision.active else ""
