@@ -17,7 +17,7 @@ from ...azure.endpoints import app_url
 from ...azure.errors import azure_error
 from ...errors import Cancelled, InputError, UserFacingError
 from ...workspace.bicep import Deployment
-from ...workspace.finetuning import FINETUNING_NAMES, read_finetuning
+from ...workspace.finetuning import FINETUNING_NAMES, finetuning_problems
 from ...workspace.inference_config import CONFIG_KEYS, check_config, update_config
 from ...workspace.json_file import read_json_object
 from ...workspace.paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFERENCE_CONFIG
@@ -164,12 +164,15 @@ def _config_values(evaluated: EvaluatedTemplate, outputs: dict[str, Any], scope:
 
 async def provision(context: OperationContext, request: ProvisionRequest) -> ProvisionResult:
     reporter = context.reporter
-    template = load_template(context.root)  # parse + parameters: every problem before any Azure call
-    for warning in template.warnings:
-        reporter.log(warning, "warning")
-    finetuning, problems = read_finetuning(context.root)
+    finetuning, problems = finetuning_problems(context.root)
+    try:
+        template = load_template(context.root)  # parse + parameters: every problem before any Azure call
+    except WorkspaceInvalid as invalid:
+        raise WorkspaceInvalid([*invalid.problems, *problems]) from None
     if problems:
         raise WorkspaceInvalid(problems)
+    for warning in template.warnings:
+        reporter.log(warning, "warning")
     has_finetuning = (context.root / FINETUNING_CONFIG).exists() or (context.root / FINETUNING_PARAMETERS).exists()
     previous = _previous_config(context)
     location = template.parameters.get("location")
