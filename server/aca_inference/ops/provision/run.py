@@ -28,7 +28,8 @@ from ..results import ProvisionResult
 from .costs import GpuCost, gpu_cost
 from .execute import PlanRunner
 from .plan import PlannedResource, choose_action, wait_until_settled
-from .scope import Scope, ScopeRequest, choose_scope
+from .preflight import run_preflight
+from .scope import Scope, ScopeRequest, choose_scope, create_group
 from .shared import SharedResources, parameter_defaults, shared_resources
 
 
@@ -195,7 +196,7 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
         source = "the built-in template" if template.builtin else template.display
         reporter.log(f"Planning {source} in subscription {scope.subscription_name} ({scope.subscription_id}), "
                      f"resource group {scope.resource_group} ({scope.location}).")
-        if scope.created_group and request.preview:
+        if scope.created_group and (request.preview or scope.group_pending):
             reporter.log(f"create  resource group {scope.resource_group}")
         async with reporter.progress("Reading what exists") as reading:
             planned = await plan_resources(evaluated, session, shared, reading)
@@ -211,6 +212,8 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
                       "max_replicas": c.max_replicas, "max_nodes": c.max_nodes, "per_node_hour": c.per_node_hour,
                       "scales_to_zero": c.scales_to_zero} for c in costs]
 
+        await run_preflight(evaluated, planned, scope, session, reporter, preview=request.preview)
+
         if request.preview:
             summary = (f"Preview: {len(pending)} change(s), {len(planned) - len(pending)} resource(s) unchanged. "
                        "Nothing was changed.")
@@ -224,6 +227,8 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
                 f"(see the output for the plan and the GPU cost).{extra}", action="Provision"):
             raise Cancelled("Provision cancelled; nothing was changed.")
 
+        if scope.group_pending:
+            await create_group(session, scope.subscription_id, scope.resource_group, scope.location, reporter)
         arm = session.arm(scope.subscription_id)
         async with reporter.progress("Provisioning Azure Container Apps for inference") as progress:
             runner = PlanRunner(evaluated, arm, reporter, progress, planned)
