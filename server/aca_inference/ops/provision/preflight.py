@@ -190,8 +190,9 @@ def profile_findings(item: PlannedResource, profile: dict[str, Any], location: s
     kind = str(profile.get("workloadProfileType") or "")
     if not kind or kind.lower() in {o.lower() for o in offered}:
         return None
-    where = f"Locations that offer it: {', '.join(elsewhere)}." if elsewhere else \
-        "No location of this subscription offers it."
+    shown = ", ".join(elsewhere[:12]) + (f" (and {len(elsewhere) - 12} more)" if len(elsewhere or []) > 12 else "") \
+        if elsewhere else ""
+    where = f"Locations that offer it: {shown}." if shown else "No location of this subscription offers it."
     return (f"Workload profile type {kind} (profile {profile.get('name')} of Container Apps environment {item.name}) "
             f"is not offered in {location}. {where} Fix: set {parameter_hint(evaluated, 'location')} (or the resource "
             f"group's location) to one of them, or choose another {parameter_hint(evaluated, 'workloadProfileType')}.")
