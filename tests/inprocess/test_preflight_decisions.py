@@ -16,7 +16,7 @@ import pytest
 from aca_inference.azure.subscription_checks import Usage
 from aca_inference.errors import Cancelled
 from aca_inference.ops.provision.plan import PlannedResource
-from aca_inference.ops.provision.preflight import (
+from aca_inference.ops.provision.preflight_decisions import (
     Findings,
     added_profiles,
     denied_actions,

@@ -38,6 +38,7 @@ _RESOURCE_TYPES: dict[str, tuple[str, ...]] = {
     "microsoft.storage": ("storageAccounts", "checkNameAvailability", "locations"),
     "microsoft.operationalinsights": ("workspaces", "locations"),
 }
+_PROVIDER_PATH = re.compile(r"^/subscriptions/[^/]+(?:/resourcegroups/[^/]+)?/providers/([^/]+)/(.+)$", re.IGNORECASE)
 _RG_PATH = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)(/providers/([^/]+)(/.*)?)?/?$", re.IGNORECASE)
 _PRINCIPAL = "5f6c8d2a-0000-4000-8000-0000000000cc"  # the emulator's one (made-up) caller
 
@@ -106,20 +107,30 @@ def authorization_failed(action: str, scope: str) -> web.Response:
                   "please refresh your credentials.")
 
 
+def _unregistered(state: SubscriptionState, path: str) -> web.Response | None:
+    """ARM routes nothing to a provider the subscription is not registered for, reads included."""
+    match = _PROVIDER_PATH.match(path.rstrip("/"))
+    if match is None or match.group(2).lower() == "register" or state.registered(match.group(1)):
+        return None
+    canonical = next((n for n in KNOWN_NAMESPACES if n.lower() == match.group(1).lower()), None)
+    if canonical is None:
+        return None
+    message = unregistered_message(canonical)
+    return _error(409, "MissingSubscriptionRegistration", message,
+                  [{"code": "MissingSubscriptionRegistration", "target": canonical, "message": message}])
+
+
 def guard(ctx: ArmContext, request: web.Request) -> web.Response | None:
-    """ARM's answer before any provider, for a write the subscription or the caller may not make; else None."""
+    """ARM's answer before any provider, for a request the subscription or the caller may not make; else None."""
+    if (refused := _unregistered(_state(ctx), request.path)) is not None:
+        return refused
     found = _action(request.method, request.path)
     if found is None:
         return None
-    action, scope, namespace = found
+    action, scope, _ = found
     state = _state(ctx)
     if not permits(state.permissions, action):
         return authorization_failed(action, scope)
-    if namespace is not None and not state.registered(namespace):
-        canonical = next((n for n in KNOWN_NAMESPACES if n.lower() == namespace.lower()), namespace)
-        message = unregistered_message(canonical)
-        return _error(409, "MissingSubscriptionRegistration", message,
-                      [{"code": "MissingSubscriptionRegistration", "target": canonical, "message": message}])
     parts = request.path.rstrip("/").split("/")
     if (request.method == "PUT" and len(parts) == 9 and parts[6].lower() == "microsoft.storage"
             and parts[7].lower() == "storageaccounts" and parts[8].lower() in state.taken_storage_names):
