@@ -61,6 +61,9 @@ def test_a_write_to_an_unregistered_namespace_is_refused_as_arm_does(state: Azur
                                 "https://aka.ms/rps-not-found for how to register subscriptions.")
     assert error["details"] == [{"code": "MissingSubscriptionRegistration", "target": "Microsoft.App",
                                  "message": error["message"]}]
+    with pytest.raises(HttpResponseError) as read:  # ARM routes nothing to it, reads included
+        list(state.apps().available_workload_profiles.get("westus3"))
+    assert _refusal(read)[:2] == (409, "MissingSubscriptionRegistration")
     state.storage().storage_accounts.begin_create(group, "stregistered1", {  # another namespace is fine
         "location": "westus3", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}).result()
 

@@ -11,6 +11,7 @@ write to the resource group. Each failure is one line naming what and the fix; a
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -57,35 +58,68 @@ class PreflightFailed(InputError):
 
 
 # ---- asking Azure --------------------------------------------------------------------------------------------
+@dataclass
+class ProviderStates:
+    """The providers of the bicep's resources, read before anything else: nothing is asked of a provider the
+    subscription is not registered for until the user agrees to register it (the SDK's own pipeline would
+    register it silently on the first refused request)."""
+
+    providers: dict[str, Provider] = field(default_factory=dict)
+    unregistered: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def blocks(self, namespace: str) -> bool:
+        return namespace.lower() in {n.lower() for n in self.unregistered}
+
+
+def _line(error: Exception, doing: str) -> str:
+    message = str(error) if isinstance(error, UserFacingError) else str(azure_error(error, doing))
+    return message.replace("\n  Fix:", " Fix:")
+
+
+async def read_providers(evaluated: EvaluatedTemplate, session: Any, subscription_id: str) -> ProviderStates:
+    reader = SubscriptionReader(session.resources(subscription_id), subscription_id)
+    states = ProviderStates()
+    namespaces = sorted({r.type.split("/", 1)[0] for r in evaluated.resources if r.deployed}, key=str.lower)
+
+    async def one(namespace: str) -> None:
+        try:
+            states.providers[namespace] = provider = await reader.provider(namespace)
+        except Exception as error:  # noqa: BLE001 - said as one line
+            states.problems.append(_line(error, f"reading resource provider {namespace}"))
+            return
+        if not provider.registered:
+            states.unregistered.append(provider.namespace)
+
+    async with anyio.create_task_group() as group:
+        for namespace in namespaces:
+            group.start_soon(one, namespace)
+    return states
+
+
 class _Preflight:
     def __init__(self, evaluated: EvaluatedTemplate, planned: list[PlannedResource], scope: Scope,
-                 reader: SubscriptionReader) -> None:
+                 reader: SubscriptionReader, providers: ProviderStates) -> None:
         self.evaluated, self.planned, self.scope, self.reader = evaluated, planned, scope, reader
         self.findings = Findings()
-        self.providers: dict[str, Provider] = {}
+        self.providers = providers
 
     def _failed(self, error: Exception, doing: str) -> None:
         if error_code(error).lower() == "missingsubscriptionregistration":
             self.findings.deferred = True  # said once, by the registration line
             return
-        message = str(error) if isinstance(error, UserFacingError) else str(azure_error(error, doing))
-        self.findings.problems.append(message.replace("\n  Fix:", " Fix:"))
+        self.findings.problems.append(_line(error, doing))
 
-    async def providers_check(self) -> None:
-        async def one(namespace: str) -> None:
-            try:
-                self.providers[namespace] = provider = await self.reader.provider(namespace)
-            except Exception as error:  # noqa: BLE001 - said as one line
-                self._failed(error, f"reading resource provider {namespace}")
-                return
-            if not provider.registered:
-                self.findings.unregistered.append(namespace)
-
-        async with anyio.create_task_group() as group:
-            for namespace in namespaces_written(self.planned):
-                group.start_soon(one, namespace)
+    def _blocked(self, namespace: str) -> bool:
+        """The provider is not registered: its checks wait for the registration."""
+        if self.providers.blocks(namespace):
+            self.findings.deferred = True
+            return True
+        return False
 
     async def catalog_check(self) -> None:
+        if self._blocked("Microsoft.App"):
+            return
         added = [(item, profile) for item in self.planned for profile in added_profiles(item)
                  if str(profile.get("workloadProfileType", "")).lower() != "consumption"]
         if not added:
@@ -112,7 +146,7 @@ class _Preflight:
     async def _offering_locations(self, kinds: set[str]) -> dict[str, list[str]]:
         """Which of Microsoft.App's locations offer each profile type (asked only when one is missing)."""
         try:
-            provider = self.providers.get("Microsoft.App") or await self.reader.provider("Microsoft.App")
+            provider = self.providers.providers.get("Microsoft.App") or await self.reader.provider("Microsoft.App")
         except Exception:  # noqa: BLE001 - the list of alternatives is a courtesy
             return {}
         locations = sorted(set(provider.locations.get(WORKLOAD_PROFILE_CATALOG.lower(), [])))
@@ -134,6 +168,8 @@ class _Preflight:
         return {kind: sorted(places) for kind, places in found.items()}
 
     async def quota_check(self) -> None:
+        if self._blocked("Microsoft.App"):
+            return
         needs = gpu_needs(self.planned, self.evaluated, location_key(self.scope.location))
         usages: dict[str, list[Usage]] = {}
         try:
@@ -145,6 +181,8 @@ class _Preflight:
         quota_findings(needs, usages, self.findings)
 
     async def storage_check(self) -> None:
+        if self._blocked("Microsoft.Storage"):
+            return
         async def one(item: PlannedResource) -> None:
             try:
                 answer = await self.reader.storage_name(item.name)
@@ -176,8 +214,7 @@ class _Preflight:
 
     async def run(self) -> Findings:
         async with anyio.create_task_group() as group:
-            for check in (self.providers_check, self.catalog_check, self.quota_check, self.storage_check,
-                          self.permission_check):
+            for check in (self.catalog_check, self.quota_check, self.storage_check, self.permission_check):
                 group.start_soon(check)
         return self.findings
 
@@ -212,18 +249,21 @@ async def _register(reader: SubscriptionReader, namespaces: list[str], reporter:
 
 
 async def run_preflight(evaluated: EvaluatedTemplate, planned: list[PlannedResource], scope: Scope, session: Any,
-                        reporter: Reporter, *, preview: bool) -> list[str]:
+                        reporter: Reporter, providers: ProviderStates, *, preview: bool) -> list[str]:
     """Raise PreflightFailed with every problem; return the warnings. Registers missing providers only when
     nothing else is wrong, not in a preview, and once the user agrees."""
     reader = SubscriptionReader(session.resources(scope.subscription_id), scope.subscription_id)
     async with reporter.progress("Checking what Azure would refuse", cancellable=False) as progress:
-        progress.report("Providers, workload profiles, GPU quota, names, permissions")
-        findings = await _Preflight(evaluated, planned, scope, reader).run()
-    registration = [_unregistered_line(n, scope.subscription_id) for n in sorted(findings.unregistered)]
-    if findings.problems or (registration and preview):
-        raise PreflightFailed([*registration, *findings.problems])
+        progress.report("Workload profiles, GPU quota, storage names, permissions")
+        findings = await _Preflight(evaluated, planned, scope, reader, providers).run()
+    written = {n.lower() for n in namespaces_written(planned)}
+    unregistered = sorted(n for n in providers.unregistered if n.lower() in written)
+    registration = [_unregistered_line(n, scope.subscription_id) for n in unregistered]
+    problems = [*providers.problems, *findings.problems]
+    if problems or (registration and preview):
+        raise PreflightFailed([*registration, *problems])
     if registration:
-        names = ", ".join(sorted(findings.unregistered))
+        names = ", ".join(unregistered)
         try:
             agreed = await reporter.confirm(
                 f"The subscription is not registered for {names} (ARM would refuse the deployment with "
@@ -232,9 +272,9 @@ async def run_preflight(evaluated: EvaluatedTemplate, planned: list[PlannedResou
             raise PreflightFailed(registration) from None
         if not agreed:
             raise Cancelled(f"Provision cancelled: {names} not registered; nothing was changed.")
-        await _register(reader, sorted(findings.unregistered), reporter)
-        if findings.deferred:  # what the unregistered providers would not answer, asked now
-            findings = await _Preflight(evaluated, planned, scope, reader).run()
+        await _register(reader, unregistered, reporter)
+        if findings.deferred:  # what waited for the registration, asked now
+            findings = await _Preflight(evaluated, planned, scope, reader, ProviderStates()).run()
             if findings.problems:
                 raise PreflightFailed([*findings.problems, f"(Registered {names}; nothing else was changed.)"])
     for warning in findings.warnings:

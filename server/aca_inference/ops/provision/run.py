@@ -28,7 +28,7 @@ from ..results import ProvisionResult
 from .costs import GpuCost, gpu_cost
 from .execute import PlanRunner
 from .plan import PlannedResource, choose_action, wait_until_settled
-from .preflight import run_preflight
+from .preflight import ProviderStates, read_providers, run_preflight
 from .scope import Scope, ScopeRequest, choose_scope, create_group
 from .shared import SharedResources, parameter_defaults, shared_resources
 
@@ -55,8 +55,9 @@ def _previous_config(context: OperationContext) -> dict[str, Any]:
 
 
 async def plan_resources(evaluated: EvaluatedTemplate, session: Any, shared: SharedResources,
-                progress: Any = None) -> list[PlannedResource]:
-    """Read every resource in parallel (waiting for any still being provisioned), then choose each one's action."""
+                progress: Any = None, unregistered: ProviderStates | None = None) -> list[PlannedResource]:
+    """Read every resource in parallel (waiting for any still being provisioned), then choose each one's action.
+    Nothing can exist of a provider the subscription is not registered for: those are not read."""
     arm = session.arm(evaluated.deployment.subscription_id)
     planned = [PlannedResource(r) for r in evaluated.resources]
     errors: list[Exception] = []
@@ -64,7 +65,7 @@ async def plan_resources(evaluated: EvaluatedTemplate, session: Any, shared: Sha
     async def read(item: PlannedResource) -> None:
         resource = item.resource
         try:
-            if resource.deployed:
+            if resource.deployed and not (unregistered and unregistered.blocks(resource.type.split("/")[0])):
                 item.current = await arm.get(resource.handle.id, resource.api_version)
                 await wait_until_settled(arm, item, progress)
             choose_action(item, shared)
@@ -199,7 +200,8 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
         if scope.created_group and (request.preview or scope.group_pending):
             reporter.log(f"create  resource group {scope.resource_group}")
         async with reporter.progress("Reading what exists") as reading:
-            planned = await plan_resources(evaluated, session, shared, reading)
+            providers = await read_providers(evaluated, session, scope.subscription_id)
+            planned = await plan_resources(evaluated, session, shared, reading, providers)
         for item in planned:
             for line in item.describe():
                 reporter.log(line)
@@ -212,7 +214,7 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
                       "max_replicas": c.max_replicas, "max_nodes": c.max_nodes, "per_node_hour": c.per_node_hour,
                       "scales_to_zero": c.scales_to_zero} for c in costs]
 
-        await run_preflight(evaluated, planned, scope, session, reporter, preview=request.preview)
+        await run_preflight(evaluated, planned, scope, session, reporter, providers, preview=request.preview)
 
         if request.preview:
             summary = (f"Preview: {len(pending)} change(s), {len(planned) - len(pending)} resource(s) unchanged. "
