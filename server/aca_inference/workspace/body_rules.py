@@ -23,6 +23,9 @@ ENVIRONMENT = "microsoft.app/managedenvironments"
 # A body key -> words of the parameter names that usually feed it (AI Toolkit's and our template's).
 _AFFINITY: dict[str, tuple[str, ...]] = {"env": ("environmentvariables", "env"), "args": ("command",),
                                          "command": ("command",), "resources": ("cpu", "memory")}
+# Words of body paths too common to say which parameter fed them ("name" ends every *Name parameter).
+_GENERIC = {"name", "value", "type", "properties", "template", "containers", "configuration", "scale", "probes",
+            "volumes", "volumemounts", "httpget", "tcpsocket"}
 
 
 def app_profile_type(app: EvaluatedResource, resources: list[EvaluatedResource]) -> str | None:
@@ -71,6 +74,8 @@ def _source(violation: Violation, values: dict[str, Any], given: dict[str, Any])
         lowered = name.lower()
         affinity = 0
         for rank, word in enumerate(words[:4]):
+            if word in _GENERIC:
+                continue
             keys = _AFFINITY.get(word, (word,))
             if any(k in lowered for k in keys) or (len(word) > 3 and lowered.endswith(word)):
                 affinity = 8 - rank
