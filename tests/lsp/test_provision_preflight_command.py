@@ -37,6 +37,12 @@ def _answer(client: LanguageClient, group: str, *, register: bool) -> list[str]:
     return asked
 
 
+def _wrong_finetuning_files(root: Path) -> None:
+    (root / "infra" / "finetuning.config.json").write_text(json.dumps({"RESOURCE_GROUP_NAME": "rg?bad"}))
+    (root / "infra" / "provision" / "finetuning.parameters.json").write_text(json.dumps(
+        {"parameters": {"storageAccountName": {"value": "UPPER_case"}}}))
+
+
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any], list[str]]] = {
     # name: (parameters, subscription state, what the error says)
     "provider-declined": (NULL_TEMPLATE, {"unregistered_providers": ["Microsoft.App"]},
@@ -54,6 +60,9 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], list[str]]] = {
     "body-rules": ({**NULL_TEMPLATE, "minReplicas": 3, "maxReplicas": 1, "environmentVariables": ["X=1"]}, {},
                    ["parameters.minReplicas.value: Azure needs minReplicas <= maxReplicas",
                     "parameters.environmentVariables.value[0]: each environment variable must be an object"]),
+    "fine-tuning-files": (NULL_TEMPLATE, {}, [
+        "infra/provision/finetuning.parameters.json: parameters.storageAccountName.value: Storage account names",
+        "infra/finetuning.config.json: RESOURCE_GROUP_NAME: Resource group names"]),
 }
 
 
@@ -65,6 +74,8 @@ async def test_each_refusal_reaches_vs_code_with_the_fix_and_nothing_written(
     group = f"rg-dpf-{uuid.uuid4().hex[:6]}"
     arm.ensure_group(group)
     write_parameters(tmp_path, parameters)
+    if case == "fine-tuning-files":
+        _wrong_finetuning_files(tmp_path)
     _answer(lsp_client, group, register=False)
     await open_workspace(lsp_client, tmp_path, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
     arm.set_subscription_state(**state)
@@ -96,3 +107,22 @@ async def test_agreeing_to_register_registers_then_provisions(lsp_client: Langua
     assert result["ok"] is True, result
     assert any("Register Microsoft.Storage now?" in message for message in asked)
     assert json.loads((tmp_path / "infra" / "inference.config.json").read_text())["RESOURCE_GROUP_NAME"] == group
+
+
+async def test_serverless_quota_short_of_the_release_overlap_is_a_warning_in_the_output(
+        lsp_client: LanguageClient, tmp_path: Path, emulator: Any) -> None:
+    arm = ArmProbe(emulator)
+    group = f"rg-dpf-{uuid.uuid4().hex[:6]}"
+    arm.ensure_group(group)
+    write_parameters(tmp_path, {**NULL_TEMPLATE, "workloadProfileType": "Consumption-GPU-NC24-A100", "maxReplicas": 1})
+    _answer(lsp_client, group, register=False)
+    await open_workspace(lsp_client, tmp_path, {"target": "local", "emulator": {"dataDir": str(emulator.data_dir)}})
+    arm.set_subscription_state(gpu_quota={"westus3": {"SubscriptionConsumptionNCA100Gpus": 1}})
+    try:
+        result = await run_command(lsp_client, "provision")
+    finally:
+        arm.reset_subscription_state()
+    assert result["ok"] is True, result
+    warnings = [m.message for m in lsp_client.log_messages if m.type == lsp.MessageType.Warning]
+    assert any("deploys will fall back to a restart" in w and "SubscriptionConsumptionNCA100Gpus" in w
+               for w in warnings), warnings

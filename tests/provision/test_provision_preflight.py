@@ -175,3 +175,16 @@ def test_preview_reports_the_preflight_too_and_registers_nothing(
     arm.reset_subscription_state()
     again = provision(emulator, tmp_path, group, "--preview")
     assert again.returncode == 0 and last_json(again.stdout)["preview"] is True
+
+
+def test_validate_names_each_bad_value_of_the_issue_with_its_field(tmp_path: Path) -> None:
+    write_parameters(tmp_path, {"minReplicas": 3, "maxReplicas": 1, "containerMemory": "lots",
+                                "environmentVariables": [{"name": 1}, "X=1"], "defaultCommands": []})
+    run = cli_run("validate", "--workspace", str(tmp_path), "--json")
+    assert run.returncode == 2, run.stderr
+    problems = last_json(run.stdout)["problems"]
+    assert [p.split(": ")[1] for p in problems] == [
+        "parameters.minReplicas.value", "parameters.defaultCommands.value",
+        "parameters.environmentVariables.value[0].name", "parameters.environmentVariables.value[1]",
+        "parameters.containerMemory.value"]
+    assert all(p.startswith("infra/provision/inference.parameters.json: ") for p in problems)
