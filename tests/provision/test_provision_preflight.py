@@ -188,3 +188,18 @@ def test_validate_names_each_bad_value_of_the_issue_with_its_field(tmp_path: Pat
         "parameters.environmentVariables.value[0].name", "parameters.environmentVariables.value[1]",
         "parameters.containerMemory.value"]
     assert all(p.startswith("infra/provision/inference.parameters.json: ") for p in problems)
+
+
+def test_a_preflight_question_whose_connection_drops_or_meets_a_503_is_asked_again(emulator: Any, arm: ArmProbe,
+                                                                    tmp_path: Path) -> None:
+    write_parameters(tmp_path, NULL_TEMPLATE)
+    group = _group(arm)
+    arm.inject_fault(r"/checkNameAvailability", drop="before", count=1, methods=["POST"])  # a read: sent again
+    arm.inject_fault(r"/providers/Microsoft\.App/locations/westus3/usages", status=503, count=1, methods=["GET"])
+    try:
+        run = provision(emulator, tmp_path, group, "--preview")
+        injected = [f["injected"] for f in arm._admin("GET", "faults")["faults"]]
+    finally:
+        arm.clear_faults()
+    assert run.returncode == 0, run.stderr
+    assert injected == [1, 1]

@@ -33,7 +33,9 @@ from azure.core.pipeline.policies import AsyncHTTPPolicy, AsyncRetryPolicy
 from azure.core.rest import AsyncHttpResponse
 
 # Last path segment of ARM POST actions that are safe to send twice (see the module docstring).
-_REPEATABLE_POST_ACTIONS = frozenset({"listkeys", "listsecrets", "restart", "activate", "deactivate"})
+# checkNameAvailability only reads; registering a resource provider that is registered changes nothing.
+_REPEATABLE_POST_ACTIONS = frozenset({"listkeys", "listsecrets", "restart", "activate", "deactivate",
+                                      "checknameavailability", "register"})
 HOST_ATTRIBUTE = "aca_host"
 BUSY_WAIT_MINUTES = 5  # how long a write waits for the operation a resource is busy with to end
 

@@ -55,7 +55,7 @@ def _previous_config(context: OperationContext) -> dict[str, Any]:
 
 
 async def plan_resources(evaluated: EvaluatedTemplate, session: Any, shared: SharedResources,
-                progress: Any = None, unregistered: ProviderStates | None = None) -> list[PlannedResource]:
+                progress: Any = None, providers: ProviderStates | None = None) -> list[PlannedResource]:
     """Read every resource in parallel (waiting for any still being provisioned), then choose each one's action.
     Nothing can exist of a provider the subscription is not registered for: those are not read."""
     arm = session.arm(evaluated.deployment.subscription_id)
@@ -65,7 +65,7 @@ async def plan_resources(evaluated: EvaluatedTemplate, session: Any, shared: Sha
     async def read(item: PlannedResource) -> None:
         resource = item.resource
         try:
-            if resource.deployed and not (unregistered and unregistered.blocks(resource.type.split("/")[0])):
+            if resource.deployed and not (providers and providers.blocks(resource.type.split("/")[0])):
                 item.current = await arm.get(resource.handle.id, resource.api_version)
                 await wait_until_settled(arm, item, progress)
             choose_action(item, shared)
