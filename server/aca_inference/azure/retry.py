@@ -4,7 +4,8 @@
   but a connection dropped after a POST or PATCH went out is not retried, because those may change things.
   ARM's PATCH is a JSON merge patch (RFC 7396), and ours set values (the traffic split, a template): sending
   one twice has the outcome of sending it once. The POSTs a deploy sends are `listKeys` / `listSecrets`
-  (reads, by ARM's convention for `list*` actions) and a revision's `restart`, `activate` and `deactivate`.
+  (reads, by ARM's convention for `list*` actions) and a revision's `restart`, `activate` and `deactivate`;
+  provision's preflight sends `checkNameAvailability` (a read) and a provider's `register` (idempotent).
   `ArmRetryPolicy` marks exactly those as safe to repeat.
 - A write repeated that way can meet the operation its first attempt started: Container Apps answers 409
   `ContainerAppOperationInProgress` ("Retry when it has finished"), as it does after an interrupted run.
