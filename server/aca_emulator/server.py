@@ -72,6 +72,7 @@ class Emulator:
         from .arm import build_arm
         from .arm.context import ArmContext
         from .arm.operations import Operations
+        from .arm.subscription_checks import admin_routes as subscription_admin_routes
         from .files.store import ShareStore
         from .runtime import Runtime, RuntimeHost
 
@@ -89,6 +90,7 @@ class Emulator:
                                      middlewares=[make_middleware("management", self.request_log, self.faults)])
         management.add_routes(admin_routes(settings=self.settings, faults=self.faults, request_log=self.request_log,
                                            info=self.info_dict, apps=self.runtime.describe))
+        management.add_routes(subscription_admin_routes(self.settings.subscription_state))
         arm = build_arm(ArmContext(store=self.store, operations=self.operations, settings=self.settings,
                                    runtime=self.runtime, endpoints=self, app_tokens=self.app_tokens,
                                    shares=self.shares))

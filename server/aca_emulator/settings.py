@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .subscription_state import SubscriptionState
+
 DEFAULT_SUBSCRIPTION_ID = "5f6c8d2a-0000-4000-8000-00000000aca0"
 DEFAULT_SUBSCRIPTION_NAME = "Local emulator subscription"
 TENANT_ID = "5f6c8d2a-0000-4000-8000-0000000000aa"
@@ -54,6 +56,8 @@ class EmulatorSettings:
     # The least time (real seconds) a revision stays scaled out (or up at all, with minReplicas 0) without demand,
     # whatever the time scale makes of ACA's cooldownPeriod (runtime/scaling.py).
     scale_in_floor: float = 30.0
+    # Registered providers, offered workload profiles, GPU quota, taken names, permissions (set by tests).
+    subscription_state: SubscriptionState = field(default_factory=SubscriptionState)
 
     @property
     def shares_root(self) -> Path:

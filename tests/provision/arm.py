@@ -76,6 +76,13 @@ class ArmProbe:
     def set_time_scale(self, scale: float) -> None:
         self._admin("POST", "time-scale", {"time_scale": scale})
 
+    # -- what the subscription allows (providers, profiles per location, GPU quota, names taken, permissions) --
+    def set_subscription_state(self, **state: Any) -> dict[str, Any]:
+        return dict(self._admin("POST", "subscription-state", state))
+
+    def reset_subscription_state(self) -> None:
+        self._admin("DELETE", "subscription-state")
+
     # -- SDK clients -------------------------------------------------------------------------------------
     def _options(self) -> dict[str, Any]:
         return {"base_url": self.emulator.management_endpoint, "connection_verify": str(self.emulator.ca_path),

@@ -183,21 +183,29 @@ def test_azure_target_without_credentials_says_how_to_sign_in(tmp_path: Path) ->
     assert "Traceback" not in run.stderr
 
 
-def test_storage_name_taken_elsewhere_says_choose_another(emulator: Any, tmp_path: Path) -> None:
+def test_storage_name_taken_elsewhere_is_refused_before_any_change(emulator: Any, tmp_path: Path) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     for root in (first, second):
         write_parameters(root, {"storageAccountName": "takenstore77"})
     assert provision(emulator, first, "rg-owner").returncode == 0
+    arm = ArmProbe(emulator)
+    mark = arm.mark()
     run = provision(emulator, second, "rg-latecomer")
-    assert run.returncode == 1
-    assert "StorageAccountAlreadyTaken" in run.stderr
-    assert "choose another `storageAccountName` in infra/provision/inference.parameters.json" in run.stderr
+    assert run.returncode == 2
+    assert "Storage account name 'takenstore77' (parameters.storageAccountName.value in " \
+           "infra/provision/inference.parameters.json) cannot be used: AlreadyExists" in run.stderr
+    assert "choose another name" in run.stderr
     assert "Traceback" not in run.stderr
+    assert arm.writes_since(mark) == []  # not even the resource group
     assert not (second / "infra" / "inference.config.json").exists()
 
 
-def test_unsupported_gpu_profile_is_explained_with_the_fix(emulator: Any, tmp_path: Path) -> None:
+def test_unsupported_gpu_profile_is_refused_before_any_change_with_the_fix(emulator: Any, tmp_path: Path) -> None:
     write_parameters(tmp_path, {"workloadProfileType": "NC999-Z100"})
+    arm = ArmProbe(emulator)
+    mark = arm.mark()
     run = provision(emulator, tmp_path, "rg-noprofile")
-    assert run.returncode == 1
-    assert "InvalidWorkloadProfileType" in run.stderr and "Choose a `workloadProfileType`" in run.stderr
+    assert run.returncode == 2
+    assert "Workload profile type NC999-Z100" in run.stderr and "is not offered in westus3" in run.stderr
+    assert "another `workloadProfileType` in infra/provision/inference.parameters.json" in run.stderr
+    assert arm.writes_since(mark) == []

@@ -11,7 +11,15 @@ from typing import Any
 
 from aiohttp import web
 
-from . import containerapps, environments, loganalytics, resources, storage
+from . import (
+    containerapps,
+    environments,
+    loganalytics,
+    resources,
+    storage,
+    subscription_checks,
+    workload_profile_catalog,
+)
 from .context import ArmContext
 from .errors import ArmError, error_response
 from .logstream import LOGSTREAM, serve_logstream
@@ -22,7 +30,9 @@ log = logging.getLogger(__name__)
 
 def build_arm(ctx: ArmContext) -> Any:
     router = Router()
-    for module in (resources, storage, loganalytics, environments, containerapps):
+    # The subscription's checks and the location catalog first: their routes answer before a provider's.
+    for module in (subscription_checks, workload_profile_catalog, resources, storage, loganalytics, environments,
+                   containerapps):
         module.register(router, ctx)
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -39,7 +49,11 @@ def build_arm(ctx: ArmContext) -> Any:
             if scheme.lower() != "bearer" or not token.strip():
                 raise ArmError(401, "InvalidAuthenticationToken", "The access token is invalid: expected "
                                                                   "'Authorization: Bearer <token>'.")
-            response = await router.dispatch(request)
+            # ARM's own refusals (registration, permissions, names taken), then the location's, before a provider
+            guarded = subscription_checks.guard(ctx, request)
+            if guarded is None and (refused := await workload_profile_catalog.refusal(ctx, request)) is not None:
+                raise refused
+            response = guarded or await router.dispatch(request)
         except ArmError as error:
             response = error.response()
         except Exception:  # a bug of ours: answer as ARM does, keep the traceback in our log

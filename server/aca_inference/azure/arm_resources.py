@@ -28,6 +28,12 @@ def property_at(resource: dict[str, Any] | None, *path: str) -> Any:
     return value
 
 
+def error_code(error: Exception) -> str:
+    """ARM's error code of a refused request ("" when it sent none)."""
+    inner = getattr(error, "error", None)
+    return str(getattr(inner, "code", None) or getattr(error, "error_code", None) or "")
+
+
 def provisioning_state(resource: dict[str, Any]) -> str:
     return str(property_at(resource, "provisioningState") or "Succeeded")
 
@@ -37,13 +43,18 @@ class ArmResources:
         self._client = client  # azure.mgmt.resource.resources.aio.ResourceManagementClient
 
     async def get(self, resource_id: str, api_version: str) -> dict[str, Any] | None:
-        """The resource, or None when ARM says it does not exist."""
-        from azure.core.exceptions import ResourceNotFoundError
+        """The resource, or None when ARM says it does not exist - or that the subscription is not registered for
+        its provider, where nothing of it can exist (provision's preflight then offers to register it)."""
+        from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
         try:
             return as_arm_json(await self._client.resources.get_by_id(resource_id, api_version=api_version))
         except ResourceNotFoundError:
             return None
+        except HttpResponseError as error:
+            if error_code(error).lower() == "missingsubscriptionregistration":
+                return None
+            raise
 
     async def put(self, resource_id: str, api_version: str, body: dict[str, Any]) -> dict[str, Any]:
         """Create or update, waiting for the long-running operation; returns the resource as ARM has it."""

@@ -26,6 +26,10 @@ _FIXES: dict[str, str] = {
     "invalidworkloadprofiletype": "Choose a `workloadProfileType` the region offers (e.g. NC24-A100, NC48-A100, "
                                   "NC96-A100) in infra/provision/inference.parameters.json, or another `location`.",
     "locationnotavailableforresourcetype": "The region does not offer this resource type: choose another `location`.",
+    "missingsubscriptionregistration": "Register the resource provider the message names (`az provider register "
+                                       "--namespace <namespace>`), or run provision again and let it register it.",
+    "maxregionalquotaexceeded": "Request more GPU quota for Azure Container Apps in this region (Azure portal > "
+                                "Quotas, provider Azure Container Apps), or choose another region.",
     "authorizationfailed": "Your account lacks permission: ask for the Contributor role on the resource group.",
     "subscriptionnotfound": "The subscription does not exist or you cannot see it: pick another one.",
     "resourcegroupnotfound": "The resource group does not exist: create it or pick another one.",

@@ -4,7 +4,8 @@
   but a connection dropped after a POST or PATCH went out is not retried, because those may change things.
   ARM's PATCH is a JSON merge patch (RFC 7396), and ours set values (the traffic split, a template): sending
   one twice has the outcome of sending it once. The POSTs a deploy sends are `listKeys` / `listSecrets`
-  (reads, by ARM's convention for `list*` actions) and a revision's `restart`, `activate` and `deactivate`.
+  (reads, by ARM's convention for `list*` actions) and a revision's `restart`, `activate` and `deactivate`;
+  provision's preflight sends `checkNameAvailability` (a read) and a provider's `register` (idempotent).
   `ArmRetryPolicy` marks exactly those as safe to repeat.
 - A write repeated that way can meet the operation its first attempt started: Container Apps answers 409
   `ContainerAppOperationInProgress` ("Retry when it has finished"), as it does after an interrupted run.
@@ -33,7 +34,9 @@ from azure.core.pipeline.policies import AsyncHTTPPolicy, AsyncRetryPolicy
 from azure.core.rest import AsyncHttpResponse
 
 # Last path segment of ARM POST actions that are safe to send twice (see the module docstring).
-_REPEATABLE_POST_ACTIONS = frozenset({"listkeys", "listsecrets", "restart", "activate", "deactivate"})
+# checkNameAvailability only reads; registering a resource provider that is registered changes nothing.
+_REPEATABLE_POST_ACTIONS = frozenset({"listkeys", "listsecrets", "restart", "activate", "deactivate",
+                                      "checknameavailability", "register"})
 HOST_ATTRIBUTE = "aca_host"
 BUSY_WAIT_MINUTES = 5  # how long a write waits for the operation a resource is busy with to end
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .json_file import read_json_object
-from .naming import ResourceKind
+from .naming import ResourceKind, check_name
 from .paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS
 from .problems import Problem, describe
 
@@ -95,4 +95,29 @@ def read_finetuning(root: Path) -> tuple[FinetuningDefaults, list[Problem]]:
         subscription_id=_string(config, "SUBSCRIPTION_ID", c, "SUBSCRIPTION_ID", problems),
         resource_group=_string(config, "RESOURCE_GROUP_NAME", c, "RESOURCE_GROUP_NAME", problems),
         location=_param(params, "location", p, problems), **names)
+    return defaults, problems
+
+
+def finetuning_problems(root: Path) -> tuple[FinetuningDefaults, list[Problem]]:
+    """The fine-tuning defaults and every problem of the fine-tuning files - shapes, and each name against Azure's
+    rules, reported against the file and key that hold it (validate and provision say the same)."""
+    from .problems import WorkspaceInvalid
+
+    try:
+        defaults, problems = read_finetuning(root)
+    except WorkspaceInvalid as exc:
+        return FinetuningDefaults(), exc.problems
+    config = read_json_object(root / FINETUNING_CONFIG, FINETUNING_CONFIG) if (root / FINETUNING_CONFIG).exists() \
+        else {}
+    for attribute, source in FINETUNING_NAMES.items():
+        value = getattr(defaults, attribute)
+        if not isinstance(value, str) or (rule := check_name(source.kind, value)) is None:
+            continue
+        file, key = source.file, source.key
+        if file == FINETUNING_CONFIG and config.get(key) != value:  # it came from the parameters file
+            file, key = FINETUNING_PARAMETERS, f"parameters.{source.parameter}.value"
+        problems.append(Problem(file, key, rule, describe(value)))
+    group = defaults.resource_group
+    if isinstance(group, str) and (rule := check_name(ResourceKind.resource_group, group)) is not None:
+        problems.append(Problem(FINETUNING_CONFIG, "RESOURCE_GROUP_NAME", rule, describe(group)))
     return defaults, problems

@@ -22,6 +22,7 @@ from .bicep import (
     parse_bicep,
 )
 from .bicep.parameters import MISSING_VALUE, bind_parameters, constraint_problem
+from .body_rules import body_problems
 from .json_file import read_json_object
 from .naming import ResourceKind, check_name
 from .paths import INFERENCE_BICEP, INFERENCE_PARAMETERS, template_source
@@ -141,6 +142,7 @@ def evaluate(template: WorkspaceTemplate, deployment: Deployment, *, defaults: d
             continue
         if (rule := check_name(kind, resource.short_name)) is not None:
             problems.append(_name_problem(template, resource, rule, values))
+    problems += body_problems(template, resources, values)
     if problems:
         raise WorkspaceInvalid(problems)
     return EvaluatedTemplate(template, deployment, values, resources, evaluator)

@@ -6,12 +6,11 @@ from pathlib import Path
 
 from ..errors import InputError
 from .bicep import BicepError
-from .finetuning import FINETUNING_NAMES, read_finetuning
+from .finetuning import finetuning_problems
 from .inference_config import check_config
 from .json_file import read_json_object
-from .naming import check_name
-from .paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFERENCE_BICEP, INFERENCE_CONFIG, INFERENCE_PARAMETERS
-from .problems import Problem, WorkspaceInvalid, describe
+from .paths import INFERENCE_BICEP, INFERENCE_CONFIG, INFERENCE_PARAMETERS
+from .problems import Problem, WorkspaceInvalid
 from .template import NAMES_ONLY, evaluate, load_template
 
 
@@ -28,21 +27,7 @@ def _template_problems(root: Path) -> list[Problem]:
 
 
 def _finetuning_problems(root: Path) -> list[Problem]:
-    try:
-        defaults, problems = read_finetuning(root)
-    except WorkspaceInvalid as exc:
-        return exc.problems
-    config = read_json_object(root / FINETUNING_CONFIG, FINETUNING_CONFIG) if (root / FINETUNING_CONFIG).exists() \
-        else {}
-    for attribute, source in FINETUNING_NAMES.items():
-        value = getattr(defaults, attribute)
-        if not isinstance(value, str) or (rule := check_name(source.kind, value)) is None:
-            continue
-        file, key = source.file, source.key
-        if file == FINETUNING_CONFIG and config.get(key) != value:  # it came from the parameters file
-            file, key = FINETUNING_PARAMETERS, f"parameters.{source.parameter}.value"
-        problems.append(Problem(file, key, rule, describe(value)))
-    return problems
+    return finetuning_problems(root)[1]
 
 
 def validate_workspace(root: Path) -> list[Problem]:

@@ -17,7 +17,7 @@ from ...azure.endpoints import app_url
 from ...azure.errors import azure_error
 from ...errors import Cancelled, InputError, UserFacingError
 from ...workspace.bicep import Deployment
-from ...workspace.finetuning import FINETUNING_NAMES, read_finetuning
+from ...workspace.finetuning import FINETUNING_NAMES, finetuning_problems
 from ...workspace.inference_config import CONFIG_KEYS, check_config, update_config
 from ...workspace.json_file import read_json_object
 from ...workspace.paths import FINETUNING_CONFIG, FINETUNING_PARAMETERS, INFERENCE_CONFIG
@@ -28,7 +28,8 @@ from ..results import ProvisionResult
 from .costs import GpuCost, gpu_cost
 from .execute import PlanRunner
 from .plan import PlannedResource, choose_action, wait_until_settled
-from .scope import Scope, ScopeRequest, choose_scope
+from .preflight import ProviderStates, read_providers, run_preflight
+from .scope import Scope, ScopeRequest, choose_scope, create_group
 from .shared import SharedResources, parameter_defaults, shared_resources
 
 
@@ -54,8 +55,9 @@ def _previous_config(context: OperationContext) -> dict[str, Any]:
 
 
 async def plan_resources(evaluated: EvaluatedTemplate, session: Any, shared: SharedResources,
-                progress: Any = None) -> list[PlannedResource]:
-    """Read every resource in parallel (waiting for any still being provisioned), then choose each one's action."""
+                progress: Any = None, providers: ProviderStates | None = None) -> list[PlannedResource]:
+    """Read every resource in parallel (waiting for any still being provisioned), then choose each one's action.
+    Nothing can exist of a provider the subscription is not registered for: those are not read."""
     arm = session.arm(evaluated.deployment.subscription_id)
     planned = [PlannedResource(r) for r in evaluated.resources]
     errors: list[Exception] = []
@@ -63,7 +65,7 @@ async def plan_resources(evaluated: EvaluatedTemplate, session: Any, shared: Sha
     async def read(item: PlannedResource) -> None:
         resource = item.resource
         try:
-            if resource.deployed:
+            if resource.deployed and not (providers and providers.blocks(resource.type.split("/")[0])):
                 item.current = await arm.get(resource.handle.id, resource.api_version)
                 await wait_until_settled(arm, item, progress)
             choose_action(item, shared)
@@ -165,12 +167,15 @@ def _config_values(evaluated: EvaluatedTemplate, outputs: dict[str, Any], scope:
 
 async def provision(context: OperationContext, request: ProvisionRequest) -> ProvisionResult:
     reporter = context.reporter
-    template = load_template(context.root)  # parse + parameters: every problem before any Azure call
-    for warning in template.warnings:
-        reporter.log(warning, "warning")
-    finetuning, problems = read_finetuning(context.root)
+    finetuning, problems = finetuning_problems(context.root)
+    try:
+        template = load_template(context.root)  # parse + parameters: every problem before any Azure call
+    except WorkspaceInvalid as invalid:
+        raise WorkspaceInvalid([*invalid.problems, *problems]) from None
     if problems:
         raise WorkspaceInvalid(problems)
+    for warning in template.warnings:
+        reporter.log(warning, "warning")
     has_finetuning = (context.root / FINETUNING_CONFIG).exists() or (context.root / FINETUNING_PARAMETERS).exists()
     previous = _previous_config(context)
     location = template.parameters.get("location")
@@ -193,10 +198,11 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
         source = "the built-in template" if template.builtin else template.display
         reporter.log(f"Planning {source} in subscription {scope.subscription_name} ({scope.subscription_id}), "
                      f"resource group {scope.resource_group} ({scope.location}).")
-        if scope.created_group and request.preview:
+        if scope.created_group and (request.preview or scope.group_pending):
             reporter.log(f"create  resource group {scope.resource_group}")
         async with reporter.progress("Reading what exists") as reading:
-            planned = await plan_resources(evaluated, session, shared, reading)
+            providers = await read_providers(evaluated, session, scope.subscription_id)
+            planned = await plan_resources(evaluated, session, shared, reading, providers)
         for item in planned:
             for line in item.describe():
                 reporter.log(line)
@@ -206,6 +212,8 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
                 reporter.log(line)
         pending = [p for p in planned if p.changing]
         cost_rows = [c.row() for c in costs]
+
+        await run_preflight(evaluated, planned, scope, session, reporter, providers, preview=request.preview)
 
         if request.preview:
             summary = (f"Preview: {len(pending)} change(s), {len(planned) - len(pending)} resource(s) unchanged. "
@@ -219,6 +227,8 @@ async def provision(context: OperationContext, request: ProvisionRequest) -> Pro
                 f"(see the output for the plan and the GPU cost).{extra}", action="Provision"):
             raise Cancelled("Provision cancelled; nothing was changed.")
 
+        if scope.group_pending:
+            await create_group(session, scope.subscription_id, scope.resource_group, scope.location, reporter)
         arm = session.arm(scope.subscription_id)
         async with reporter.progress("Provisioning Azure Container Apps for inference") as progress:
             runner = PlanRunner(evaluated, arm, reporter, progress, planned)

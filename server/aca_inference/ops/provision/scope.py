@@ -27,6 +27,9 @@ class Scope:
     resource_group_id: str
     location: str
     created_group: bool = False
+    # A group named by flag and confirmed, created only once the preflight and the plan are through (so a refused
+    # provision leaves no empty group behind); a group typed into the picker is created at once.
+    group_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,17 @@ async def _create_group(session: AzureSession, subscription_id: str, name: str, 
         return {"name": name, "location": location,
                 "id": f"/subscriptions/{subscription_id}/resourceGroups/{name}", "preview": True}
     # A name typed after "Create new resource group..." is the confirmation; a flag naming a missing group is not.
-    if not chosen_by_user and not await reporter.confirm(
-            f"Resource group '{name}' does not exist. Create it in {location}?", action="Create"):
-        raise Cancelled(f"Provision cancelled: resource group '{name}' was not created.")
+    if not chosen_by_user:
+        if not await reporter.confirm(f"Resource group '{name}' does not exist. Create it in {location}?",
+                                      action="Create"):
+            raise Cancelled(f"Provision cancelled: resource group '{name}' was not created.")
+        return {"name": name, "location": location,
+                "id": f"/subscriptions/{subscription_id}/resourceGroups/{name}", "pending": True}
+    return await create_group(session, subscription_id, name, location, reporter)
+
+
+async def create_group(session: AzureSession, subscription_id: str, name: str, location: str,
+                       reporter: Reporter) -> dict[str, Any]:
     try:
         group = await session.resources(subscription_id).resource_groups.create_or_update(name, {"location": location})
     except Exception as error:
@@ -146,4 +157,4 @@ async def choose_scope(session: AzureSession, request: ScopeRequest, reporter: R
     group, created = await choose_resource_group(session, subscription_id, request, reporter)
     return Scope(subscription_id=subscription_id, subscription_name=subscription_name, resource_group=group["name"],
                  resource_group_id=group["id"], location=group.get("location") or DEFAULT_LOCATION,
-                 created_group=created)
+                 created_group=created, group_pending=bool(group.get("pending")))
