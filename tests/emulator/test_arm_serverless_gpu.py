@@ -69,7 +69,7 @@ def test_more_than_one_gpu_per_replica_is_refused(azure: Azure, gpu_place: dict[
 
 
 @pytest.mark.parametrize(("profile", "cpu", "memory"), [("gpu-t4", 8, "56Gi"), ("gpu-a100", 24, "220Gi"),
-                                                        ("gpu-t4", 4, "28672Mi")])
+                                                        ("gpu-t4", 4, "28Gi")])
 def test_one_gpu_share_or_less_is_accepted(azure: Azure, gpu_place: dict[str, str], profile: str, cpu: Any,
                                            memory: str) -> None:
     name = f"fits-{profile}-{cpu}"

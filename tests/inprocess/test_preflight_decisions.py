@@ -62,11 +62,11 @@ def test_a_new_group_needs_all_three_providers_and_a_reused_one_none(tmp_path: P
 def test_only_profiles_the_environment_lacks_are_checked(tmp_path: Path) -> None:
     planned = _created(_evaluated(tmp_path))
     environment = next(p for p in planned if p.resource.type.lower() == ENVIRONMENT)
-    assert [p["name"] for p in added_profiles(environment)] == ["Consumption", "GPU"]
+    assert [p["name"] for p in added_profiles(environment)] == ["Consumption", "gpu-t4"]  # the default: serverless T4
     environment.current = {"properties": {"workloadProfiles": [{"name": "Consumption",
                                                                 "workloadProfileType": "Consumption"}]}}
     environment.action = "add-profile"
-    assert [p["name"] for p in added_profiles(environment)] == ["GPU"]
+    assert [p["name"] for p in added_profiles(environment)] == ["gpu-t4"]
 
 
 def test_a_dedicated_profile_needs_its_maximum_nodes_of_gpus(tmp_path: Path) -> None:

@@ -114,6 +114,7 @@ async def test_a_body_that_fails_to_evaluate_during_apply_is_reported_with_what_
         await provision(context, ProvisionRequest(subscription=emulator.subscription_id, resource_group=group,
                                                   location="westus3"))
     message = str(failure.value)
-    assert message.startswith(f"{BICEP}:194:12: property 'notReturnedByAzure' does not exist"), message
+    line = text[:text.index(anchor)].count("\n") + 3  # the tags' `probe:` line, two below the anchor's
+    assert message.startswith(f"{BICEP}:{line}:12: property 'notReturnedByAzure' does not exist"), message
     assert "\n  Run provision again to finish: it reuses what exists. Done before the failure: " in message
     assert not any("containerApps" in line for line in arm.writes_since(mark))  # the app itself was never sent
