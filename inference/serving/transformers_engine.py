@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -190,7 +191,7 @@ class TransformersEngine(GenerationEngine):
             generator = None
             if not sampling.greedy:
                 generator = torch.Generator(self.model.device)
-                generator.manual_seed(sampling.seed if sampling.seed is not None else int(torch.seed()))
+                generator.manual_seed(sampling.seed if sampling.seed is not None else secrets.randbits(63))
             streamer.put(torch.tensor([prompt.token_ids]))  # as `generate` does: the prompt first (not streamed)
             row = Row(prompt.token_ids, sampling, model, lambda token: streamer.put(torch.tensor([token])), end,
                       deadline=time.monotonic() + self.generation_timeout, generator=generator)
