@@ -6,7 +6,8 @@ Each configuration ("engine") is measured in the same run, so the ratios compare
 - transformers  - the app's default: continuous batching (requests join and leave one running batch at token
                   boundaries, adapters mixed in it), up to INFERENCE_CONCURRENCY (16 on CPU) at once.
 - previous      - the engine before continuous batching: one `generate` per request behind the bounded queue,
-                  one at a time on CPU (INFERENCE_BATCHING=false, INFERENCE_CONCURRENCY=1).
+                  one at a time on CPU (INFERENCE_BATCHING=false, INFERENCE_CONCURRENCY=1). Measured at 1 stream
+                  only: at 16 its queue is what continuous batching replaces (minutes per run on a busy machine).
 - template      - the AI Toolkit template's approach: one `generate` thread per request, all at once, no queue
                   (INFERENCE_BATCHING=false with an unbounded INFERENCE_CONCURRENCY). The baseline of the ratios.
 - transformers-bf16 / transformers-4bit - the default on a GPU without / with 4-bit quantization.
@@ -49,6 +50,7 @@ ENGINE_ENV = {
     "template": {"INFERENCE_ENGINE": "transformers", "INFERENCE_BATCHING": "false", "INFERENCE_CONCURRENCY": "1024"},
     "vllm": {"INFERENCE_ENGINE": "vllm"},
 }
+SINGLE_STREAM = {"previous"}
 UNBATCHED = {"previous", "template"}  # baselines: one generate per request; mixed traffic is not their question
 SECOND_ADAPTER = "run-2/adapter"  # the demo model's second adapter, for mixed traffic
 PROMPTS = ["Where does the road over the pass go?", "Who built the bridge?", "What does the traveller write?",
@@ -140,15 +142,19 @@ async def measure_all(apps: dict[str, tuple[str, str]], stream_counts: list[int]
     for streams in stream_counts:
         for _ in range(runs):
             for label, (engine, models) in plans.items():
+                if streams > 1 and engine in SINGLE_STREAM:
+                    continue
                 batches.setdefault((label, streams), []).append(
                     await run_batch(clients[engine], models, streams, max_tokens))
     for client in clients.values():
         await client.close()
-    return [summarize(label, streams, batches[(label, streams)]) for label in plans for streams in stream_counts]
+    return [summarize(label, streams, batches[(label, streams)])
+            for label in plans for streams in stream_counts if (label, streams) in batches]
 
 
 def engine_env(engine: str, model_root: Path, max_tokens: int) -> dict[str, str]:
     return {"MODEL_ROOT": str(model_root), "INFERENCE_API_KEY": "bench", "INFERENCE_MAX_QUEUE": "1024",
+            "INFERENCE_QUEUE_TIMEOUT": "3600",
             "INFERENCE_MAX_TOKENS_LIMIT": str(max(max_tokens, 2048)), **ENGINE_ENV[engine]}
 
 

@@ -5,9 +5,10 @@ stop-sequence matching."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -133,13 +134,16 @@ class GenerationEngine(ABC):
         stream ends, however it ends."""
         release = await self.admission.acquire()
         try:
-            async for piece in self._stream(prompt, sampling, generation, model):
-                yield piece
+            # aclosing: when this stream is closed (client gone), the engine's generator is closed at once too.
+            async with contextlib.aclosing(self._stream(prompt, sampling, generation, model)) as pieces:
+                async for piece in pieces:
+                    yield piece
         finally:
             release()
 
     @abstractmethod
-    def _stream(self, prompt: Prompt, sampling: Sampling, generation: Generation, model: str) -> AsyncIterator[str]:
+    def _stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
+                model: str) -> AsyncGenerator[str, None]:
         """The engine's generation; it stops generating when the iterator is closed (client gone, stop hit)."""
 
     @abstractmethod

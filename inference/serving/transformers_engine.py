@@ -11,7 +11,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import torch
@@ -147,7 +147,7 @@ class TransformersEngine(GenerationEngine):
         await self._changing_model(detach)
 
     async def _stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
-                      model: str) -> AsyncIterator[str]:
+                      model: str) -> AsyncGenerator[str, None]:
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue[Any] = asyncio.Queue()
         streamer = _LoopStreamer(self.tokenizer, loop, pieces)

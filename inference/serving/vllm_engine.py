@@ -14,7 +14,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ class VllmEngine(GenerationEngine):
                 log.debug("remove_lora(%s) failed", lora.lora_int_id, exc_info=True)
 
     async def _stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
-                      model: str) -> AsyncIterator[str]:
+                      model: str) -> AsyncGenerator[str, None]:
         from vllm import SamplingParams
 
         lora = self.loras.get(model)
