@@ -78,10 +78,6 @@ class ContinuousBatcher:
         self._thread = threading.Thread(target=self._loop, name="batcher", daemon=True)
         self._thread.start()
 
-    @property
-    def running(self) -> int:
-        return len(self._rows)
-
     def submit(self, row: Row) -> None:
         with self._wake:
             if self._closed:
