@@ -3,13 +3,20 @@
 Runs the real app (`python3 inference/app.py`) and drives it with the `openai` client, streaming, as users do.
 Each configuration ("engine") is measured in the same run, so the ratios compare like with like:
 
-- transformers  - the app's default: transformers `generate` per request behind the bounded queue
-                  (one generation at a time on CPU, INFERENCE_CONCURRENCY on GPU).
+- transformers  - the app's default: continuous batching (requests join and leave one running batch at token
+                  boundaries, adapters mixed in it), up to INFERENCE_CONCURRENCY (16 on CPU) at once.
+- previous      - the engine before continuous batching: one `generate` per request behind the bounded queue,
+                  one at a time on CPU (INFERENCE_BATCHING=false, INFERENCE_CONCURRENCY=1). Measured at 1 stream
+                  only: at 16 its queue is what continuous batching replaces (minutes per run on a busy machine).
 - template      - the AI Toolkit template's approach: one `generate` thread per request, all at once, no queue
-                  (the same app with an unbounded INFERENCE_CONCURRENCY). The baseline of the ratios.
+                  (INFERENCE_BATCHING=false with an unbounded INFERENCE_CONCURRENCY). The baseline of the ratios.
+- transformers-bf16 / transformers-4bit - the default on a GPU without / with 4-bit quantization.
 - vllm          - vLLM with the adapter as a LoRA (needs vllm and a CUDA GPU; fails fast without them).
 
-    python bench/inference_bench.py                       # demo model, engines transformers + template
+With --mix-adapters each batching engine is also measured with mixed traffic ("<engine> mixed"): stream i asks for
+model i mod N of every model served (the base model and each adapter).
+
+    python bench/inference_bench.py --mix-adapters        # demo model (+ a second adapter): the three engines
     python bench/inference_bench.py --engine transformers --engine vllm --engine template \\
         --model-root /mount                               # a real model on a GPU machine
     python bench/inference_bench.py --url http://127.0.0.1:7860 --api-key KEY   # an app already running
@@ -37,9 +44,15 @@ sys.path.insert(0, str(REPO))
 RESULTS = REPO / "bench" / "results" / "inference_bench.json"
 ENGINE_ENV = {
     "transformers": {"INFERENCE_ENGINE": "transformers"},
-    "template": {"INFERENCE_ENGINE": "transformers", "INFERENCE_CONCURRENCY": "1024"},
+    "transformers-bf16": {"INFERENCE_ENGINE": "transformers", "INFERENCE_QUANTIZATION": "none"},
+    "transformers-4bit": {"INFERENCE_ENGINE": "transformers", "INFERENCE_QUANTIZATION": "4bit"},
+    "previous": {"INFERENCE_ENGINE": "transformers", "INFERENCE_BATCHING": "false", "INFERENCE_CONCURRENCY": "1"},
+    "template": {"INFERENCE_ENGINE": "transformers", "INFERENCE_BATCHING": "false", "INFERENCE_CONCURRENCY": "1024"},
     "vllm": {"INFERENCE_ENGINE": "vllm"},
 }
+SINGLE_STREAM = {"previous"}
+UNBATCHED = {"previous", "template"}  # baselines: one generate per request; mixed traffic is not their question
+SECOND_ADAPTER = "run-2/adapter"  # the demo model's second adapter, for mixed traffic
 PROMPTS = ["Where does the road over the pass go?", "Who built the bridge?", "What does the traveller write?",
            "How is an answer streamed?"]
 
@@ -103,55 +116,64 @@ def summarize(engine: str, streams: int, batches: list[tuple[float, list[StreamR
     )
 
 
-async def served_models(client, mix_adapters: bool) -> list[str]:
-    """The default model, or with `mix_adapters` every adapter the app serves (those with a parent)."""
-    cards = (await client.models.list()).data
-    adapters = [card.id for card in cards if getattr(card, "parent", None)]
-    return adapters if mix_adapters and adapters else [cards[0].id]
+async def served_models(client) -> list[str]:
+    """Every model the app serves, the default first."""
+    return [card.id for card in (await client.models.list()).data]
 
 
 async def measure_all(apps: dict[str, tuple[str, str]], stream_counts: list[int], runs: int,
                       max_tokens: int, mix_adapters: bool = False) -> list[Measurement]:
-    """Runs alternate between the engines (A B A B ...), so load from elsewhere on the machine hits them alike."""
+    """Runs alternate between the configurations (A B A B ...), so load from elsewhere on the machine hits them
+    alike. A configuration is an engine with traffic for its default model, or (mixed) for all its models."""
     import openai
 
     clients = {engine: openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=900)
                for engine, (url, key) in apps.items()}
-    models = {engine: await served_models(client, mix_adapters) for engine, client in clients.items()}
-    for engine, client in clients.items():  # warm-up: first calls pay for lazy initialisation
-        for _ in range(2):
-            await run_batch(client, models[engine], 1, max_tokens)
+    plans: dict[str, tuple[str, list[str]]] = {}
+    for engine, client in clients.items():
+        models = await served_models(client)
+        plans[engine] = (engine, models[:1])
+        if mix_adapters and len(models) > 1 and engine not in UNBATCHED:
+            plans[f"{engine} mixed"] = (engine, models)
+    for engine, models in plans.values():  # warm-up: first calls pay for lazy initialisation
+        for model in models:
+            await run_batch(clients[engine], [model], 1, max_tokens)
     batches: dict[tuple[str, int], list[tuple[float, list[StreamResult]]]] = {}
     for streams in stream_counts:
         for _ in range(runs):
-            for engine, client in clients.items():
-                batches.setdefault((engine, streams), []).append(
-                    await run_batch(client, models[engine], streams, max_tokens))
+            for label, (engine, models) in plans.items():
+                if streams > 1 and engine in SINGLE_STREAM:
+                    continue
+                batches.setdefault((label, streams), []).append(
+                    await run_batch(clients[engine], models, streams, max_tokens))
     for client in clients.values():
         await client.close()
-    return [summarize(engine, streams, batches[(engine, streams)])
-            for engine in apps for streams in stream_counts]
+    return [summarize(label, streams, batches[(label, streams)])
+            for label in plans for streams in stream_counts if (label, streams) in batches]
 
 
 def engine_env(engine: str, model_root: Path, max_tokens: int) -> dict[str, str]:
     return {"MODEL_ROOT": str(model_root), "INFERENCE_API_KEY": "bench", "INFERENCE_MAX_QUEUE": "1024",
+            "INFERENCE_QUEUE_TIMEOUT": "3600",
             "INFERENCE_MAX_TOKENS_LIMIT": str(max(max_tokens, 2048)), **ENGINE_ENV[engine]}
 
 
 def print_table(measurements: list[Measurement], baseline: str | None) -> None:
     base = {m.streams: m for m in measurements if m.engine == baseline}
-    print(f"{'engine':<13}{'streams':>8}{'tok/s':>10}{'tok/s/stream':>14}{'TTFT p50':>11}{'TTFT p95':>11}"
+    load = os.getloadavg()
+    print(f"load average before the table: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} CPUs)")
+    print(f"{'engine':<22}{'streams':>8}{'tok/s':>10}{'tok/s/stream':>14}{'TTFT p50':>11}{'TTFT p95':>11}"
           f"{'latency p50':>13}{'tokens':>8}{'tok/s x ' + (baseline or '-'):>18}")
     for m in measurements:
         ratio = f"{m.tokens_per_second / base[m.streams].tokens_per_second:.2f}" if m.streams in base else "-"
-        print(f"{m.engine:<13}{m.streams:>8}{m.tokens_per_second:>10.1f}{m.per_stream_tokens_per_second:>14.1f}"
+        print(f"{m.engine:<22}{m.streams:>8}{m.tokens_per_second:>10.1f}{m.per_stream_tokens_per_second:>14.1f}"
               f"{m.ttft_p50:>10.3f}s{m.ttft_p95:>10.3f}s{m.latency_p50:>12.3f}s{m.completion_tokens:>8}{ratio:>18}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", action="append", choices=sorted(ENGINE_ENV),
-                        help="engine(s) to start the app with (default: transformers and template)")
+                        help="engine(s) to start the app with (default: transformers, previous and template)")
     parser.add_argument("--model-root", type=Path, help="folder with model-cache/ and models/ (default: demo model)")
     parser.add_argument("--url", help="benchmark an app that is already running instead of starting one")
     parser.add_argument("--api-key", default=os.environ.get("INFERENCE_API_KEY", "unused"))
@@ -160,9 +182,11 @@ def main() -> int:
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--name", default="inference_bench", help="results file: bench/results/<name>.json")
     parser.add_argument("--mix-adapters", action="store_true",
-                        help="streams alternate between every adapter the app serves (default: the default model)")
+                        help="also measure each engine with streams alternating over every model it serves "
+                             "(the demo model gets a second adapter for it)")
     args = parser.parse_args()
     stream_counts = args.streams or [1, 16]
+    print("load average at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if args.url:
         engines = ["running-app"]
         measurements = asyncio.run(measure_all({"running-app": (args.url.rstrip("/"), args.api_key)},
@@ -170,13 +194,15 @@ def main() -> int:
     else:
         from tests.inference_app.conftest import running_app
 
-        engines = args.engine or ["transformers", "template"]
+        engines = args.engine or ["transformers", "previous", "template"]
         with tempfile.TemporaryDirectory(prefix="inference-bench-") as temp, contextlib.ExitStack() as apps:
             model_root = args.model_root
             if model_root is None:
-                from aca_inference.demo_model import make_demo_model
+                from aca_inference.demo_model import add_demo_adapter, make_demo_model
 
                 model_root = make_demo_model(Path(temp) / "share").root
+                if args.mix_adapters:
+                    add_demo_adapter(model_root, SECOND_ADAPTER, seed=7)
             urls = {engine: (apps.enter_context(running_app(Path(temp), env=engine_env(engine, model_root,
                                                                                          args.max_tokens))).url,
                              "bench") for engine in engines}
@@ -193,6 +219,7 @@ def main() -> int:
                     "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
         "model": "demo (tiny Phi-3)" if not (args.model_root or args.url) else str(args.model_root or args.url),
         "max_tokens": args.max_tokens, "baseline": baseline, "mix_adapters": args.mix_adapters,
+        "load_average": os.getloadavg(),
         "measurements": [asdict(m) for m in measurements],
     }, indent=2) + "\n")
     print(f"written {results.relative_to(REPO)}")

@@ -1,4 +1,5 @@
-"""Which adapter the shared model has switched on, and who is generating with it.
+"""Which adapter the shared model has switched on, and who is generating with it - for one `generate` per request
+(INFERENCE_BATCHING=off); the continuous batcher mixes adapters in one batch instead.
 
 transformers + PEFT keep one set of weights with every adapter attached; `set_adapter` switches them all at once,
 for every thread. So generations may run together only when they want the same adapter (or the base model);
@@ -9,18 +10,11 @@ for one adapter cannot starve a request for another."""
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from .waiters import Waiters, once_from_any_thread
 
 EXCLUSIVE = "\0exclusive"  # no model id can contain NUL
-
-
-@dataclass
-class _Waiter:
-    key: str
-    future: asyncio.Future[None]
 
 
 class AdapterGate:
@@ -29,8 +23,7 @@ class AdapterGate:
         self._switch = switch
         self.active: str | None = None
         self.running = 0
-        self._waiters: deque[_Waiter] = deque()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: Waiters[str] = Waiters(self._leave_in_loop)
 
     def forget(self) -> None:
         """The model's adapter state changed underneath (e.g. the active adapter was deleted): switch next time."""
@@ -38,30 +31,11 @@ class AdapterGate:
 
     async def enter(self, key: str) -> Callable[[], None]:
         """Wait until `key` may generate; returns a leave function that is safe to call once, from any thread."""
-        self._loop = asyncio.get_running_loop()
         if not self._waiters and self._may_run(key):
             self._admit(key)
         else:
-            waiter = _Waiter(key, self._loop.create_future())
-            self._waiters.append(waiter)
-            try:
-                await waiter.future
-            except BaseException:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                elif waiter.future.done() and not waiter.future.cancelled():
-                    self._leave_in_loop()  # admitted as we gave up: hand the place on
-                raise
-        left = threading.Event()
-        loop = self._loop
-
-        def leave() -> None:
-            if left.is_set():
-                return
-            left.set()
-            loop.call_soon_threadsafe(self._leave_in_loop)
-
-        return leave
+            await self._waiters.wait(key)
+        return once_from_any_thread(asyncio.get_running_loop(), self._leave_in_loop)
 
     def _may_run(self, key: str) -> bool:
         if self.running == 0:
@@ -79,13 +53,5 @@ class AdapterGate:
         self.running -= 1
         if self.running == 0 and self.active == EXCLUSIVE:
             self.active = None  # the exclusive holder may have changed the adapters: switch again next time
-        while self._waiters and self._may_run(self._waiters[0].key):
-            waiter = self._waiters.popleft()
-            if waiter.future.done():
-                continue
-            try:
-                self._admit(waiter.key)
-            except BaseException as error:  # a failed switch fails that request, not the gate
-                waiter.future.set_exception(error)
-                continue
-            waiter.future.set_result(None)
+        while self._waiters.grant_next(self._may_run, self._admit):  # a failed switch fails that request only
+            pass

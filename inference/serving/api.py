@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -13,8 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .engine import ChatMessage, Generation, GenerationEngine, Prompt, RequestRejected, Sampling
-from .model_service import ModelService
+from .engine import ChatMessage, Generation, RequestRejected, Sampling
+from .model_service import Admitted, ModelService
 from .openai_schema import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -33,12 +33,6 @@ from .openai_schema import (
 from .settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class NotReady(RequestRejected):
-    status = 503
-    code = "model_not_ready"
-    error_type = "server_error"
 
 
 def build_api(service: ModelService, settings: Settings) -> APIRouter:
@@ -69,26 +63,21 @@ def build_api(service: ModelService, settings: Settings) -> APIRouter:
 
     @router.post("/v1/chat/completions", response_model=None)
     async def chat_completions(request: ChatCompletionRequest) -> JSONResponse | StreamingResponse:
-        engine = _ready_engine(service)
+        service.ready_engine()
         messages, sampling = to_generation_input(request, settings)
-        served = service.resolve(request.model)
-        prompt = engine.render(messages)
-        engine.check_fits(prompt, sampling)
-        engine.admission.check_capacity()
-        release = service.hold(served.id)
+        admitted = service.admit(request.model, messages, sampling)
         if request.stream:
             include_usage = bool(request.stream_options and request.stream_options.include_usage)
-            return StreamingResponse(_sse(engine, prompt, sampling, served.id, include_usage, release),
-                                     media_type="text/event-stream",
+            return StreamingResponse(_sse(admitted, include_usage), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         try:
-            generation = Generation(prompt_tokens=len(prompt.token_ids))
-            text = "".join([piece async for piece in engine.stream(prompt, sampling, generation, served.id)])
+            generation = admitted.generation()
+            text = "".join([piece async for piece in admitted.stream(generation)])
         finally:
-            release()
-        _log_done(generation, served.id)
+            admitted.release()
+        _log_done(generation, admitted.model)
         return JSONResponse(ChatCompletion(
-            id=completion_id(), created=now(), model=served.id,
+            id=completion_id(), created=now(), model=admitted.model,
             choices=[Choice(message=ResponseMessage(content=text), finish_reason=generation.finish_reason)],
             usage=_usage(generation),
         ).model_dump())
@@ -115,26 +104,17 @@ def to_generation_input(request: ChatCompletionRequest, settings: Settings) -> t
     return messages, sampling
 
 
-def _ready_engine(service: ModelService) -> GenerationEngine:
-    if service.state == "ready" and service.engine is not None:
-        return service.engine
-    if service.state == "failed":
-        raise NotReady(f"The model failed to load: {service.error}")
-    raise NotReady("The model is still loading; retry in a few seconds (GET /health says when it is ready).")
-
-
-async def _sse(engine: GenerationEngine, prompt: Prompt, sampling: Sampling, model_id: str,
-               include_usage: bool, release: Callable[[], None]) -> AsyncIterator[str]:
+async def _sse(admitted: Admitted, include_usage: bool) -> AsyncIterator[str]:
     try:
-        async for event in _sse_events(engine, prompt, sampling, model_id, include_usage):
+        async for event in _sse_events(admitted, include_usage):
             yield event
     finally:
-        release()
+        admitted.release()
 
 
-async def _sse_events(engine: GenerationEngine, prompt: Prompt, sampling: Sampling, model_id: str,
-                      include_usage: bool) -> AsyncIterator[str]:
-    generation = Generation(prompt_tokens=len(prompt.token_ids))
+async def _sse_events(admitted: Admitted, include_usage: bool) -> AsyncIterator[str]:
+    generation = admitted.generation()
+    model_id = admitted.model
     ident, created = completion_id(), now()
 
     def chunk(delta: Delta, finish_reason: str | None = None) -> str:
@@ -146,7 +126,7 @@ async def _sse_events(engine: GenerationEngine, prompt: Prompt, sampling: Sampli
 
     yield chunk(Delta(role="assistant", content=""))
     try:
-        async for piece in engine.stream(prompt, sampling, generation, model_id):
+        async for piece in admitted.stream(generation):
             yield chunk(Delta(content=piece))
     except RequestRejected as error:  # e.g. waited too long for a slot: the stream has already begun
         yield _event(error_body(str(error), type=error.error_type, param=error.param, code=error.code))

@@ -5,14 +5,15 @@ stop-sequence matching."""
 from __future__ import annotations
 
 import asyncio
-import threading
+import contextlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .model_files import AdapterFiles
+from .waiters import Waiters, once_from_any_thread
 
 FinishReason = Literal["stop", "length"]
 
@@ -126,9 +127,24 @@ class GenerationEngine(ABC):
                 f"{needed} tokens ({len(prompt.token_ids)} in the messages, {sampling.max_new_tokens} in the "
                 "completion). Please reduce the length of the messages or the completion.")
 
+    async def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
+                     model: str) -> AsyncIterator[str]:
+        """Yield text as it is generated, once a generation slot is free (may raise ServerBusy/QueueTimeout).
+        The request was admitted by `ModelService.admit` (model, length, capacity); the slot is held until the
+        stream ends, however it ends."""
+        release = await self.admission.acquire()
+        try:
+            # aclosing: when this stream is closed (client gone), the engine's generator is closed at once too.
+            async with contextlib.aclosing(self._stream(prompt, sampling, generation, model)) as pieces:
+                async for piece in pieces:
+                    yield piece
+        finally:
+            release()
+
     @abstractmethod
-    def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation, model: str) -> AsyncIterator[str]:
-        """Yield text as it is generated; waits for a generation slot first (may raise ServerBusy/QueueTimeout)."""
+    def _stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
+                model: str) -> AsyncGenerator[str, None]:
+        """The engine's generation; it stops generating when the iterator is closed (client gone, stop hit)."""
 
     @abstractmethod
     async def add_adapter(self, adapter: AdapterFiles) -> None:
@@ -143,18 +159,16 @@ class GenerationEngine(ABC):
 
 
 class Admission:
-    """At most `slots` generations at once, at most `max_waiting` requests waiting for one.
-
-    A slot is released from whichever thread the generation ends on, so a cancelled request keeps its slot
-    until its generation thread has really stopped - the model never runs more generations than `slots`."""
+    """At most `slots` generations at once, at most `max_waiting` requests waiting for one, served in arrival
+    order. (The transformers engine's batcher also never runs more than `slots` rows: a request whose slot was
+    freed by a cancelled one joins once that row has left the batch.)"""
 
     def __init__(self, slots: int, max_waiting: int, wait_timeout: float) -> None:
         self.slots = slots
         self.max_waiting = max_waiting
         self.wait_timeout = wait_timeout
         self._free = slots
-        self._waiters: list[asyncio.Future[None]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: Waiters[None] = Waiters(self._release_in_loop)
 
     @property
     def running(self) -> int:
@@ -172,52 +186,20 @@ class Admission:
 
     async def acquire(self) -> Callable[[], None]:
         """Wait for a slot; returns a release function that is safe to call once, from any thread."""
-        self._loop = asyncio.get_running_loop()
         if self._free > 0 and not self._waiters:
             self._free -= 1
         else:
             self.check_capacity()
-            waiter: asyncio.Future[None] = self._loop.create_future()
-            self._waiters.append(waiter)
             try:
-                await asyncio.wait_for(asyncio.shield(waiter), self.wait_timeout)
-            except BaseException as error:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                if waiter.done() and not waiter.cancelled():
-                    self._release_in_loop()  # the slot was handed to us as we gave up: pass it on
-                if isinstance(error, TimeoutError):
-                    raise QueueTimeout(f"Waited {self.wait_timeout:.0f} s for a free generation slot; the server "
-                                       "is overloaded. Retry later.") from None
-                raise
-        released = threading.Event()
-        loop = self._loop
-
-        def release() -> None:
-            if released.is_set():
-                return
-            released.set()
-            if _in_loop(loop):
-                self._release_in_loop()
-            else:
-                loop.call_soon_threadsafe(self._release_in_loop)
-
-        return release
+                await self._waiters.wait(None, self.wait_timeout)
+            except TimeoutError:
+                raise QueueTimeout(f"Waited {self.wait_timeout:.0f} s for a free generation slot; the server "
+                                   "is overloaded. Retry later.") from None
+        return once_from_any_thread(asyncio.get_running_loop(), self._release_in_loop)
 
     def _release_in_loop(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.pop(0)
-            if not waiter.done():
-                waiter.set_result(None)  # the slot moves straight to the next waiter
-                return
-        self._free += 1
-
-
-def _in_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    try:
-        return asyncio.get_running_loop() is loop
-    except RuntimeError:
-        return False
+        if not self._waiters.grant_next(lambda _: True):  # the slot moves straight to the next waiter
+            self._free += 1
 
 
 class StopMatcher:

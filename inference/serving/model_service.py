@@ -9,15 +9,14 @@ dropped from the engine when its last request has ended."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .engine import ChatMessage, Generation, GenerationEngine, ModelNotFound, RequestRejected, Sampling
+from .engine import ChatMessage, Generation, GenerationEngine, ModelNotFound, Prompt, RequestRejected, Sampling
 from .model_files import AdapterFiles, ModelFiles, scan_adapters
 from .settings import Settings
 from .startup import StartupReport
@@ -32,6 +31,29 @@ class ServedModel:
     id: str
     adapter: AdapterFiles | None  # None: the base model
     parent: str | None  # the base model's id, for an adapter
+
+
+class NotReady(RequestRejected):
+    status = 503
+    code = "model_not_ready"
+    error_type = "server_error"
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A request that passed admission: its model, its rendered prompt; `release` once it has ended."""
+
+    engine: GenerationEngine
+    model: str
+    prompt: Prompt
+    sampling: Sampling
+    release: Callable[[], None]
+
+    def stream(self, generation: Generation) -> AsyncIterator[str]:
+        return self.engine.stream(self.prompt, self.sampling, generation, self.model)
+
+    def generation(self) -> Generation:
+        return Generation(prompt_tokens=len(self.prompt.token_ids))
 
 
 @dataclass
@@ -128,6 +150,24 @@ class ModelService:
         async for _ in self.engine.stream(prompt, sampling, Generation(len(prompt.token_ids)), self.default_id):
             pass
 
+    def ready_engine(self) -> GenerationEngine:
+        if self.state == "ready" and self.engine is not None:
+            return self.engine
+        if self.state == "failed":
+            raise NotReady(f"The model failed to load: {self.error}")
+        raise NotReady("The model is still loading; retry in a few seconds (GET /health says when it is ready).")
+
+    def admit(self, model: str | None, messages: list[ChatMessage], sampling: Sampling) -> Admitted:
+        """The one admission check, for the API and the page, whichever engine: the model is served, the prompt
+        and the answer fit its context, and the queue has room (429 now rather than after the stream began).
+        The request then counts as in flight on its model until `Admitted.release`."""
+        engine = self.ready_engine()
+        served = self.resolve(model)
+        prompt = engine.render(messages)
+        engine.check_fits(prompt, sampling)
+        engine.admission.check_capacity()
+        return Admitted(engine, served.id, prompt, sampling, self.hold(served.id))
+
     def hold(self, model: str) -> Callable[[], None]:
         """Count a request as in flight on `model` (taken in the same step as `resolve`, so no reload can drop the
         adapter in between); the returned release is safe to call more than once."""
@@ -144,15 +184,6 @@ class ModelService:
                 self._idle[model].set()
 
         return release
-
-    @contextlib.contextmanager
-    def serving(self, model: str | None) -> Iterator[ServedModel]:
-        served = self.resolve(model)
-        release = self.hold(served.id)
-        try:
-            yield served
-        finally:
-            release()
 
     async def reload(self) -> ReloadResult:
         """Rescan `models/` and make the engine serve exactly what is there now."""

@@ -19,8 +19,10 @@
 | INFERENCE_ENGINE              | auto                     | auto / transformers / vllm                         |
 | INFERENCE_DEVICE              | auto                     | auto / cpu / cuda                                  |
 | INFERENCE_QUANTIZATION        | auto                     | auto (4-bit with bitsandbytes on a GPU) / 4bit / none |
-| INFERENCE_CONCURRENCY         | 1 on CPU, 4 on GPU,      | generations running at once                        |
-|                               | 64 with vLLM             |                                                    |
+| INFERENCE_CONCURRENCY         | 16 on CPU, 64 on GPU     | generations running at once (the batch size)       |
+|                               | and with vLLM            |                                                    |
+| INFERENCE_BATCHING            | true                     | transformers: continuous batching; false = one     |
+|                               |                          | `generate` thread per request (the template's way) |
 | INFERENCE_MAX_QUEUE           | 64                       | requests allowed to wait; more get 429             |
 | INFERENCE_QUEUE_TIMEOUT       | 300                      | seconds a request may wait for its turn            |
 | INFERENCE_GENERATION_TIMEOUT  | 300                      | seconds one generation may run                     |
@@ -41,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 APP_DIR = Path(__file__).resolve().parent.parent
 ACA_MOUNT = Path("/mount")
 _TRUE = {"1", "true", "yes", "on"}
-_FLAGS = {"base_only", "include_checkpoints", "warmup"}
+_FLAGS = {"base_only", "include_checkpoints", "warmup", "batching"}
 
 
 ENV_VARIABLES = {
@@ -52,7 +54,7 @@ ENV_VARIABLES = {
     "quantization": "INFERENCE_QUANTIZATION", "concurrency": "INFERENCE_CONCURRENCY",
     "max_queue": "INFERENCE_MAX_QUEUE", "queue_timeout": "INFERENCE_QUEUE_TIMEOUT",
     "generation_timeout": "INFERENCE_GENERATION_TIMEOUT", "max_tokens_limit": "INFERENCE_MAX_TOKENS_LIMIT",
-    "default_max_tokens": "INFERENCE_DEFAULT_MAX_TOKENS",
+    "default_max_tokens": "INFERENCE_DEFAULT_MAX_TOKENS", "batching": "INFERENCE_BATCHING",
     "vllm_gpu_memory_utilization": "VLLM_GPU_MEMORY_UTILIZATION",
 }
 
@@ -78,6 +80,7 @@ class Settings(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     quantization: Literal["auto", "4bit", "none"] = "auto"
     concurrency: int | None = Field(None, ge=1, le=1024)
+    batching: bool = True
     max_queue: int = Field(64, ge=0)
     queue_timeout: float = Field(300.0, gt=0)
     generation_timeout: float = Field(300.0, gt=0)

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from .auth import key_matches
-from .engine import ChatMessage, Generation, RequestRejected, Sampling
+from .engine import ChatMessage, RequestRejected, Sampling
 from .model_service import ModelService
 from .settings import Settings
 from .sign_in import SignIn
@@ -39,18 +39,15 @@ def build_ui(service: ModelService, settings: Settings, sign_in: SignIn) -> gr.B
             except TimeoutError:
                 yield _problem("The model is still loading; try again in a minute.")
                 return
-        engine = service.engine
-        if engine is None:
-            yield _problem(f"The model failed to load: {service.error}")
-            return
+        text = ""
         try:
-            with service.serving(model) as served:
-                prompt = engine.render(messages)
-                generation = Generation(prompt_tokens=len(prompt.token_ids))
-                text = ""
-                async for piece in engine.stream(prompt, sampling, generation, served.id):
+            admitted = service.admit(model, messages, sampling)
+            try:
+                async for piece in admitted.stream(admitted.generation()):
                     text += piece
                     yield text
+            finally:
+                admitted.release()
         except RequestRejected as error:
             yield _problem(str(error))
             return
@@ -90,8 +87,8 @@ def build_ui(service: ModelService, settings: Settings, sign_in: SignIn) -> gr.B
             finally:
                 updates.put_nowait(None)
 
-        # Both start at once: the engine runs them together where it can (vLLM; the same adapter on a GPU) and
-        # queues them otherwise - either way each side streams as its tokens come.
+        # Both start at once and run in the same batch (each with its own adapter), each side streaming as its
+        # tokens come.
         tasks = [asyncio.create_task(run(0, left)), asyncio.create_task(run(1, right))]
         try:
             finished = 0

@@ -14,11 +14,11 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import Any
 
-from .engine import Admission, Generation, GenerationEngine, ModelNotFound, Prompt, Sampling
+from .engine import Admission, Generation, GenerationEngine, Prompt, Sampling
 from .model_files import AdapterFiles, ModelFiles
 from .settings import Settings
 from .startup import StartupReport
@@ -98,15 +98,11 @@ class VllmEngine(GenerationEngine):
             except Exception:  # not loaded on the GPU (never requested): nothing to free
                 log.debug("remove_lora(%s) failed", lora.lora_int_id, exc_info=True)
 
-    async def stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
-                     model: str) -> AsyncIterator[str]:
+    async def _stream(self, prompt: Prompt, sampling: Sampling, generation: Generation,
+                      model: str) -> AsyncGenerator[str, None]:
         from vllm import SamplingParams
 
-        self.check_fits(prompt, sampling)
-        if model != self.base_id and model not in self.loras:
-            raise ModelNotFound(f"The model '{model}' is no longer served (see GET /v1/models).")
         lora = self.loras.get(model)
-        release = await self.admission.acquire()
         params = SamplingParams(
             max_tokens=sampling.max_new_tokens, temperature=0.0 if sampling.greedy else sampling.temperature,
             top_p=1.0 if sampling.greedy else sampling.top_p, top_k=sampling.top_k or -1,
@@ -133,7 +129,6 @@ class VllmEngine(GenerationEngine):
                 if time.monotonic() > deadline:
                     break
         finally:
-            release()
             if not finished:
                 generation.finish_reason = generation.finish_reason or "length"
                 # Not awaited: this block may run inside a cancelled scope (client gone), where awaits fail.

@@ -125,10 +125,10 @@ def app(demo_model_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="session")
 def base_app(demo_model_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
-    """`--baseonly`, no auth, a one-request queue (to see it overflow), answers up to 4000 tokens (long enough to
-    hold the one generation slot for seconds)."""
+    """`--baseonly`, no auth, one generation at a time and a one-request queue (to see it overflow), answers up to
+    4000 tokens (long enough to hold the one generation slot for seconds)."""
     with running_app(tmp_path_factory.mktemp("base-app-logs"), args=("--baseonly",),
-                     env={"MODEL_ROOT": str(demo_model_root), "INFERENCE_MAX_QUEUE": "1",
+                     env={"MODEL_ROOT": str(demo_model_root), "INFERENCE_MAX_QUEUE": "1", "INFERENCE_CONCURRENCY": "1",
                           "INFERENCE_MAX_TOKENS_LIMIT": str(LONG_ANSWER)}) as process:
         yield process
 
@@ -151,10 +151,9 @@ def two_adapter_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def adapters_app(two_adapter_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
-    """Base model + two adapters, API key auth on, up to 2 generations at once (so the gate has work to do)."""
+    """Base model + two adapters, API key auth on; requests for different adapters share the running batch."""
     with running_app(tmp_path_factory.mktemp("adapters-app-logs"),
-                     env={"MODEL_ROOT": str(two_adapter_root), "INFERENCE_API_KEY": API_KEY,
-                          "INFERENCE_CONCURRENCY": "2"}) as process:
+                     env={"MODEL_ROOT": str(two_adapter_root), "INFERENCE_API_KEY": API_KEY}) as process:
         yield process
 
 
