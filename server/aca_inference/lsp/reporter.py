@@ -30,9 +30,15 @@ COPY_TO_CLIPBOARD = "acaInference/copyToClipboard"
 _RANKS = {"debug": 0, "info": 1, "warning": 2, "error": 3}
 
 
+# Told of every progress report (title, message, percentage): the app view's feed shows "Deploying 45 %".
+ProgressListener = Callable[[str, str, int], None]
+
+
 class _LspProgress:
-    def __init__(self, server: LanguageServer, title: str, cancellable: bool, log: Callable[[str, LogLevel], None]) -> None:
+    def __init__(self, server: LanguageServer, title: str, cancellable: bool, log: Callable[[str, LogLevel], None],
+                 listener: ProgressListener | None = None) -> None:
         self._server = server
+        self._listener = listener
         self._log = log
         self._title = title
         self._cancellable = cancellable
@@ -53,6 +59,8 @@ class _LspProgress:
                 self._token, lsp.WorkDoneProgressReport(message=message, percentage=self._percentage,
                                                         cancellable=self._cancellable))
         self._log(f"{self._title}: {message}", "info")
+        if self._listener is not None:
+            self._listener(self._title, message, self._percentage)
 
     async def __aenter__(self) -> _LspProgress:
         capabilities = self._server.client_capabilities
@@ -76,9 +84,10 @@ class LspReporter:
         self._server = server
         # The acaInference.logLevel setting: lines below it never reach the output panel.
         self.log_level: LogLevel = log_level
+        self.progress_listener: ProgressListener | None = None
 
     def progress(self, title: str, *, cancellable: bool = True) -> _LspProgress:
-        return _LspProgress(self._server, title, cancellable, self.log)
+        return _LspProgress(self._server, title, cancellable, self.log, self.progress_listener)
 
     def log(self, message: str, level: LogLevel = "info") -> None:
         if _RANKS[level] >= _RANKS[self.log_level]:

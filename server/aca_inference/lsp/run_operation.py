@@ -22,9 +22,11 @@ from ..azure.target import TargetSettings
 from ..errors import InputError, UserFacingError
 from ..ops.context import OperationContext
 from ..ops.registry import Operation, apply
+from ..ops.reporter import Reporter
 from . import PREFIX
+from .app_view import QuietReporter, feed_of
 from .reporter import GET_ACCESS_TOKEN, LspReporter
-from .settings import read_settings
+from .settings import DaemonSettings, read_settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +39,11 @@ def workspace_root(server: LanguageServer) -> Path | None:
     return Path(server.workspace.root_path) if server.workspace.root_path else None
 
 
-def _token_provider(server: LanguageServer) -> Callable[[list[str]], Awaitable[tuple[str, int]]]:
+def _token_provider(server: LanguageServer, *, silent: bool = False) -> Callable[[list[str]], Awaitable[tuple[str, int]]]:
+    """`silent`: a background read (the app view's poll) takes a session VS Code already has and never opens a
+    sign-in; without one it fails with the sign-in message."""
     async def provide(scopes: list[str]) -> tuple[str, int]:
-        answer = await server.protocol.send_request_async(GET_ACCESS_TOKEN, {"scopes": scopes})
+        answer = await server.protocol.send_request_async(GET_ACCESS_TOKEN, {"scopes": scopes, "silent": silent})
         token = answer.get("token") if isinstance(answer, dict) else getattr(answer, "token", None)
         expires = answer.get("expiresOnTimestamp") if isinstance(answer, dict) else getattr(answer, "expiresOnTimestamp", 0)
         if not token:
@@ -56,19 +60,16 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
         message = "Open a folder (the fine-tuning project) first: the command works on its infra/ files."
         await reporter.notify(message, level="error")
         return {"ok": False, "error": message}
+    feed = feed_of(server)
+    changing = False
     try:
         values = named_arguments(operation, given)
         settings = await read_settings(server)
         reporter.log_level = settings.log_level  # type: ignore[assignment]
-        context = OperationContext(
-            root=root, reporter=reporter,
-            target=TargetSettings(kind=settings.target,  # type: ignore[arg-type]
-                                  emulator_data_dir=settings.emulator_data_dir,
-                                  token_provider=_token_provider(server)),
-            readiness_timeout=settings.readiness_timeout,
-            drain_seconds=settings.drain_seconds, keep_releases=settings.keep_releases,
-            # Offline in VS Code there is no fine-tuning job: give the local app the demo model to serve.
-            seed_demo_model_if_missing=settings.target == "local")
+        context = operation_context(server, root, reporter, settings)
+        changing = operation.changes_workspace_with(values)
+        if changing:  # the app view shows it running ("Deploying 45 %") and reads the app again once it ends
+            reporter.progress_listener = feed.operation_started(operation.name)
         with contextlib.ExitStack() as stack:
             # One changing operation at a time per workspace, with the CLI too.
             if operation.changes_workspace_with(values):
@@ -78,6 +79,8 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
                     reporter.log(note, "warning")
             result = await apply(operation, context, values)
         result.setdefault("ok", True)
+        if operation.name == "status":
+            feed.status_read(result)
         return result
     except UserFacingError as error:
         reporter.log(str(error), "error")
@@ -92,6 +95,34 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
         reporter.log(message, "error")
         server.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=message))
         return {"ok": False, "error": message}
+    finally:
+        if changing:
+            feed.operation_ended()
+
+
+def operation_context(server: LanguageServer, root: Path, reporter: Reporter, settings: DaemonSettings, *,
+                      silent: bool = False) -> OperationContext:
+    """The context an operation runs with, from the client's settings."""
+    return OperationContext(
+        root=root, reporter=reporter,
+        target=TargetSettings(kind=settings.target,  # type: ignore[arg-type]
+                              emulator_data_dir=settings.emulator_data_dir,
+                              token_provider=_token_provider(server, silent=silent)),
+        readiness_timeout=settings.readiness_timeout,
+        drain_seconds=settings.drain_seconds, keep_releases=settings.keep_releases,
+        # Offline in VS Code there is no fine-tuning job: give the local app the demo model to serve.
+        seed_demo_model_if_missing=settings.target == "local")
+
+
+async def run_quietly(server: LanguageServer, name: str, values: dict[str, Any], *, silent: bool) -> dict[str, Any]:
+    """An operation of the registry run for the app view: no log line, no toast, never a question; errors raise."""
+    from ..ops.registry import BY_NAME
+
+    root = workspace_root(server)
+    if root is None:
+        raise InputError("Open a folder (the fine-tuning project) first: the app view reads its infra/ files.")
+    settings = await read_settings(server)
+    return await apply(BY_NAME[name], operation_context(server, root, QuietReporter(), settings, silent=silent), values)
 
 
 def named_arguments(operation: Operation, given: tuple[Any, ...]) -> dict[str, Any]:
