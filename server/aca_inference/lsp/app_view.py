@@ -22,14 +22,11 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import InputError, UserFacingError
-from ..ops.reporter import LogLevel, PickItem
 from ..workspace.paths import INFERENCE_BICEP, INFERENCE_CONFIG, INFERENCE_PARAMETERS
 from . import APP_STATE_CHANGED
 
@@ -83,50 +80,6 @@ class AppState:
         return asdict(self)
 
 
-class _QuietProgress:
-    cancelled = False
-
-    def report(self, message: str, percentage: int | None = None) -> None:
-        return None
-
-    async def __aenter__(self) -> _QuietProgress:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        return None
-
-
-class QuietReporter:
-    """For reads the user did not ask for: keeps nothing, shows nothing, asks nothing."""
-
-    interactive = False
-
-    def progress(self, title: str, *, cancellable: bool = True) -> _QuietProgress:
-        return _QuietProgress()
-
-    def log(self, message: str, level: LogLevel = "info") -> None:
-        return None
-
-    async def notify(self, message: str, *, actions: Sequence[str] = (), level: LogLevel = "info") -> str | None:
-        return None
-
-    async def pick(self, title: str, items: Sequence[PickItem], *, placeholder: str = "") -> PickItem | None:
-        raise InputError(f"{title}: a background read of the app asks nothing; run the command instead.")
-
-    async def ask(self, prompt: str, *, default: str | None = None, password: bool = False) -> str | None:
-        raise InputError(f"{prompt}: a background read of the app asks nothing; run the command instead.")
-
-    async def confirm(self, message: str, *, action: str) -> bool:
-        return False
-
-    async def open_url(self, url: str) -> None:
-        return None
-
-    async def copy_to_clipboard(self, text: str) -> None:
-        return None
-
-
 def _without_secret(result: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in result.items() if key != "api_key"}
 
@@ -153,7 +106,7 @@ class AppFeed:
         return state
 
     async def _read_now(self) -> AppState:
-        from .run_operation import run_quietly, workspace_root
+        from .operation_context import run_quietly, workspace_root
 
         kind = workspace_kind(workspace_root(self._server))
         if kind != "provisioned":
@@ -193,7 +146,7 @@ class AppFeed:
     # --- what the palette commands report ---------------------------------------------------------------
     def status_read(self, result: dict[str, Any]) -> None:
         """The status command just read the app: the view takes that instead of reading again."""
-        from .run_operation import workspace_root
+        from .operation_context import workspace_root
 
         state = AppState(workspace_kind(workspace_root(self._server)), status=_without_secret(result),
                          activity=self._activity, read_at=time.time())
@@ -260,7 +213,7 @@ class AppFeed:
         await reporter.notify("The inference endpoint's API key is on the clipboard.")
 
     async def _endpoint_and_key(self) -> tuple[str, str | None]:
-        from .run_operation import run_quietly
+        from .operation_context import run_quietly
 
         # Asked for by a click: signing in may be offered (not silent).
         result = await run_quietly(self._server, "status", {"show_api_key": True}, silent=False)
