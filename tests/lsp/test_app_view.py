@@ -75,6 +75,12 @@ async def test_a_deploy_pushes_its_progress_then_the_release_that_serves(
     root = make_workspace(tmp_path)
     provision_workspace(emulator, root, "rg-lsp-view-deploy")
     pushes = _collect_pushes(lsp_client)
+    copied: list[str] = []
+
+    @lsp_client.feature("acaInference/copyToClipboard")
+    def clipboard(ls: LanguageClient, params: Any) -> None:
+        copied.append(_as_dict(params)["text"])
+
     await open_workspace(lsp_client, root, _settings(emulator))
     before = _as_dict(await lsp_client.protocol.send_request_async("acaInference/appState", {}))
     assert before["workspace"] == "provisioned"
@@ -94,6 +100,17 @@ async def test_a_deploy_pushes_its_progress_then_the_release_that_serves(
     percentages = [a["percentage"] for a in deploying]
     assert percentages == sorted(percentages) and percentages[-1] > percentages[0]
     assert all("api_key" not in (p["status"] or {}) for p in pushes), "the key is never pushed"
+
+    # The view's actions: Copy API Key puts the key on the clipboard and says so; Go to Inference Endpoint opens
+    # the endpoint in the browser (this tiny app mints no sign-in ticket, so as is), never with the key in it.
+    assert _as_dict(await lsp_client.protocol.send_request_async("acaInference/copyApiKey", {})) == {"ok": True}
+    assert len(copied) == 1 and len(copied[0]) >= 32
+    assert any("on the clipboard" in m.message for m in lsp_client.messages)
+    assert _as_dict(await lsp_client.protocol.send_request_async("acaInference/openEndpoint", {})) == {"ok": True}
+    opened = lsp_client.shown_documents[-1]
+    assert opened.external and opened.uri.startswith(final["status"]["endpoint"]) and copied[0] not in opened.uri
+    shown = "\n".join([m.message for m in lsp_client.log_messages] + [m.message for m in lsp_client.messages])
+    assert copied[0] not in shown
 
 
 async def test_a_watched_view_sees_a_change_made_elsewhere_and_an_unwatched_one_reads_nothing(
