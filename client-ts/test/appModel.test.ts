@@ -1,6 +1,7 @@
-// The Inference App view and the status bar item, from the daemon's app state. The two fixtures are status
-// results the daemon's status operation returned against the local emulator (a provisioned app before its first
-// deploy; the same app after two deploys); the other states are built from them, as the daemon would send them.
+// The Inference App view and the status bar item, from the daemon's app state. The fixtures are results the
+// status operation returned against the local emulator (our app provisioned, before its first deploy; the same
+// after two deploys; an app that runs its code in place after two deploys); the other states are built from
+// them, as the daemon would send them.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -13,10 +14,12 @@ import {
   type TreeNode,
 } from '../src/appModel';
 import neverDeployedJson from './fixtures/status-never-deployed.json';
+import inPlaceJson from './fixtures/status-in-place.json';
 import twoReleasesJson from './fixtures/status-two-releases.json';
 
 const neverDeployed = neverDeployedJson as unknown as StatusJson;
 const twoReleases = twoReleasesJson as unknown as StatusJson;
+const inPlace = inPlaceJson as unknown as StatusJson;
 
 function copy<T>(value: T): T {
   return structuredClone(value);
@@ -216,23 +219,28 @@ describe('what the app is doing', () => {
 });
 
 describe("an app that runs its code in place (an AI Toolkit project's own)", () => {
-  const status = copy(twoReleases);
-  status.releases = null;
-  status.serving_release = null;
-  for (const revision of status.revisions) {
-    revision.release = null;
-  }
-  const view = buildAppView(provisioned(status));
+  const view = buildAppView(provisioned(inPlace));
   const app = only(view.roots);
 
-  test('one "in place" release holds its revisions, newest first, serving with its share, no roll back', () => {
-    const inPlace = only(app.children);
-    assert.equal(inPlace.label, 'in place on the share');
-    assert.equal(inPlace.description, 'serving · 100 %');
-    assert.equal(inPlace.contextValue, 'release.inPlace');
-    const created = inPlace.children.map((node) => status.revisions.find((revision) => revision.name === node.label)?.created ?? '');
-    assert.deepEqual(created, [...created].sort().reverse());
-    assert.equal(inPlace.children[0]?.description, '100 % · running, healthy');
+  test('one "in place" release holds its revision, serving with its share, and offers no roll back', () => {
+    assert.equal(inPlace.releases, null);
+    const node = only(app.children);
+    assert.equal(node.label, 'in place on the share');
+    assert.equal(node.description, 'serving · 100 %');
+    assert.equal(node.contextValue, 'release.inPlace');
+    const revision = only(node.children);
+    assert.equal(revision.label, activeRevision(inPlace).name);
+    assert.equal(revision.description, '100 % · running, healthy');
+    assert.equal(only(revision.children).description, 'running');
+  });
+
+  test('after a change of its bicep made a new revision, the revisions are listed newest first', () => {
+    const status = copy(inPlace);
+    const older: RevisionJson = { ...copy(activeRevision(status)), name: `${status.app}--older`, active: false,
+      traffic_weight: 0, created: '2000-01-01T00:00:00Z', replicas: [] };
+    status.revisions.unshift(older);
+    const node = only(only(buildAppView(provisioned(status)).roots).children);
+    assert.deepEqual(node.children.map((revision) => revision.label), [activeRevision(status).name, older.name]);
   });
 
   test('the status bar says ready (no release to name) and opens the endpoint', () => {

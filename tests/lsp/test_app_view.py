@@ -5,6 +5,7 @@ looks."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,8 @@ from pytest_lsp import LanguageClient
 from tests.deploy.conftest import deploy, make_workspace, provision_workspace
 from tests.lsp.conftest import open_workspace, run_command
 from tests.provision.arm import ArmProbe
+
+FIXTURES = Path(__file__).resolve().parents[2] / "client-ts" / "test" / "fixtures"
 
 
 def _as_dict(value: Any) -> Any:
@@ -100,6 +103,14 @@ async def test_a_deploy_pushes_its_progress_then_the_release_that_serves(
     percentages = [a["percentage"] for a in deploying]
     assert percentages == sorted(percentages) and percentages[-1] > percentages[0]
     assert all("api_key" not in (p["status"] or {}) for p in pushes), "the key is never pushed"
+
+    # The client's unit tests read status results captured earlier (client-ts/test/fixtures/): they still have
+    # every key the status operation sends today, at each level the tree reads.
+    for fixture in sorted(FIXTURES.glob("status-*.json")):
+        captured = json.loads(fixture.read_text())
+        assert set(captured) - {"ok"} == set(final["status"]), fixture.name  # "ok": the CLI's, not the read's
+        assert {k for r in captured["revisions"] for k in r} == {k for r in final["status"]["revisions"] for k in r}
+        assert {k for r in captured["releases"] or [] for k in r} <= {k for r in releases for k in r}
 
     # The view's actions: Copy API Key puts the key on the clipboard and says so; Go to Inference Endpoint opens
     # the endpoint in the browser (this tiny app mints no sign-in ticket, so as is), never with the key in it.
