@@ -98,7 +98,12 @@ class AppFeed:
         self.reads = 0  # status reads so far (the poll's cost, for tests)
 
     # --- reading ------------------------------------------------------------------------------------------
-    async def read(self) -> AppState:
+    async def read(self, *, fresh: bool = False) -> AppState:
+        """The app now; `fresh`: a read that starts after this call (an operation just changed the app), not
+        one already in flight."""
+        if fresh and self._reading is not None and not self._reading.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._reading)
         if self._reading is None or self._reading.done():
             self._reading = asyncio.get_running_loop().create_task(self._read_now())
         state = await asyncio.shield(self._reading)
@@ -124,13 +129,13 @@ class AppFeed:
         self._state = state
         return state
 
-    async def refresh(self) -> AppState:
-        state = await self.read()
+    async def refresh(self, *, fresh: bool = False) -> AppState:
+        state = await self.read(fresh=fresh)
         self.push(state)
         return state
 
     def refresh_soon(self) -> None:
-        task = asyncio.get_running_loop().create_task(self.refresh())
+        task = asyncio.get_running_loop().create_task(self.refresh(fresh=True))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -171,7 +176,9 @@ class AppFeed:
         self.refresh_soon()
 
     def _push_activity(self) -> None:
-        state = self._state or AppState("provisioned")
+        from .operation_context import workspace_root
+
+        state = self._state or AppState(workspace_kind(workspace_root(self._server)))
         self.push(AppState(state.workspace, status=state.status, error=state.error,
                            activity=Activity(**asdict(self._activity)) if self._activity else None,
                            read_at=state.read_at))
