@@ -21,9 +21,23 @@ REPO = Path(__file__).resolve().parent.parent
 PALETTE = [operation for operation in OPERATIONS if operation.palette is not None]
 
 
+VIEW_COMMAND = "acaInference.view."  # the Inference App view's own actions on a tree item (client-ts/src/appView.ts)
+
+
 def test_package_json_palette_lists_every_palette_operation_with_its_title() -> None:
     contributed = json.loads((REPO / "package.json").read_text())["contributes"]["commands"]
-    assert {c["command"]: c["title"] for c in contributed} == {o.palette: o.title for o in PALETTE}
+    palette = {c["command"]: c["title"] for c in contributed if not c["command"].startswith(VIEW_COMMAND)}
+    assert palette == {o.palette: o.title for o in PALETTE}
+
+
+def test_the_app_views_own_commands_stay_out_of_the_palette_and_are_registered_by_the_client() -> None:
+    manifest = json.loads((REPO / "package.json").read_text())["contributes"]
+    view_commands = {c["command"] for c in manifest["commands"] if c["command"].startswith(VIEW_COMMAND)}
+    hidden = {m["command"] for m in manifest["menus"]["commandPalette"] if m.get("when") == "false"}
+    assert view_commands and view_commands <= hidden
+    source = (REPO / "client-ts" / "src" / "appView.ts").read_text()
+    table = source[source.index("VIEW_COMMANDS = {"):]
+    assert set(re.findall(r"'(acaInference\.view\.\w+)'", table[:table.index("}")])) == view_commands
 
 
 def test_client_runs_each_palette_command_as_its_server_command() -> None:

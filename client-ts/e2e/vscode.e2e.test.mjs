@@ -21,6 +21,8 @@ const PROVISION = 'AI Toolkit: Provision Azure Container Apps for inference';
 const DEPLOY = 'AI Toolkit: Deploy for inference';
 const VALIDATE = 'AI Toolkit: Validate inference workspace';
 const RESOURCE_GROUP = 'rg-e2e-inference';
+const APP_VIEW = 'Inference App';
+const RELEASE_ID = /\d{8}-\d{6}-[0-9a-f]{7}/;
 
 /** Runs our CLI with the test's isolated home; returns stdout. */
 function cli(/** @type {string[]} */ args, /** @type {string} */ home) {
@@ -36,11 +38,11 @@ function cli(/** @type {string[]} */ args, /** @type {string} */ home) {
 }
 
 /** Retries an assertion until it holds or the time is up. */
-async function eventually(/** @type {() => void} */ check, timeout = 30_000) {
+async function eventually(/** @type {() => void | Promise<void>} */ check, timeout = 30_000) {
   const deadline = Date.now() + timeout;
   for (;;) {
     try {
-      check();
+      await check();
       return;
     } catch (error) {
       if (Date.now() > deadline) {
@@ -174,6 +176,13 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     await workbench.screenshot('04-validate-sample-workspace');
   });
 
+  test('before provisioning, the Inference App view offers Provision and the status bar says not provisioned', async () => {
+    const pane = await workbench.showViewPane(APP_VIEW);
+    await pane.locator('.welcome-view-content .monaco-button', { hasText: 'Provision' }).waitFor({ timeout: 60_000 });
+    await workbench.statusBarItem(/Inference: not provisioned/).waitFor({ timeout: 60_000 });
+    await workbench.screenshot('04b-app-view-provision');
+  });
+
   test('provision answers the pickers, shows progress and writes infra/inference.config.json', async () => {
     await workbench.runCommand(PROVISION);
     await workbench.pick(/subscription for inference/, 'Local emulator subscription', { screenshot: '05-provision-subscription-pick' });
@@ -193,6 +202,13 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     for (const key of ['SUBSCRIPTION_ID', 'STORAGE_ACCOUNT_NAME', 'FILE_SHARE_NAME', 'ACA_APP_NAME', 'ACA_APP_ENDPOINT']) {
       assert.ok(config[key], `inference.config.json has ${key}`);
     }
+  });
+
+  test('provisioned and never deployed, the view offers Deploy and the status bar says not deployed', async () => {
+    const pane = await workbench.showViewPane(APP_VIEW);
+    await pane.locator('.welcome-view-content .monaco-button', { hasText: 'Deploy' }).waitFor({ timeout: 60_000 });
+    await workbench.statusBarItem(/Inference: not deployed/).waitFor({ timeout: 60_000 });
+    await workbench.screenshot('09b-app-view-deploy');
   });
 
   test('deploy ends with "Go to Inference Endpoint", which opens the endpoint in the browser', async () => {
@@ -230,6 +246,21 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     await direct.screenshot({ path: path.join(ARTIFACTS, '12b-endpoint-in-browser.png') });
   });
 
+  /** The release the first deploy made: Roll back to this release brings it back at the end. */
+  let firstRelease = '';
+
+  test('after the deploy the view shows the app, its serving release marked, and the status bar says ready on it', async () => {
+    const pane = await workbench.showViewPane(APP_VIEW);
+    const serving = workbench.treeRow(pane, /serving · 100 %/);
+    await serving.waitFor({ timeout: 60_000 });
+    firstRelease = ((await serving.textContent()) ?? '').match(RELEASE_ID)?.[0] ?? '';
+    assert.ok(firstRelease, `the serving row names its release: ${await serving.textContent()}`);
+    const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
+    await workbench.treeRow(pane, new RegExp(`${config.ACA_APP_NAME}.*ready on ${firstRelease}`)).waitFor({ timeout: 30_000 });
+    await workbench.statusBarItem(new RegExp(`Inference: ready on ${firstRelease}`)).waitFor({ timeout: 30_000 });
+    await workbench.screenshot('12c-app-view-serving-release');
+  });
+
   test('the output panel shows the progress lines and the endpoint URL', async () => {
     const config = JSON.parse(fs.readFileSync(path.join(workspace, 'infra', 'inference.config.json'), 'utf8'));
     const visible = await workbench.showOutputChannel(CHANNEL);
@@ -250,5 +281,46 @@ describe('AI Toolkit inference commands in a real VS Code', { timeout: 20 * 60_0
     await workbench.waitForNotification(/Deploy cancelled/, { timeout: 60_000 });
     await workbench.screenshot('15-deploy-cancelled');
     await eventually(() => assert.match(codeServer.outputChannelLog(CHANNEL), /Deploy cancelled/));
+  });
+
+  /** Waits for the row, or fails at once with the error toast of an operation that failed. */
+  async function untilShownOrFailed(/** @type {import('playwright-core').Locator} */ row, /** @type {number} */ timeout) {
+    const failed = workbench.notification(/did not start|failed|could not|Unexpected error/);
+    await row.or(failed).first().waitFor({ timeout });
+    if (!(await row.isVisible())) {
+      throw new Error(`the operation failed: ${await failed.textContent().catch(() => '?')}`);
+    }
+  }
+
+  test('a second deploy adds a release and moves the marker; "Roll back to this release" brings the first back; the status bar follows', async () => {
+    assert.ok(firstRelease, 'the first deploy\'s release is known');
+    await workbench.runCommand('Notifications: Clear All Notifications');
+    const pane = await workbench.showViewPane(APP_VIEW);
+    fs.writeFileSync(path.join(workspace, 'inference', 'e2e-change.txt'), `second deploy ${Date.now()}\n`);
+    await workbench.runCommand(DEPLOY);
+    // The daemon pushes the deploy's progress: the status bar counts it.
+    await workbench.statusBarItem(/Inference: deploying \d+ %/).waitFor({ timeout: 2 * 60_000 });
+    await workbench.screenshot('16-status-bar-deploying');
+    const moved = pane.locator('.monaco-list-row', { hasText: /serving · 100 %/ }).filter({ hasNotText: firstRelease });
+    await untilShownOrFailed(moved.first(), 10 * 60_000);
+    const secondRelease = ((await moved.first().textContent()) ?? '').match(RELEASE_ID)?.[0] ?? '';
+    assert.ok(secondRelease && secondRelease !== firstRelease, `a new release serves: ${secondRelease}`);
+    const first = workbench.treeRow(pane, new RegExp(firstRelease));
+    await eventually(async () => assert.doesNotMatch((await first.textContent()) ?? '', /serving/), 60_000);
+    await workbench.statusBarItem(new RegExp(`Inference: ready on ${secondRelease}`)).waitFor({ timeout: 60_000 });
+    const rows = await workbench.treeRows(pane);
+    const order = rows.map((row) => row.match(RELEASE_ID)?.[0]).filter((id) => id !== undefined);
+    assert.ok(order.indexOf(secondRelease) < order.indexOf(firstRelease), `newest first: ${order.join(', ')}`);
+    await workbench.screenshot('17-app-view-second-release-serving');
+
+    const rollback = await workbench.contextMenu(first, 'Roll back to this release');
+    await workbench.screenshot('18-app-view-context-menu-roll-back');
+    await rollback.click();
+    await untilShownOrFailed(workbench.treeRow(pane, new RegExp(`${firstRelease}.*serving · 100 %`)), 5 * 60_000);
+    await workbench.statusBarItem(new RegExp(`Inference: ready on ${firstRelease}`)).waitFor({ timeout: 60_000 });
+    const second = workbench.treeRow(pane, new RegExp(secondRelease));
+    await eventually(async () => assert.doesNotMatch((await second.textContent()) ?? '', /serving/), 60_000);
+    await workbench.screenshot('19-app-view-rolled-back');
+    assert.match(codeServer.outputChannelLog(CHANNEL), new RegExp(`${firstRelease}`));
   });
 });

@@ -131,6 +131,46 @@ export class Workbench {
     return this.outputPanelText();
   }
 
+  /** A view pane of the side bar (e.g. the Explorer's "Inference App"), expanded, the Explorer's folder pane collapsed. */
+  async showViewPane(/** @type {string} */ title, { timeout = 60_000 } = {}) {
+    const header = this.page.locator('.pane-header', { hasText: literal(title) }).first();
+    await header.waitFor({ state: 'visible', timeout });
+    const folders = this.page.locator('.pane-header[aria-expanded="true"]', { has: this.page.locator('.title', { hasText: /./ }) })
+      .filter({ hasNot: this.page.locator('.title', { hasText: literal(title) }) });
+    for (const other of await folders.all()) {
+      await other.click().catch(() => undefined);
+    }
+    if ((await header.getAttribute('aria-expanded')) !== 'true') {
+      await header.click();
+    }
+    const pane = this.page.locator('.pane', { has: header });
+    await pane.locator('.pane-body').waitFor({ state: 'visible', timeout: 10_000 });
+    return pane;
+  }
+
+  /** A row of a tree in that pane whose text (label and description) matches. */
+  treeRow(/** @type {Locator} */ pane, /** @type {RegExp} */ text) {
+    return pane.locator('.monaco-list-row', { hasText: text }).first();
+  }
+
+  /** The texts of a pane's tree rows (label and description), top to bottom. */
+  async treeRows(/** @type {Locator} */ pane) {
+    return pane.locator('.monaco-list-row').evaluateAll((rows) => rows.map((row) => (row.textContent ?? '').replace(/\s+/g, ' ').trim()));
+  }
+
+  /** Right-clicks the row and chooses the context-menu item with that label. */
+  async contextMenu(/** @type {Locator} */ row, /** @type {string} */ item) {
+    await row.click({ button: 'right' });
+    const entry = this.page.locator('.monaco-menu .action-item', { hasText: literal(item) }).first();
+    await entry.waitFor({ state: 'visible', timeout: 10_000 });
+    return entry;
+  }
+
+  /** The status bar item whose text matches. */
+  statusBarItem(/** @type {RegExp} */ text) {
+    return this.page.locator('.statusbar-item', { hasText: text }).first();
+  }
+
   /** The output panel's visible lines (the editor renders spaces as no-break spaces: normalized here). */
   async outputPanelText() {
     const text = await this.page.locator('.part.panel .monaco-editor .view-lines').first().innerText();

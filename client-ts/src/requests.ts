@@ -24,6 +24,8 @@ interface InputBoxParams {
 
 interface AccessTokenParams {
   scopes: string[];
+  /** A background read (the app view's poll): a session VS Code already has, never a sign-in prompt. */
+  silent?: boolean;
 }
 
 interface ClipboardParams {
@@ -92,8 +94,12 @@ function tokenExpiry(token: string): number {
   return Math.floor(Date.now() / 1000) + 5 * 60;
 }
 
-async function getAccessToken(params: AccessTokenParams): Promise<{ token: string; expiresOnTimestamp: number }> {
+async function getAccessToken(params: AccessTokenParams): Promise<{ token: string; expiresOnTimestamp: number } | null> {
   let session: vscode.AuthenticationSession | undefined;
+  if (params.silent === true) {
+    session = await vscode.authentication.getSession('microsoft', params.scopes, { silent: true });
+    return session ? { token: session.accessToken, expiresOnTimestamp: tokenExpiry(session.accessToken) } : null;
+  }
   try {
     session = await vscode.authentication.getSession('microsoft', params.scopes, { createIfNone: true });
   } catch (error) {

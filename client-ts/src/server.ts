@@ -11,6 +11,9 @@ export const PRODUCT_NAME = 'ACA Inference';
 export class Daemon implements vscode.Disposable {
   private starting: Promise<LanguageClient> | undefined;
   private requestHandlers: vscode.Disposable[] = [];
+  private readonly started = new vscode.EventEmitter<LanguageClient>();
+  /** Fires with each client once its daemon answered `initialize` (the first start and every restart). */
+  readonly onDidStart = this.started.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -26,10 +29,16 @@ export class Daemon implements vscode.Disposable {
     return this.starting;
   }
 
-  /** Runs `acaInference.server.<name>` on the daemon and resolves when the operation has finished. */
-  async executeServerCommand(name: string): Promise<unknown> {
+  /**
+   * Runs `acaInference.server.<name>` on the daemon and resolves when the operation has finished; `args` names
+   * the operation's arguments (e.g. rollback's `to`), checked by the daemon like the CLI's flags.
+   */
+  async executeServerCommand(name: string, args?: Record<string, unknown>): Promise<unknown> {
     const client = await this.running();
-    return client.sendRequest(ExecuteCommandRequest.type, { command: `acaInference.server.${name}`, arguments: [] });
+    return client.sendRequest(ExecuteCommandRequest.type, {
+      command: `acaInference.server.${name}`,
+      arguments: args ? [args] : [],
+    });
   }
 
   /** Restarts a daemon that was started (e.g. with a new interpreter); one never started stays stopped. */
@@ -57,6 +66,7 @@ export class Daemon implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.started.dispose();
     void this.stop();
   }
 
@@ -86,6 +96,7 @@ export class Daemon implements vscode.Disposable {
     }
     const info = client.initializeResult?.serverInfo;
     this.log.info(`Daemon ready${info ? `: ${info.name} ${info.version ?? ''}` : ''}`.trimEnd());
+    this.started.fire(client);
     return client;
   }
 }

@@ -22,7 +22,7 @@ def _toolchain_missing() -> str | None:
     return ", ".join(missing) if missing else None
 
 
-@pytest.mark.runs_for(150)
+@pytest.mark.runs_for(330)
 @pytest.mark.slow
 @pytest.mark.timeout(30 * 60)
 def test_palette_commands_provision_deploy_and_open_the_endpoint_in_a_real_vscode() -> None:

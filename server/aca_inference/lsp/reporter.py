@@ -1,5 +1,6 @@
 """The LSP Reporter: work-done progress, window/logMessage, showMessageRequest, showDocument, and our
-custom requests for quick picks, input boxes and the clipboard (LSP has nothing for those).
+custom requests for quick picks, input boxes and the clipboard (LSP has nothing for those). QuietReporter: the
+one the app view's background reads run with.
 
 pygls 2.x does not route cancellation of workspace/executeCommand to the handler, so cancel arrives
 through the progress token (window/workDoneProgress/cancel).
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
+from ..errors import InputError
 from ..ops.reporter import LogLevel, PickItem
 
 if TYPE_CHECKING:
@@ -30,9 +33,15 @@ COPY_TO_CLIPBOARD = "acaInference/copyToClipboard"
 _RANKS = {"debug": 0, "info": 1, "warning": 2, "error": 3}
 
 
+# Told of every progress report (title, message, percentage): the app view's feed shows "Deploying 45 %".
+ProgressListener = Callable[[str, str, int], None]
+
+
 class _LspProgress:
-    def __init__(self, server: LanguageServer, title: str, cancellable: bool, log: Callable[[str, LogLevel], None]) -> None:
+    def __init__(self, server: LanguageServer, title: str, cancellable: bool, log: Callable[[str, LogLevel], None],
+                 listener: ProgressListener | None = None) -> None:
         self._server = server
+        self._listener = listener
         self._log = log
         self._title = title
         self._cancellable = cancellable
@@ -53,6 +62,8 @@ class _LspProgress:
                 self._token, lsp.WorkDoneProgressReport(message=message, percentage=self._percentage,
                                                         cancellable=self._cancellable))
         self._log(f"{self._title}: {message}", "info")
+        if self._listener is not None:
+            self._listener(self._title, message, self._percentage)
 
     async def __aenter__(self) -> _LspProgress:
         capabilities = self._server.client_capabilities
@@ -76,9 +87,10 @@ class LspReporter:
         self._server = server
         # The acaInference.logLevel setting: lines below it never reach the output panel.
         self.log_level: LogLevel = log_level
+        self.progress_listener: ProgressListener | None = None
 
     def progress(self, title: str, *, cancellable: bool = True) -> _LspProgress:
-        return _LspProgress(self._server, title, cancellable, self.log)
+        return _LspProgress(self._server, title, cancellable, self.log, self.progress_listener)
 
     def log(self, message: str, level: LogLevel = "info") -> None:
         if _RANKS[level] >= _RANKS[self.log_level]:
@@ -117,6 +129,50 @@ class LspReporter:
 
     async def copy_to_clipboard(self, text: str) -> None:
         await self._request(COPY_TO_CLIPBOARD, {"text": text})
+
+
+class _QuietProgress:
+    cancelled = False
+
+    def report(self, message: str, percentage: int | None = None) -> None:
+        return None
+
+    async def __aenter__(self) -> _QuietProgress:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        return None
+
+
+class QuietReporter:
+    """For reads the user did not ask for: keeps nothing, shows nothing, asks nothing."""
+
+    interactive = False
+
+    def progress(self, title: str, *, cancellable: bool = True) -> _QuietProgress:
+        return _QuietProgress()
+
+    def log(self, message: str, level: LogLevel = "info") -> None:
+        return None
+
+    async def notify(self, message: str, *, actions: Sequence[str] = (), level: LogLevel = "info") -> str | None:
+        return None
+
+    async def pick(self, title: str, items: Sequence[PickItem], *, placeholder: str = "") -> PickItem | None:
+        raise InputError(f"{title}: a background read of the app asks nothing; run the command instead.")
+
+    async def ask(self, prompt: str, *, default: str | None = None, password: bool = False) -> str | None:
+        raise InputError(f"{prompt}: a background read of the app asks nothing; run the command instead.")
+
+    async def confirm(self, message: str, *, action: str) -> bool:
+        return False
+
+    async def open_url(self, url: str) -> None:
+        return None
+
+    async def copy_to_clipboard(self, text: str) -> None:
+        return None
 
 
 def _field(answer: Any, name: str) -> Any:

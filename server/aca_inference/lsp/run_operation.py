@@ -10,43 +10,20 @@ import asyncio
 import contextlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
 
-from ..azure.target import TargetSettings
 from ..errors import InputError, UserFacingError
-from ..ops.context import OperationContext
 from ..ops.registry import Operation, apply
 from . import PREFIX
-from .reporter import GET_ACCESS_TOKEN, LspReporter
+from .app_view import feed_of
+from .operation_context import operation_context, workspace_root
+from .reporter import LspReporter
 from .settings import read_settings
 
 logger = logging.getLogger(__name__)
-
-
-def workspace_root(server: LanguageServer) -> Path | None:
-    folders = list(server.workspace.folders.values())
-    if folders:
-        path = to_fs_path(folders[0].uri)
-        return Path(path) if path else None
-    return Path(server.workspace.root_path) if server.workspace.root_path else None
-
-
-def _token_provider(server: LanguageServer) -> Callable[[list[str]], Awaitable[tuple[str, int]]]:
-    async def provide(scopes: list[str]) -> tuple[str, int]:
-        answer = await server.protocol.send_request_async(GET_ACCESS_TOKEN, {"scopes": scopes})
-        token = answer.get("token") if isinstance(answer, dict) else getattr(answer, "token", None)
-        expires = answer.get("expiresOnTimestamp") if isinstance(answer, dict) else getattr(answer, "expiresOnTimestamp", 0)
-        if not token:
-            raise InputError("Not signed in to Azure: sign in with the Accounts menu (Microsoft account), then run the command again.")
-        return str(token), int(expires or 0)
-
-    return provide
 
 
 async def run_operation(server: LanguageServer, operation: Operation, given: tuple[Any, ...]) -> dict[str, Any]:
@@ -56,19 +33,16 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
         message = "Open a folder (the fine-tuning project) first: the command works on its infra/ files."
         await reporter.notify(message, level="error")
         return {"ok": False, "error": message}
+    feed = feed_of(server)
+    changing = False
     try:
         values = named_arguments(operation, given)
         settings = await read_settings(server)
         reporter.log_level = settings.log_level  # type: ignore[assignment]
-        context = OperationContext(
-            root=root, reporter=reporter,
-            target=TargetSettings(kind=settings.target,  # type: ignore[arg-type]
-                                  emulator_data_dir=settings.emulator_data_dir,
-                                  token_provider=_token_provider(server)),
-            readiness_timeout=settings.readiness_timeout,
-            drain_seconds=settings.drain_seconds, keep_releases=settings.keep_releases,
-            # Offline in VS Code there is no fine-tuning job: give the local app the demo model to serve.
-            seed_demo_model_if_missing=settings.target == "local")
+        context = operation_context(server, root, reporter, settings)
+        changing = operation.changes_workspace_with(values)
+        if changing:  # the app view shows it running ("Deploying 45 %") and reads the app again once it ends
+            reporter.progress_listener = feed.operation_started(operation.name)
         with contextlib.ExitStack() as stack:
             # One changing operation at a time per workspace, with the CLI too.
             if operation.changes_workspace_with(values):
@@ -78,6 +52,8 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
                     reporter.log(note, "warning")
             result = await apply(operation, context, values)
         result.setdefault("ok", True)
+        if operation.name == "status":
+            feed.status_read(result)
         return result
     except UserFacingError as error:
         reporter.log(str(error), "error")
@@ -92,6 +68,9 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
         reporter.log(message, "error")
         server.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=message))
         return {"ok": False, "error": message}
+    finally:
+        if changing:
+            feed.operation_ended()
 
 
 def named_arguments(operation: Operation, given: tuple[Any, ...]) -> dict[str, Any]:

@@ -75,8 +75,10 @@ async def show_status(context: OperationContext, *, show_api_key: bool = False) 
         rows: list[dict[str, Any]] = []
         for revision in revisions:
             replicas = await apps.list_replicas(revision.name) if revision.active else []
-            rows.append({"name": revision.name, "active": revision.active,
-                         "running_state": revision.running_state or None,
+            # created and release: what the VS Code tree groups and orders revisions by (release None: the
+            # revision runs no release, e.g. an app that runs its code in place on the share).
+            rows.append({"name": revision.name, "active": revision.active, "created": revision.created or None,
+                         "release": release_run_by(revision), "running_state": revision.running_state or None,
                          "health_state": revision.health_state or None,
                          "traffic_weight": revision.traffic_weight, "fqdn": revision.fqdn,
                          "replica_count": len(replicas),
