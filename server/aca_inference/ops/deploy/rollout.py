@@ -26,6 +26,7 @@ from ...sync.releases.layout import revision_suffix
 from ..context import OperationContext
 from ..provision.costs import gpu_cost
 from ..reporter import Progress
+from .crash_hint import placeholder_crash_hint
 from .failure_logs import last_log_lines
 from .readiness import NotReady, ReadinessCheck, wait_until_ready
 from .revisions import create_release_revision, release_run_by, runs_launcher, serving
@@ -93,7 +94,8 @@ async def _failed(context: OperationContext, apps: ContainerAppGateway, failure:
     still = (f" The endpoint still serves release {_release_named(current)} (revision {current.name}): "
              "the traffic never moved." if current else " Nothing served before this deploy.")
     logs = "\n  The new revision's last log lines are in the output above." if lines else ""
-    return OperationFailed(f"{failure}{stopped}{still}{logs}")
+    hint = placeholder_crash_hint(context.root, lines)
+    return OperationFailed(f"{failure}{stopped}{still}{logs}" + (f"\n  {hint}" if hint else ""))
 
 
 async def _stop_quietly(apps: ContainerAppGateway, revision: str) -> str | None:

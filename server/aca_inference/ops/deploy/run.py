@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,9 +17,11 @@ from ...workspace.inference_config import CONFIG_KEYS, load_config, record_endpo
 from ...workspace.paths import INFERENCE_CONFIG
 from ..context import OperationContext
 from .code_sync import check_app_files, sync_code
+from .crash_hint import placeholder_crash_hint
 from .failure_logs import last_log_lines
 from .model_reload import record_cold_start, reload_instead_of_restart
 from .outcome import DeployOutcome, DeployResult
+from .preflight import deploy_preflight
 from .readiness import NotReady, readiness_check, wait_until_ready
 from .release_deploy import deploy_release, merged_template
 from .restart import desired_template, template_changes, update_or_restart
@@ -91,8 +95,9 @@ async def _restart_until_ready(context: OperationContext, apps: ContainerAppGate
         lines = await last_log_lines(apps, failure.revision, tail=40)
         for line in lines:
             reporter.log(f"  | {line}", "error")
-        raise OperationFailed(f"{failure}\n  The app's last log lines are in the output above."
-                              if lines else str(failure)) from None
+        hint = placeholder_crash_hint(context.root, lines)
+        raise OperationFailed((f"{failure}\n  The app's last log lines are in the output above." if lines
+                               else str(failure)) + (f"\n  {hint}" if hint else "")) from None
     return action, revision, ready.seconds
 
 
@@ -126,6 +131,19 @@ async def _deploy_in_place(context: OperationContext, session: AzureSession, app
     return outcome
 
 
+@asynccontextmanager
+async def _share_found(config: Any) -> AsyncIterator[None]:
+    """A share the config names that does not exist is bad input, said as such."""
+    try:
+        yield
+    except Exception as error:
+        if getattr(error, "error_code", None) == "ShareNotFound":
+            from ...sync.engine import share_missing
+
+            raise share_missing(str(config.STORAGE_ACCOUNT_NAME), str(config.FILE_SHARE_NAME)) from None
+        raise
+
+
 async def deploy(context: OperationContext) -> DeployResult:
     reporter = context.reporter
     config = load_config(context.root, INFERENCE_CONFIG, required_keys=REQUIRED_KEYS)
@@ -147,25 +165,22 @@ async def deploy(context: OperationContext) -> DeployResult:
             raise InputError(f"Container app {ref.name} has no ingress: enable external ingress on the target port.")
         wanted = desired_template(context.root, ref, app, reporter)  # the bicep's problems before any change
         key = await account_key(session, ref.subscription_id, ref.resource_group, str(config.STORAGE_ACCOUNT_NAME))
+        share = session.share(str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME))
+        # Everything that would make the app fail on the container, before anything is uploaded.
+        async with _share_found(config):
+            await deploy_preflight(context, merged_template(app, wanted), share, str(config.FILE_SHARE_NAME))
 
         async with reporter.progress("Deploying for inference") as progress:
             if context.seed_demo_model_if_missing:
                 from ..seed_model import ensure_demo_model
 
                 progress.report("Checking the share for a model", 2)
-                try:
+                async with _share_found(config):
                     await ensure_demo_model(session, str(config.STORAGE_ACCOUNT_NAME), key,
                                             str(config.FILE_SHARE_NAME), reporter)
-                except Exception as error:
-                    if getattr(error, "error_code", None) == "ShareNotFound":
-                        from ...sync.engine import share_missing
-
-                        raise share_missing(str(config.STORAGE_ACCOUNT_NAME), str(config.FILE_SHARE_NAME)) from None
-                    raise
             template = wanted or app.template
             secrets = await apps.secrets()
             api_key = secrets.get(API_KEY_SECRET)
-            share = session.share(str(config.STORAGE_ACCOUNT_NAME), key, str(config.FILE_SHARE_NAME))
             if runs_launcher(merged_template(app, wanted)):
                 outcome = await deploy_release(context, apps, app, wanted, share, endpoint, api_key, progress)
             else:
