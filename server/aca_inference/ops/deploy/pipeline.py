@@ -102,8 +102,6 @@ async def reload_adapters(run: Run, step: Step) -> None:
         return
     if run.strategy.kind == "release" and run.current is not None:
         # A revision an interrupted deploy left active at 0 % is not needed: this code already serves.
-        from .rollout import deactivate_others
-
         await deactivate_others(run.apps, keep=run.current.name, reporter=run.reporter)
         run.outcome.revision = run.current.name
     else:
@@ -186,3 +184,17 @@ async def _revision_url(apps: ContainerAppGateway, revision: str) -> str:
             return found.url
         await anyio.sleep(0.5)
     raise OperationFailed(f"Revision {revision} has no URL of its own: the app needs ingress enabled.")
+
+
+async def deactivate_others(apps: ContainerAppGateway, *, keep: str, reporter: Any) -> None:
+    """Every other active revision (the previous release, and any left at 0 % by an interrupted deploy)."""
+    for revision in await apps.list_revisions():
+        if revision.active and revision.name.lower() != keep.lower():
+            try:
+                await apps.deactivate(revision.name)
+                reporter.log(f"Revision {revision.name} (release {release_run_by(revision) or 'in place'}) "
+                             "deactivated.")
+            except Exception as error:  # noqa: BLE001 - the next deploy tries again; it has no traffic
+                reporter.log(f"Revision {revision.name} could not be deactivated ({type(error).__name__}); it has no "
+                             "traffic and the next deploy tries again.", "warning")
+

@@ -25,7 +25,7 @@ from ...azure.errors import azure_error
 from ...sync.releases.layout import revision_suffix
 from ...workspace.paths import INFERENCE_BICEP
 from ..provision.costs import gpu_cost
-from .pipeline import Run, StepHandler, run_plan, wait_ready
+from .pipeline import Run, StepHandler, deactivate_others, run_plan, wait_ready
 from .plan import Step, StepName, Strategy, rollout_plan
 from .revisions import create_release_revision, release_run_by, runs_launcher, serving
 
@@ -184,17 +184,3 @@ async def drain(run: Run, step: Step) -> None:
 
 ROLLOUT_STEPS: dict[StepName, StepHandler] = {"start": start, "stop_others": stop_others, "wait_ready": wait_ready,
                                               "move_traffic": move_traffic, "drain": drain}
-
-
-async def deactivate_others(apps: ContainerAppGateway, *, keep: str, reporter: Any) -> None:
-    """Every other active revision (the previous release, and any left at 0 % by an interrupted deploy)."""
-    for revision in await apps.list_revisions():
-        if revision.active and revision.name.lower() != keep.lower():
-            try:
-                await apps.deactivate(revision.name)
-                reporter.log(f"Revision {revision.name} (release {release_run_by(revision) or 'in place'}) "
-                             "deactivated.")
-            except Exception as error:  # noqa: BLE001 - the next deploy tries again; it has no traffic
-                reporter.log(f"Revision {revision.name} could not be deactivated ({type(error).__name__}); it has no "
-                             "traffic and the next deploy tries again.", "warning")
-
