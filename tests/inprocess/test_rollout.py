@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from aca_inference.azure.container_apps import WorkloadProfile
+from aca_inference.azure.container_apps import ContainerApp, WorkloadProfile
 from aca_inference.errors import Cancelled, OperationFailed
+from aca_inference.ops.context import OperationContext
+from aca_inference.ops.deploy.pipeline import Run
 from aca_inference.ops.deploy.readiness import ReadinessCheck
-from aca_inference.ops.deploy.rollout import choose_rollout, roll_out
+from aca_inference.ops.deploy.rollout import RolloutChoice, choose_rollout, release_strategy, roll_out
 from tests.fakes.container_apps import FakeContainerAppGateway
 from tests.fakes.reporter import RecordingProgress, RecordingReporter
 from tests.inprocess.builders import (
@@ -25,6 +27,13 @@ from tests.inprocess.builders import (
 
 BICEP = "infra/provision/inference.bicep"
 ROOT_CHECK = ReadinessCheck(path="/", our_app=False)
+
+
+def _run(context: OperationContext, apps: FakeContainerAppGateway, the_app: ContainerApp, *, endpoint: str,
+         progress: RecordingProgress, zero_downtime: bool) -> Run:
+    """A rollout of our launcher template on `the_app`, zero downtime or not as choose_rollout would say."""
+    return Run(context, apps, the_app, launcher_template(), endpoint, None, ROOT_CHECK,
+               release_strategy(RolloutChoice(zero_downtime), the_app), progress)
 
 
 async def test_zero_downtime_when_a_second_revision_fits_on_the_profile() -> None:
@@ -75,9 +84,9 @@ async def test_a_new_release_serves_only_after_its_revision_answers(tmp_path: Pa
     reporter = RecordingReporter()
     async with answering_endpoint() as fqdn:
         apps = FakeContainerAppGateway(app(), [revision("r1", RELEASE_A, traffic=100)], new_revision_fqdn=fqdn)
-        result = await roll_out(context(tmp_path, reporter), apps, app(), launcher_template(), RELEASE_B,
-                                check=ROOT_CHECK, api_key=None, endpoint="https://app.fake.example",
-                                progress=RecordingProgress("deploy"), zero_downtime=True)
+        result = await roll_out(_run(context(tmp_path, reporter), apps, app(), endpoint="https://app.fake.example",
+                                     progress=RecordingProgress("deploy"),
+                                     zero_downtime=True), RELEASE_B)
     new = result.revision
     assert new.startswith("app--r0102120000-bbbbbbb")
     # Made at 0 % beside the serving one, then the traffic moves in one call, then the old one stops.
@@ -94,9 +103,9 @@ async def test_a_release_that_fails_never_gets_the_traffic(tmp_path: Path) -> No
     apps = FakeContainerAppGateway(app(), [revision("r1", RELEASE_A, traffic=100)], new_revision_state="Failed",
                                    new_revision_fqdn="127.0.0.1:9")
     with pytest.raises(OperationFailed) as failure:
-        await roll_out(context(tmp_path, reporter), apps, app(), launcher_template(), RELEASE_B, check=ROOT_CHECK,
-                       api_key=None, endpoint="https://app.fake.example", progress=RecordingProgress("deploy"),
-                       zero_downtime=True)
+        await roll_out(_run(context(tmp_path, reporter), apps, app(), endpoint="https://app.fake.example",
+                            progress=RecordingProgress("deploy"),
+                                     zero_downtime=True), RELEASE_B)
     new = apps.changed("update")[0]
     assert apps.changed("set_traffic") == []
     assert apps.changed("deactivate") == [new]
@@ -112,8 +121,8 @@ async def test_cancelling_before_the_switch_stops_the_new_revision(tmp_path: Pat
     progress = RecordingProgress("deploy")
     progress.cancel()
     with pytest.raises(Cancelled) as cancelled:
-        await roll_out(context(tmp_path), apps, app(), launcher_template(), RELEASE_B, check=ROOT_CHECK,
-                       api_key=None, endpoint="https://app.fake.example", progress=progress, zero_downtime=True)
+        await roll_out(_run(context(tmp_path), apps, app(), endpoint="https://app.fake.example", progress=progress,
+                                     zero_downtime=True), RELEASE_B)
     new = apps.changed("update")[0]
     assert apps.changed("deactivate") == [new] and apps.changed("set_traffic") == []
     assert f"the endpoint still serves release {RELEASE_A}" in str(cancelled.value)
@@ -124,9 +133,9 @@ async def test_rolling_back_activates_the_kept_revision_again(tmp_path: Path) ->
     async with answering_endpoint() as fqdn:
         kept = revision("r1", RELEASE_A, active=False, fqdn=fqdn)
         apps = FakeContainerAppGateway(app(), [kept, revision("r2", RELEASE_B, traffic=100)])
-        result = await roll_out(context(tmp_path, reporter), apps, app(), launcher_template(), RELEASE_A,
-                                check=ROOT_CHECK, api_key=None, endpoint="https://app.fake.example",
-                                progress=RecordingProgress("rollback"), zero_downtime=True)
+        result = await roll_out(_run(context(tmp_path, reporter), apps, app(), endpoint="https://app.fake.example",
+                                     progress=RecordingProgress("rollback"),
+                                     zero_downtime=True), RELEASE_A)
     assert apps.calls == [("activate", "app--r1"), ("set_traffic", "app--r1=100"), ("deactivate", "app--r2")]
     assert (result.revision, result.previous_release) == ("app--r1", RELEASE_B)
     assert f"Revision app--r1 (release {RELEASE_A}) activated again." in reporter.messages()
@@ -134,9 +143,9 @@ async def test_rolling_back_activates_the_kept_revision_again(tmp_path: Path) ->
 
 async def test_the_release_already_serving_changes_nothing(tmp_path: Path) -> None:
     apps = FakeContainerAppGateway(app(), [revision("r1", RELEASE_A, traffic=100)])
-    result = await roll_out(context(tmp_path), apps, app(), launcher_template(), RELEASE_A, check=ROOT_CHECK,
-                            api_key=None, endpoint="https://app.fake.example", progress=RecordingProgress("deploy"),
-                            zero_downtime=True)
+    result = await roll_out(_run(context(tmp_path), apps, app(), endpoint="https://app.fake.example",
+                                 progress=RecordingProgress("deploy"),
+                                     zero_downtime=True), RELEASE_A)
     assert apps.calls == [] and result.revision == "app--r1"
 
 
@@ -145,8 +154,8 @@ async def test_one_revision_at_a_time_replaces_the_serving_one(tmp_path: Path) -
     progress = RecordingProgress("deploy")
     async with answering_endpoint() as fqdn:
         apps = FakeContainerAppGateway(single, [revision("r1", RELEASE_A, traffic=100)])
-        result = await roll_out(context(tmp_path), apps, single, launcher_template(), RELEASE_B, check=ROOT_CHECK,
-                                api_key=None, endpoint=f"http://{fqdn}", progress=progress, zero_downtime=False)
+        result = await roll_out(_run(context(tmp_path), apps, single, endpoint=f"http://{fqdn}", progress=progress,
+                                     zero_downtime=False), RELEASE_B)
     # ACA itself replaces the revision: no traffic call, no deactivation of ours.
     assert [call for call, _ in apps.calls] == ["update"]
     assert apps.serving_weights() == {result.revision: 100}
@@ -157,9 +166,9 @@ async def test_one_revision_at_a_time_replaces_the_serving_one(tmp_path: Path) -
 async def test_a_restart_rollout_on_multiple_mode_stops_the_old_revision_first(tmp_path: Path) -> None:
     async with answering_endpoint() as fqdn:
         apps = FakeContainerAppGateway(app(), [revision("r1", RELEASE_A, traffic=100)])
-        result = await roll_out(context(tmp_path), apps, app(), launcher_template(), RELEASE_B, check=ROOT_CHECK,
-                                api_key=None, endpoint=f"http://{fqdn}", progress=RecordingProgress("deploy"),
-                                zero_downtime=False)
+        result = await roll_out(_run(context(tmp_path), apps, app(), endpoint=f"http://{fqdn}",
+                                     progress=RecordingProgress("deploy"),
+                                     zero_downtime=False), RELEASE_B)
     new = result.revision
     # Not pinned: the new revision takes the traffic as it becomes the latest; the old one makes room at once.
     assert apps.calls == [("update", new), ("deactivate", "app--r1"), ("set_traffic", f"{new}=100")]

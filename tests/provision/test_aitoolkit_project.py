@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from aca_inference.demo_model import make_demo_model
 from aca_inference.workspace.naming import default_names
 from tests.conftest import cli_run, last_json
 from tests.provision.arm import ArmProbe
@@ -95,7 +96,12 @@ def test_an_edit_of_their_bicep_is_previewed_as_that_change_then_applied(emulato
 @pytest.mark.slow
 def test_deploy_of_their_gradio_app_reaches_ready_and_says_it_is_public(emulator: Any, tmp_path: Path) -> None:
     root = _project(tmp_path)
-    assert _provision(emulator, root, "rg-ait-deploy").returncode == 0
+    provisioned = _provision(emulator, root, "rg-ait-deploy")
+    assert provisioned.returncode == 0
+    config = last_json(provisioned.stdout)["config"]
+    # What their fine-tuning run leaves on the share: the base model their app reads (deploy checks it is there).
+    share = ArmProbe(emulator).share_dir(config["STORAGE_ACCOUNT_NAME"], config["FILE_SHARE_NAME"])
+    make_demo_model(share, org="microsoft", model="Phi-3-mini-4k-instruct")
     run = cli_run("deploy", "--workspace", str(root), "--emulator-data-dir", str(emulator.data_dir),
                   "--timeout", "300", "--json", timeout=400)
     assert run.returncode == 0, run.stderr

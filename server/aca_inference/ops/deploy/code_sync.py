@@ -49,7 +49,9 @@ def app_folders(root: Path, include: tuple[str, ...], template: dict[str, Any] |
 
 
 async def sync_code(context: OperationContext, session: AzureSession, account: str, account_key: str, share: str,
-                    progress: Progress, app_template: dict[str, Any] | None = None) -> Any:
+                    progress: Progress, app_template: dict[str, Any] | None = None, *,
+                    percentages: tuple[int, int] = (5, 55)) -> Any:
+    """`percentages`: the progress the upload reports from and up to (the plan's)."""
     from ...sync import share_client_options, sync_to_share
 
     client = session.share(account, account_key, share,
@@ -58,7 +60,7 @@ async def sync_code(context: OperationContext, session: AzureSession, account: s
     def on_progress(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
         share_of_work = bytes_done / bytes_total if bytes_total else (files_done / files_total if files_total else 1)
         progress.report(f"Uploading {files_done}/{files_total} files, {bytes_done / 1e6:.1f}/{bytes_total / 1e6:.1f} MB",
-                        5 + int(50 * share_of_work))
+                        percentages[0] + int((percentages[1] - percentages[0]) * share_of_work))
 
     include = app_folders(context.root, tuple(context.deploy_include), app_template)
     result = await sync_to_share(client, context.root, include=include,

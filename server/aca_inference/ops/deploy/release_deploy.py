@@ -1,28 +1,25 @@
-"""Deploy as a release: publish the app folders as an immutable release on the share (only contents the store
-lacks travel), then bring it to the endpoint (rollout.py), then prune old releases. The app must start through
-the release launcher (our template does)."""
+"""The release strategy's own steps: prepare (hash the app folders into a release, see whether the serving release
+is this code), publish it as an immutable release on the share (only contents the store lacks travel), and prune
+old releases; the rollout's steps (rollout.py) bring it to the endpoint. The app must start through the release
+launcher (our template does). The plan: plan.deploy_plan."""
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 from typing import Any
 
 from ...azure.container_apps import ContainerApp, ContainerAppGateway
-from ...errors import OperationFailed, UserFacingError
+from ...errors import UserFacingError
 from ...sync.releases import ReleaseManifest, prepare_release, prune_releases, publish_release, read_release
 from ...sync.releases.layout import content_hash
 from ...workspace.bicep import reveal
-from ...workspace.paths import INFERENCE_BICEP
 from ..context import OperationContext
-from ..reporter import Progress
 from .code_sync import app_folders, cache_dir
-from .model_reload import record_cold_start, reload_instead_of_restart
-from .outcome import DeployOutcome
-from .readiness import readiness_check
+from .pipeline import Run, StepHandler, cold_start, reload_adapters
+from .plan import Step, StepName
 from .restart import template_changes
 from .revisions import release_run_by, serving
-from .rollout import choose_rollout, deactivate_others, roll_out
+from .rollout import ROLLOUT_STEPS
 
 
 def merged_template(app: ContainerApp, wanted: dict[str, Any] | None) -> dict[str, Any]:
@@ -52,71 +49,69 @@ async def _share_step(share: Any, step: Any, doing: str) -> Any:
         raise share_error(share, error, doing) from None
 
 
-async def deploy_release(context: OperationContext, apps: ContainerAppGateway, app: ContainerApp,
-                         wanted: dict[str, Any] | None, share: Any, endpoint: str, api_key: str | None,
-                         progress: Progress) -> DeployOutcome:
-    reporter = context.reporter
-    template = merged_template(app, wanted)
-    progress.report("Hashing the app's files", 3)
-    include = app_folders(context.root, tuple(context.deploy_include), template)
+async def prepare(run: Run, step: Step) -> None:
+    """Hash the app's files into the release they make; read the serving release to see whether it is this code."""
+    reporter, context = run.reporter, run.context
+    run.progress.report("Hashing the app's files", step.percentage)
+    include = app_folders(context.root, tuple(context.deploy_include), run.template)
     prepared = await prepare_release(context.root, include=include, cache_dir=cache_dir(),
                                      on_warning=lambda message: reporter.log(message, "warning"))
-    current = serving(await apps.list_revisions())
+    run.current = current = serving(await run.apps.list_revisions())
     serving_release = release_run_by(current) if current else None
-    serving_manifest = await _share_step(share, read_release(share, serving_release), "reading the releases") \
-        if serving_release else None
+    serving_manifest = await _share_step(run.share, read_release(run.share, serving_release),
+                                         "reading the releases") if serving_release else None
     if serving_manifest is not None:
         for path in prepared.keep_skipped_from(serving_manifest):
             reporter.log(f"{path} keeps its content from release {serving_manifest.id} (skipped here, not deleted).")
-    unchanged = serves_already(serving_manifest, prepared.manifest, template_changes(app, wanted))
-    if unchanged and serving_manifest is not None and current is not None:
-        progress.report("Code unchanged: reloading the adapters", 60)
-        reloaded = await reload_instead_of_restart(share, endpoint, api_key, reporter)
-        if reloaded is not None:
-            # A revision an interrupted deploy left active at 0 % is not needed: this code already serves.
-            await deactivate_others(apps, keep=current.name, reporter=reporter)
-            return DeployOutcome(action="reloaded", revision=current.name, release=serving_manifest.id,
-                                 ready_seconds=reloaded.seconds, files_unchanged=len(prepared.manifest.files))
+    unchanged = serves_already(serving_manifest, prepared.manifest, template_changes(run.app, run.wanted))
+    run.state.update(prepared=prepared, serving_manifest=serving_manifest)
+    run.code_unchanged = run.fresh = unchanged and serving_manifest is not None and current is not None
+    if run.code_unchanged and serving_manifest is not None:
+        run.outcome.release, run.outcome.files_unchanged = serving_manifest.id, len(prepared.manifest.files)
+
+
+async def publish(run: Run, step: Step) -> None:
+    """Upload what the share lacks and write the release (nothing, when the serving release is this code)."""
+    reporter, progress = run.reporter, run.progress
+    prepared, serving_manifest = run.state["prepared"], run.state["serving_manifest"]
+    if run.code_unchanged and serving_manifest is not None:
         reporter.log(f"Code unchanged: release {serving_manifest.id} starts again in a new revision (nothing is "
                      "uploaded), so the app loads what changed on the share.")
-
-    choice = await choose_rollout(apps, dataclasses.replace(app, template=template), current, str(INFERENCE_BICEP))
-    if not choice.zero_downtime:
+    if not run.strategy.zero_downtime:
         reporter.log(f"This deploy restarts the app (the endpoint is down until the new release answers): "
-                     f"{choice.why_not}.", "warning")
+                     f"{run.strategy.why_not}.", "warning")
 
     def on_progress(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
         share_of_work = bytes_done / bytes_total if bytes_total else (files_done / files_total if files_total else 1)
         progress.report(f"Uploading {files_done}/{files_total} new contents, {bytes_done / 1e6:.1f}/"
-                        f"{bytes_total / 1e6:.1f} MB", 5 + int(45 * share_of_work))
+                        f"{bytes_total / 1e6:.1f} MB", step.percentage + int((step.until - step.percentage)
+                                                                             * share_of_work))
 
-    if unchanged and serving_manifest is not None:
-        release_id, uploaded, uploaded_bytes, reused = serving_manifest.id, 0, 0, len(serving_manifest.files)
+    outcome = run.outcome
+    if run.code_unchanged and serving_manifest is not None:
+        run.release, outcome.files_unchanged = serving_manifest.id, len(serving_manifest.files)
     else:
-        published = await _share_step(share, publish_release(share, prepared, on_progress=on_progress,
-                                                             is_cancelled=lambda: progress.cancelled),
+        published = await _share_step(run.share, publish_release(run.share, prepared, on_progress=on_progress,
+                                                                 is_cancelled=lambda: progress.cancelled),
                                       "publishing the release")
         reporter.log(f"Release {published.release_id}: {len(prepared.manifest.files)} files, "
                      f"{published.files_uploaded} new content(s) uploaded ({published.bytes_uploaded / 1e6:.1f} MB), "
                      f"{published.files_reused} reused from the share, {published.requests_sent} requests.")
-        release_id, uploaded, uploaded_bytes, reused = (published.release_id, published.files_uploaded,
-                                                        published.bytes_uploaded, published.files_reused)
-    if progress.cancelled:
-        raise OperationFailed(f"Deploy cancelled after release {release_id} was uploaded; the app was not changed.")
-    result = await roll_out(context, apps, app, template, release_id,
-                            check=readiness_check(template, api_key), api_key=api_key,
-                            endpoint=endpoint, progress=progress, zero_downtime=choice.zero_downtime, fresh=unchanged)
-    outcome = DeployOutcome(action="released", revision=result.revision, ready_seconds=result.ready_seconds,
-                            files_uploaded=uploaded, bytes_uploaded=uploaded_bytes, files_unchanged=reused,
-                            files_deleted=prepared.dropped_from(serving_manifest) if serving_manifest else 0,
-                            release=result.release,
-                            previous_release=result.previous_release, zero_downtime=result.zero_downtime,
-                            switch_seconds=result.switch_seconds)
-    if api_key:
-        await record_cold_start(share, endpoint, reporter)
+        run.release = published.release_id
+        outcome.files_uploaded, outcome.bytes_uploaded = published.files_uploaded, published.bytes_uploaded
+        outcome.files_unchanged = published.files_reused
+    outcome.files_deleted = prepared.dropped_from(serving_manifest) if serving_manifest else 0
+    run.after_upload = f"release {run.release} was uploaded; the app was not changed"
+
+
+async def prune(run: Run, step: Step) -> None:
     # Nothing new on the share when the same release started again: nothing to prune either.
-    outcome.releases_removed = [] if unchanged else await _prune(context, apps, share)
-    return outcome
+    run.outcome.releases_removed = [] if run.code_unchanged else await _prune(run.context, run.apps, run.share)
+
+
+RELEASE_STEPS: dict[StepName, StepHandler] = {**ROLLOUT_STEPS, "prepare": prepare, "publish": publish,
+                                              "reload_adapters": reload_adapters, "cold_start": cold_start,
+                                              "prune": prune}
 
 
 async def _prune(context: OperationContext, apps: ContainerAppGateway, share: Any) -> list[str]:

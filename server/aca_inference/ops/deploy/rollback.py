@@ -12,10 +12,11 @@ from ...workspace.paths import INFERENCE_BICEP, INFERENCE_CONFIG
 from ..app_target import read_app
 from ..context import OperationContext
 from ..results import RollbackResult
+from .pipeline import Run
 from .readiness import readiness_check
 from .release_deploy import merged_template
 from .revisions import release_run_by, runs_launcher, serving
-from .rollout import choose_rollout, roll_out
+from .rollout import choose_rollout, release_strategy, roll_out
 from .storage_key import account_key
 
 REQUIRED_KEYS = ("SUBSCRIPTION_ID", "RESOURCE_GROUP_NAME", "STORAGE_ACCOUNT_NAME", "FILE_SHARE_NAME", "ACA_APP_NAME")
@@ -71,9 +72,9 @@ async def rollback(context: OperationContext, to: str | None = None) -> Rollback
             reporter.log(f"This rollback restarts the app (the endpoint is down until the release answers): "
                          f"{choice.why_not}.", "warning")
         async with reporter.progress(f"Rolling back to release {target.id}") as progress:
-            result = await roll_out(context, apps, app, template, target.id,
-                                    check=readiness_check(app.template, api_key), api_key=api_key, endpoint=endpoint,
-                                    progress=progress, zero_downtime=choice.zero_downtime)
+            run = Run(context, apps, app, template, endpoint, api_key, readiness_check(app.template, api_key),
+                      release_strategy(choice, app), progress, share=share)
+            result = await roll_out(run, target.id)
     summary = (f"Rolled back to release {target.id} (revision {result.revision}); it serves "
                f"{endpoint}" + (f", release {result.previous_release} stopped" if result.previous_release else ""))
     reporter.log(summary)

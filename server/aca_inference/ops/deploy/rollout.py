@@ -12,6 +12,7 @@ does - the endpoint is down until the new one answers - and deploy says why, and
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,13 +22,11 @@ import anyio
 
 from ...azure.container_apps import ContainerApp, ContainerAppGateway, Revision, TrafficWeight
 from ...azure.errors import azure_error
-from ...errors import Cancelled, OperationFailed
 from ...sync.releases.layout import revision_suffix
-from ..context import OperationContext
+from ...workspace.paths import INFERENCE_BICEP
 from ..provision.costs import gpu_cost, is_serverless_gpu
-from ..reporter import Progress
-from .failure_logs import last_log_lines
-from .readiness import NotReady, ReadinessCheck, wait_until_ready
+from .pipeline import Run, StepHandler, deactivate_others, run_plan, wait_ready
+from .plan import Step, StepName, Strategy, rollout_plan
 from .revisions import create_release_revision, release_run_by, runs_launcher, serving
 
 
@@ -48,9 +47,20 @@ class RolloutResult:
     zero_downtime: bool
 
 
-def _release_named(revision: Revision) -> str:
-    """The release a revision runs, as the messages name it (a revision of an app before releases: in place)."""
-    return release_run_by(revision) or "(in place)"
+async def choose_strategy(apps: ContainerAppGateway, app: ContainerApp, template: dict[str, Any]) -> Strategy:
+    """Once per deploy: a release (zero downtime where two revisions fit, else a restart) for an app that starts
+    through the release launcher, else in place. `template` is what a new revision gets."""
+    if not runs_launcher(template):
+        return Strategy("in_place")
+    current = serving(await apps.list_revisions())
+    choice = await choose_rollout(apps, dataclasses.replace(app, template=template), current, str(INFERENCE_BICEP))
+    return release_strategy(choice, app)
+
+
+def release_strategy(choice: RolloutChoice, app: ContainerApp) -> Strategy:
+    """The release strategy for the app as it is (its revision mode) and what the choice allows."""
+    return Strategy("release", zero_downtime=choice.zero_downtime,
+                    one_revision=app.revisions_mode.lower() == "single", why_not=choice.why_not)
 
 
 async def choose_rollout(apps: ContainerAppGateway, app: ContainerApp, current: Revision | None,
@@ -97,31 +107,6 @@ async def choose_rollout(apps: ContainerAppGateway, app: ContainerApp, current: 
     return RolloutChoice(True)
 
 
-async def _failed(context: OperationContext, apps: ContainerAppGateway, failure: NotReady,
-                  current: Revision | None) -> OperationFailed:
-    reporter = context.reporter
-    lines = await last_log_lines(apps, failure.revision, tail=40)
-    for line in lines:
-        reporter.log(f"  | {line}", "error")
-    trouble = await _stop_quietly(apps, failure.revision)
-    stopped = (f" Revision {failure.revision} could not be deactivated ({trouble}); it has no traffic." if trouble
-               else f" Revision {failure.revision} was deactivated.")
-    still = (f" The endpoint still serves release {_release_named(current)} (revision {current.name}): "
-             "the traffic never moved." if current else " Nothing served before this deploy.")
-    logs = "\n  The new revision's last log lines are in the output above." if lines else ""
-    return OperationFailed(f"{failure}{stopped}{still}{logs}")
-
-
-async def _stop_quietly(apps: ContainerAppGateway, revision: str) -> str | None:
-    """Deactivate a revision that never got traffic; returns why it could not be (the message still says what
-    serves), or None."""
-    try:
-        await apps.deactivate(revision)
-    except Exception as error:  # noqa: BLE001
-        return type(error).__name__
-    return None
-
-
 async def _free_suffix(revisions: list[Revision], app_name: str, release: str) -> str:
     taken = {r.name.lower() for r in revisions}
     attempt = 0
@@ -130,97 +115,88 @@ async def _free_suffix(revisions: list[Revision], app_name: str, release: str) -
     return revision_suffix(release, attempt)
 
 
-async def roll_out(context: OperationContext, apps: ContainerAppGateway, app: ContainerApp,
-                   template: dict[str, Any], release: str, *, check: ReadinessCheck, api_key: str | None,
-                   endpoint: str, progress: Progress, zero_downtime: bool, fresh: bool = False) -> RolloutResult:
-    """Runs `release` as the app's serving revision: an existing revision of it is activated again (rollback),
-    else a new one is made; `fresh`: always a new one (the same code must start again, e.g. for a new base
-    model)."""
-    reporter = context.reporter
-    started = time.monotonic()
-    since = datetime.now(UTC)
-    ref = apps.ref
+async def roll_out(run: Run, release: str) -> RolloutResult:
+    """Runs `release` as the app's serving revision, as the run's strategy says: an existing revision of it is
+    activated again (rollback), else a new one is made; `run.fresh`: always a new one (the same code must start
+    again, e.g. for a new base model)."""
+    run.release = release
+    await run_plan(run, rollout_plan(run.strategy), ROLLOUT_STEPS)
+    return rollout_result(run)
+
+
+def rollout_result(run: Run) -> RolloutResult:
+    current, release = run.current, str(run.release)
+    if run.state.get("already_serving"):
+        return RolloutResult(run.revision, release, release, run.revision, 0.0, 0.0, run.strategy.zero_downtime)
+    return RolloutResult(run.revision, release, release_run_by(current) if current else None,
+                         current.name if current else None, run.ready_seconds, run.switch_seconds,
+                         run.strategy.zero_downtime)
+
+
+async def start(run: Run, step: Step) -> None:
+    """The release's revision: the one serving it already (nothing to do), an inactive one activated again, or a
+    new one - at 0 % beside the serving one (zero downtime), else taking over from it."""
+    reporter, apps, release = run.reporter, run.apps, str(run.release)
+    run.started, run.since = time.monotonic(), datetime.now(UTC)
     revisions = await apps.list_revisions()
-    current = serving(revisions)
+    run.current = current = serving(revisions)
+    zero_downtime = run.strategy.zero_downtime
     # One revision at a time: ACA itself replaces the revision (no activation, no traffic split to set).
-    single = app.revisions_mode.lower() == "single"
-    existing = None if single or fresh else next((r for r in reversed(revisions) if release_run_by(r) == release),
-                                                 None)
+    existing = None if run.strategy.one_revision or run.fresh else next(
+        (r for r in reversed(revisions) if release_run_by(r) == release), None)
     try:
         if existing is not None and existing.active and current is not None and existing.name == current.name:
-            return RolloutResult(existing.name, release, release, existing.name, 0.0, 0.0, zero_downtime)
+            run.revision, run.state["already_serving"], run.done = existing.name, True, True
+            return
         if not zero_downtime and current is not None:
             # No room for both: the serving revision makes way first (the endpoint is down until the new answers).
-            progress.report(f"Stopping revision {current.name} to make room", 58)
+            run.progress.report(f"Stopping revision {current.name} to make room", step.percentage)
+        else:
+            run.progress.report(f"Starting release {release}", step.percentage)
         if existing is not None and not existing.active:
             await apps.activate(existing.name)
-            name = existing.name
-            reporter.log(f"Revision {name} (release {release}) activated again.")
+            run.revision = existing.name
+            reporter.log(f"Revision {existing.name} (release {release}) activated again.")
         elif existing is not None:
-            name = existing.name
+            run.revision = existing.name
         else:
-            suffix = await _free_suffix(revisions, ref.name, release)
-            name = await create_release_revision(apps, app, template, release, suffix,
-                                                 pinned_to=current.name if current and zero_downtime else None)
-            reporter.log(f"Revision {name} created for release {release}" +
-                         (f", with 0 % of the traffic beside {current.name}" if current and zero_downtime else ""))
-        if not zero_downtime and not single:
-            await deactivate_others(apps, keep=name, reporter=reporter)
+            suffix = await _free_suffix(revisions, apps.ref.name, release)
+            pinned = current.name if current and zero_downtime else None
+            run.revision = await create_release_revision(apps, run.app, run.template, release, suffix,
+                                                         pinned_to=pinned)
+            reporter.log(f"Revision {run.revision} created for release {release}" +
+                         (f", with 0 % of the traffic beside {current.name}" if pinned and current else ""))
     except Exception as error:
-        raise azure_error(error, f"starting release {release} on container app {ref.name}") from None
+        raise azure_error(error, f"starting release {release} on container app {apps.ref.name}") from None
 
-    answer_at = await _revision_url(apps, name) if zero_downtime else endpoint
-    progress.report(f"Waiting for release {release} to answer on {answer_at}", 70)
+
+async def stop_others(run: Run, step: Step) -> None:
     try:
-        await wait_until_ready(apps, name, endpoint=answer_at, api_key=api_key, check=check, since=since,
-                               timeout=context.readiness_timeout, progress=progress)
-    except NotReady as failure:
-        raise await _failed(context, apps, failure, current if zero_downtime else None) from None
-    except Cancelled:
-        if not zero_downtime or current is None or current.name == name:
-            raise
-        with anyio.CancelScope(shield=True):
-            await _stop_quietly(apps, name)
-        raise Cancelled(f"Deploy cancelled before the traffic moved: revision {name} (release {release}) was "
-                        f"deactivated; the endpoint still serves release {_release_named(current)}.") from None
-    ready_seconds = time.monotonic() - started
-    try:
-        if not single:
-            await apps.set_traffic([TrafficWeight(name)])
+        await deactivate_others(run.apps, keep=run.revision, reporter=run.reporter)
     except Exception as error:
-        raise azure_error(error, f"moving the traffic of container app {ref.name} to revision {name}") from None
-    switch_seconds = time.monotonic() - started
-    reporter.log(f"Traffic: 100 % to revision {name} (release {release}), {switch_seconds:.1f}s after the start"
-                 + (f"; revision {current.name} drains for {context.drain_seconds:.0f}s, then is deactivated."
-                    if current and current.name != name and zero_downtime else "."))
-    if zero_downtime:
-        progress.report("Draining the previous revision", 95)
-        await anyio.sleep(context.drain_seconds)
-        await deactivate_others(apps, keep=name, reporter=reporter)
-    return RolloutResult(name, release, release_run_by(current) if current else None,
-                         current.name if current else None,
-                         ready_seconds, switch_seconds, zero_downtime)
+        raise azure_error(error, f"starting release {run.release} on container app {run.apps.ref.name}") from None
 
 
-async def _revision_url(apps: ContainerAppGateway, revision: str) -> str:
-    """The revision's own URL: what a request sent to it alone reaches (ACA: <app>--<suffix>.<domain>)."""
-    for _ in range(20):
-        found = next((r for r in await apps.list_revisions() if r.name.lower() == revision.lower()), None)
-        if found is not None and found.url:
-            return found.url
-        await anyio.sleep(0.5)
-    raise OperationFailed(f"Revision {revision} has no URL of its own: the app needs ingress enabled.")
+async def move_traffic(run: Run, step: Step) -> None:
+    name, current = run.revision, run.current
+    try:
+        if not run.strategy.one_revision:
+            await run.apps.set_traffic([TrafficWeight(name)])
+    except Exception as error:
+        raise azure_error(error, f"moving the traffic of container app {run.apps.ref.name} to revision "
+                                 f"{name}") from None
+    run.switch_seconds = time.monotonic() - run.started
+    run.reporter.log(f"Traffic: 100 % to revision {name} (release {run.release}), {run.switch_seconds:.1f}s after "
+                     "the start" + (f"; revision {current.name} drains for {run.context.drain_seconds:.0f}s, then is "
+                                    "deactivated." if current and current.name != name and run.strategy.zero_downtime
+                                    else "."))
 
 
-async def deactivate_others(apps: ContainerAppGateway, *, keep: str, reporter: Any) -> None:
-    """Every other active revision (the previous release, and any left at 0 % by an interrupted deploy)."""
-    for revision in await apps.list_revisions():
-        if revision.active and revision.name.lower() != keep.lower():
-            try:
-                await apps.deactivate(revision.name)
-                reporter.log(f"Revision {revision.name} (release {release_run_by(revision) or 'in place'}) "
-                             "deactivated.")
-            except Exception as error:  # noqa: BLE001 - the next deploy tries again; it has no traffic
-                reporter.log(f"Revision {revision.name} could not be deactivated ({type(error).__name__}); it has no "
-                             "traffic and the next deploy tries again.", "warning")
+async def drain(run: Run, step: Step) -> None:
+    run.progress.report("Draining the previous revision", step.percentage)
+    await anyio.sleep(run.context.drain_seconds)
+    await deactivate_others(run.apps, keep=run.revision, reporter=run.reporter)
 
+
+ROLLOUT_STEPS: dict[StepName, StepHandler] = {"start": start, "stop_others": stop_others, "wait_ready": wait_ready,
+                                              "move_traffic": move_traffic, "drain": drain}
