@@ -26,7 +26,8 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 class FakeContainerAppGateway:
     def __init__(self, app: ContainerApp, revisions: list[Revision] | None = None, *,
                  secrets: dict[str, str] | None = None, profile: WorkloadProfile | None = None,
-                 new_revision_state: str = "Running", new_revision_fqdn: str | None = None) -> None:
+                 new_revision_state: str = "Running", new_revision_fqdn: str | None = None,
+                 gpu_quota_free: int | None = None) -> None:
         self.ref = AppRef("00000000-0000-0000-0000-000000000000", "rg-fake", app.name)
         self.connection_verify: str | bool = True
         self.app = app
@@ -35,6 +36,7 @@ class FakeContainerAppGateway:
                                                    for r in revisions or [] if r.active}
         self.secret_values = dict(secrets or {})
         self.profile = profile
+        self.quota_free = gpu_quota_free
         self.new_revision_state = new_revision_state
         self.new_revision_fqdn = new_revision_fqdn
         self.calls: list[tuple[str, str]] = []  # the changing ARM calls, in order: ("deactivate", revision)...
@@ -66,6 +68,9 @@ class FakeContainerAppGateway:
 
     async def workload_profile(self, app: ContainerApp) -> WorkloadProfile | None:
         return self.profile
+
+    async def gpu_quota_free(self, location: str, quota: str) -> int | None:
+        return self.quota_free
 
     async def log_stream_token(self) -> str:
         return "fake-log-token"

@@ -40,10 +40,10 @@ def app(*, mode: str = "Multiple", template: dict[str, Any] | None = None, fqdn:
 
 
 def revision(name: str, release: str | None, *, active: bool = True, traffic: int = 0, created: str = "",
-             fqdn: str | None = None, running_state: str = "Running") -> Revision:
+             fqdn: str | None = None, running_state: str = "Running", replicas: int = 0) -> Revision:
     return Revision(f"app--{name}", active=active, traffic_weight=traffic, created=created or name,
                     fqdn=fqdn, running_state=running_state if active else "Deactivated", health_state="Healthy",
-                    template=launcher_template(release))
+                    replicas=replicas, template=launcher_template(release))
 
 
 def manifest(release: str, files: dict[str, str] | None = None) -> ReleaseManifest:

@@ -52,3 +52,15 @@ async def test_the_quota_does_not_matter_for_a_first_deploy_or_a_dedicated_profi
                                  serverless_gpu_quota=0)).zero_downtime  # nothing serves yet
     dedicated = FakeContainerAppGateway(app(), profile=WorkloadProfile("GPU", "NC24-A100", 2))
     assert (await choose_rollout(dedicated, app(), SERVING, BICEP, serverless_gpu_quota=0)).zero_downtime
+
+
+async def test_serverless_gpu_quota_is_read_from_azure_with_the_gpus_the_app_holds_counted_as_its_own() -> None:
+    # Microsoft.App usages leave 1 GPU free; the serving revision's one replica holds another: 2 in all, enough for
+    # maxReplicas 1 beside one new replica. With nothing free, the serving replica alone is not enough: a restart.
+    serving = revision("r1", RELEASE_A, traffic=100, replicas=1)
+    enough = await choose_rollout(FakeContainerAppGateway(app(), [serving], profile=T4, gpu_quota_free=1), app(),
+                                  serving, BICEP)
+    assert enough.zero_downtime
+    short = await choose_rollout(FakeContainerAppGateway(app(), [serving], profile=T4, gpu_quota_free=0), app(),
+                                 serving, BICEP)
+    assert not short.zero_downtime and "needs 2 GPUs at once" in short.why_not

@@ -246,6 +246,11 @@ class ContainerAppGateway(Protocol):
         """The environment's profile the app runs on; None for Consumption or when the environment lacks it."""
         ...
 
+    async def gpu_quota_free(self, location: str, quota: str) -> int | None:
+        """GPUs of the subscription's `quota` (a Microsoft.App usages name) not in use in `location`; None when
+        Azure does not say (no such usage, or the read is refused)."""
+        ...
+
     async def log_stream_token(self) -> str: ...
 
     async def delete(self) -> bool:
@@ -326,6 +331,17 @@ class ArmContainerAppGateway:
         client = self._session.container_apps(parts[2])
         environment = as_arm_json(await client.managed_environments.get(parts[4], parts[-1]))
         return WorkloadProfile.in_environment(environment, name)
+
+    async def gpu_quota_free(self, location: str, quota: str) -> int | None:
+        from .subscription_checks import SubscriptionReader
+
+        reader = SubscriptionReader(self._session.resources(self.ref.subscription_id), self.ref.subscription_id)
+        try:
+            usages = await reader.usages(location)
+        except Exception:  # noqa: BLE001 - a quota we cannot read leaves the overlap to be tried, as before
+            return None
+        usage = next((u for u in usages if u.name.lower() == quota.lower()), None)
+        return None if usage is None else int(usage.free)
 
     async def log_stream_token(self) -> str:
         answer = as_arm_json(await self._client.container_apps.get_auth_token(self.ref.resource_group, self.ref.name))

@@ -20,6 +20,8 @@ from typing import Any
 
 import anyio
 
+from azure_name_rules.workload_profiles import PROFILE_TYPES
+
 from ...azure.container_apps import ContainerApp, ContainerAppGateway, Revision, TrafficWeight
 from ...azure.errors import azure_error
 from ...sync.releases.layout import revision_suffix
@@ -91,8 +93,11 @@ async def choose_rollout(apps: ContainerAppGateway, app: ContainerApp, current: 
                                         f"new release beside the serving one needs {needed}. Set "
                                         f"maximumInstanceCount to {needed} and provision: the extra node runs only "
                                         f"while both releases do, a few minutes per deploy{price}")
-    elif profile is not None and is_serverless_gpu(profile.type) and serverless_gpu_quota is not None \
-            and needed > serverless_gpu_quota:
+    elif profile is not None and is_serverless_gpu(profile.type) and current is not None \
+            and serverless_gpu_quota is None:
+        serverless_gpu_quota = await _serverless_gpus_for(apps, app, profile.type)
+    if profile is not None and not profile.dedicated and is_serverless_gpu(profile.type) \
+            and serverless_gpu_quota is not None and needed > serverless_gpu_quota:
         # Serverless: no node limit, one GPU per replica; the overlap is one more GPU of the subscription's quota.
         cost = gpu_cost(profile.name, profile.type, 0, 1, 1)
         price = f" (about ${cost.per_hour:.2f} per GPU-hour)" if cost.per_hour else ""
@@ -200,3 +205,16 @@ async def drain(run: Run, step: Step) -> None:
 
 ROLLOUT_STEPS: dict[StepName, StepHandler] = {"start": start, "stop_others": stop_others, "wait_ready": wait_ready,
                                               "move_traffic": move_traffic, "drain": drain}
+
+
+async def _serverless_gpus_for(apps: ContainerAppGateway, app: ContainerApp, kind: str) -> int | None:
+    """How many serverless GPUs this app may hold at once: the quota Microsoft.App's usages leave free in its
+    region plus those its own running replicas hold now (one GPU each). None when Azure does not say."""
+    profile_type = PROFILE_TYPES.get(kind.lower())
+    if profile_type is None or profile_type.gpu_quota is None:
+        return None
+    free = await apps.gpu_quota_free(app.location, profile_type.gpu_quota)
+    if free is None:
+        return None
+    held = sum(r.replicas for r in await apps.list_revisions() if r.active)
+    return free + held * profile_type.gpus
