@@ -9,7 +9,6 @@ from typing import Any
 from aiohttp import web
 
 from ..resource_types import (
-    AVAILABLE_WORKLOAD_PROFILE,
     CONTAINER_APP,
     ENVIRONMENT_STORAGE,
     LOG_ANALYTICS_WORKSPACE,
@@ -243,18 +242,6 @@ class ManagedEnvironments(TrackedResource):
                                          "maximumCount": profile.get("maximumCount", 0), "currentCount": current}})
         return json_response({"value": value})
 
-    async def available_profiles(self, req: ArmRequest) -> web.Response:
-        sub = self.ctx.subscription(req.params["sub"]).subscription_id
-        location = req.params["loc"]
-        return json_response({"value": [
-            {"id": f"/subscriptions/{sub}/providers/Microsoft.App/locations/{location}/"
-                   f"availableManagedEnvironmentsWorkloadProfileTypes/{kind}",
-             "name": kind, "type": AVAILABLE_WORKLOAD_PROFILE.type,
-             "location": location,
-             "properties": {"category": category, "applicability": "LocationDefault", "cores": cores,
-                            "memoryGiB": memory, "gpus": gpus, "displayName": display}}
-            for kind, (category, cores, memory, gpus, display) in PROFILE_TYPES.items()]})
-
     def register(self, router: Router) -> None:
         base = MANAGED_ENVIRONMENT.collection
         self.register_finishers()
@@ -264,9 +251,6 @@ class ManagedEnvironments(TrackedResource):
         router.add("GET", base + "/{env}/workloadProfileStates", self.workload_profile_states,
                    MANAGED_ENVIRONMENT.provider)
         EnvironmentStorages(self.ctx, self).add_routes(router, base + "/{env}/storages")
-        router.add("GET", "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
-                   "availableManagedEnvironmentsWorkloadProfileTypes", self.available_profiles,
-                   MANAGED_ENVIRONMENT.provider)
 
 
 def register(router: Router, ctx: ArmContext) -> None:
