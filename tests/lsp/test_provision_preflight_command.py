@@ -50,7 +50,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], list[str]]] = {
     "profile-not-offered": (NULL_TEMPLATE, {"offered_workload_profiles": {"westus3": ["Consumption"],
                                                                           "australiaeast": ["Consumption"]}},
                             ["is not offered in westus3", "Locations that offer it: australiasoutheast, "]),
-    "quota": ({**NULL_TEMPLATE, "maximumInstanceCount": 3}, {"gpu_quota": {"westus3": {"SubscriptionNCA100Gpus": 2}}},
+    "quota": ({**NULL_TEMPLATE, "workloadProfileType": "NC24-A100", "maximumInstanceCount": 3}, {"gpu_quota": {"westus3": {"SubscriptionNCA100Gpus": 2}}},
               ["needs 3 GPU(s) of 'Subscription NCA 100 GPUs'", "QuotaMenuBlade"]),
     "name-taken": ({**NULL_TEMPLATE, "storageAccountName": "takenindaemon1"},
                    {"taken_storage_names": ["takenindaemon1"]}, ["parameters.storageAccountName.value",

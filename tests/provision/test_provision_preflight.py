@@ -74,9 +74,13 @@ def test_with_yes_provision_registers_the_provider_then_provisions(
     assert arm.set_subscription_state()["unregistered_providers"] == []
 
 
+# The template's default GPU is serverless T4; these cases are about a dedicated profile's nodes.
+DEDICATED_A100 = {"workloadProfileType": "NC24-A100"}
+
+
 def test_a_gpu_profile_the_location_does_not_offer_is_refused_with_the_locations_that_do(
         emulator: Any, arm: ArmProbe, tmp_path: Path) -> None:
-    write_parameters(tmp_path, NULL_TEMPLATE)
+    write_parameters(tmp_path, {**NULL_TEMPLATE, **DEDICATED_A100})
     group = _group(arm)
     arm.set_subscription_state(offered_workload_profiles={"westus3": ["Consumption", "D4"],
                                                           "eastus": ["Consumption", "NC24-A100"]})
@@ -91,7 +95,7 @@ def test_a_gpu_profile_the_location_does_not_offer_is_refused_with_the_locations
 
 def test_gpu_quota_short_of_the_profiles_nodes_is_refused_with_the_figure_and_the_quota_page(
         emulator: Any, arm: ArmProbe, tmp_path: Path) -> None:
-    write_parameters(tmp_path, {**NULL_TEMPLATE, "maximumInstanceCount": 2})
+    write_parameters(tmp_path, {**NULL_TEMPLATE, **DEDICATED_A100, "maximumInstanceCount": 2})
     group = _group(arm)
     arm.set_subscription_state(gpu_quota={"westus3": {"SubscriptionNCA100Gpus": 1}})
     mark = arm.mark()
@@ -106,7 +110,11 @@ def test_serverless_gpus_for_the_replicas_but_not_the_release_overlap_provision_
     write_parameters(tmp_path, {**NULL_TEMPLATE, "workloadProfileType": "Consumption-GPU-NC8as-T4",
                                 "containerCpu": 8, "containerMemory": "56Gi", "maxReplicas": 1})
     group = _group(arm)
-    arm.set_subscription_state(gpu_quota={"westus3": {"SubscriptionConsumptionT4Gpus": 1}})
+    # One T4 more than the module's other apps on the default serverless T4 already hold in westus3.
+    usages = arm.get(f"/subscriptions/{emulator.subscription_id}/providers/Microsoft.App/locations/westus3/usages",
+                     "2025-01-01")["value"]
+    used = next((u["currentValue"] for u in usages if u["name"]["value"] == "SubscriptionConsumptionT4Gpus"), 0)
+    arm.set_subscription_state(gpu_quota={"westus3": {"SubscriptionConsumptionT4Gpus": int(used) + 1}})
     run = provision(emulator, tmp_path, group)
     assert run.returncode == 0, run.stderr
     assert "a zero-downtime release needs 2 (one more replica beside the serving one)" in run.stderr
@@ -114,7 +122,7 @@ def test_serverless_gpus_for_the_replicas_but_not_the_release_overlap_provision_
 
 
 def test_everything_wrong_at_once_is_reported_together(emulator: Any, arm: ArmProbe, tmp_path: Path) -> None:
-    write_parameters(tmp_path, {**NULL_TEMPLATE, "storageAccountName": "takenbyothers01"})
+    write_parameters(tmp_path, {**NULL_TEMPLATE, **DEDICATED_A100, "storageAccountName": "takenbyothers01"})
     group = _group(arm)
     arm.set_subscription_state(taken_storage_names=["takenbyothers01"],
                                gpu_quota={"westus3": {"SubscriptionNCA100Gpus": 0}},

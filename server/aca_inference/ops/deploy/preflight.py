@@ -42,11 +42,10 @@ class DeployRefused(WorkspaceInvalid):
 
     def __init__(self, problems: list[Problem], notes: list[str]) -> None:
         super().__init__(problems)
-        head, *rest = str(self.args[0]).split("\n")
+        head, *rest = self.message.split("\n")
         count = "a problem" if len(problems) == 1 else f"{len(problems)} problems"
-        lines = [f"Deploy refused before uploading anything: the app has {count}:", *rest, *notes]
-        self.args = ("\n".join(lines),)
-        self.notes = notes
+        self.message = "\n".join([f"Deploy refused before uploading anything: the app has {count}:", *rest])
+        self.notes = list(notes)
 
 
 @dataclass
