@@ -12,27 +12,12 @@ from typing import Any
 import pytest
 from azure.core.rest import HttpRequest
 
+from tests.shared_data import shared_path
+
 from .conftest import Azure, app_body
 
 jsonschema = pytest.importorskip("jsonschema")
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _specs_root() -> Path:
-    """`../shared/azure-specs` beside the repository root (the session's and CI's layout); from a git worktree,
-    beside the main checkout it belongs to. ACA_AZURE_SPECS points elsewhere."""
-    if os.environ.get("ACA_AZURE_SPECS"):
-        return Path(os.environ["ACA_AZURE_SPECS"])
-    roots = [REPO]
-    git = REPO / ".git"
-    if git.is_file():  # a worktree: ".git" says "gitdir: <main>/.git/worktrees/<name>"
-        gitdir = Path(git.read_text().partition("gitdir:")[2].strip())
-        roots.append(gitdir.parents[2] if gitdir.parent.name == "worktrees" else gitdir.parent)
-    candidates = [root.parent / "shared" / "azure-specs" for root in roots]
-    return next((c for c in candidates if c.is_dir()), candidates[0])
-
-
-SPECS = _specs_root() / "specification"
+SPECS = shared_path("azure-specs", "ACA_AZURE_SPECS") / "specification"  # ../shared, never copied here
 APP = SPECS / "app/resource-manager/Microsoft.App/ContainerApps/stable/2026-07-01/openapi.json"
 STORAGE = SPECS / "storage/resource-manager/Microsoft.Storage/Storage/stable/2026-09-01/openapi.json"
 WORKSPACES = SPECS / "operationalinsights/resource-manager/Microsoft.OperationalInsights/OperationalInsights/stable/2025-07-01"

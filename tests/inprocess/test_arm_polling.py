@@ -5,15 +5,14 @@ between polls: up to half a minute added to each app update, revision switch and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from aca_inference.azure.retry import ARM_POLL_SECONDS
 from aca_inference.azure.session import AzureSession
+from tests.shared_data import shared_path
 
-RECORDINGS = Path(__file__).resolve().parents[2].parent / "shared" / "azure-recordings"
+RECORDINGS = shared_path("azure-recordings", "ACA_AZURE_RECORDINGS")
 
 
 def test_microsoft_app_sends_no_retry_after_on_its_long_running_answers() -> None:

@@ -5,7 +5,6 @@ ACA_AZURE_RECORDINGS points elsewhere). Never copied into the project."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,19 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.shared_data import shared_path
 
 
 def recordings_dir() -> Path:
-    if os.environ.get("ACA_AZURE_RECORDINGS"):
-        return Path(os.environ["ACA_AZURE_RECORDINGS"])
-    roots = [REPO]
-    git = REPO / ".git"
-    if git.is_file():  # a worktree: ".git" says "gitdir: <main>/.git/worktrees/<name>"
-        gitdir = Path(git.read_text().partition("gitdir:")[2].strip())
-        roots.append(gitdir.parents[2] if gitdir.parent.name == "worktrees" else gitdir.parent)
-    candidates = [root.parent / "shared" / "azure-recordings" for root in roots]
-    return next((c for c in candidates if c.is_dir()), candidates[0])
+    return shared_path("azure-recordings", "ACA_AZURE_RECORDINGS")
 
 
 def missing_reason() -> str | None:
