@@ -131,7 +131,7 @@ async def test_logs_of_a_revision_scaled_to_zero_say_so_instead_of_streaming(tmp
     gateway.replicas["app--one"] = []
     reporter = RecordingReporter()
     result = await show_logs(_context(root, gateway, reporter), follow=False, tail=20)
-    assert result["lines"] == 0 and result["replicas"] == []
+    assert result.lines == 0 and result.replicas == []
     assert reporter.messages() == [
         "--- log of app, revision app--one, no replica ---",
         "Revision app--one has no replica running (scaled to zero): there is no console log until a request starts "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..errors import OperationFailed
 
 if TYPE_CHECKING:
-    from aca_emulator.control import EmulatorInfo
+    from aca_emulator.control import EmulatorInfo as EmulatorInfo  # re-exported: ops/ names it through here
 
 
 def default_data_dir() -> Path:

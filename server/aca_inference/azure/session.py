@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .arm_resources import ArmResources
 from .credentials import ClientTokenCredential, EmulatorCredential, check_signed_in
 from .endpoints import AZURE_MANAGEMENT, cloud_files_url
 from .target import TargetSettings
+
+if TYPE_CHECKING:
+    from .share_store import ShareStore
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 
@@ -100,7 +103,7 @@ class AzureSession:
     def files_account_url(self, account: str) -> str:
         return f"{self.files_endpoint}/{account}" if self.files_endpoint else cloud_files_url(account)
 
-    def share(self, account: str, account_key: str, share_name: str, **options: Any) -> Any:
+    def share(self, account: str, account_key: str, share_name: str, **options: Any) -> ShareStore:
         """A data-plane share client authenticated with the account key (SharedKey)."""
         from azure.storage.fileshare.aio import ShareClient
 

@@ -53,8 +53,7 @@ def _run(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
             note = stack.enter_context(workspace_lock(workspace, args.command))
             if note:
                 reporter.log(note, "warning")
-        result = asyncio.run(run_operation(operation, args, reporter))
-    result.setdefault("ok", True)
+        result = asyncio.run(run_operation(operation, args, reporter)).as_json()
     if not result["ok"]:
         result.setdefault("exit_code", operation.failure_exit_code)
     return result

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from ..azure.target import TargetSettings
 from ..ops.context import OperationContext
 from ..ops.registry import Operation, apply
+from ..ops.results import OperationResult
 from .reporter import CliReporter
 
 
@@ -20,6 +20,6 @@ def _context(args: argparse.Namespace, reporter: CliReporter) -> OperationContex
     return OperationContext(root=root.resolve(), reporter=reporter, target=target)
 
 
-async def run_operation(operation: Operation, args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
+async def run_operation(operation: Operation, args: argparse.Namespace, reporter: CliReporter) -> OperationResult:
     values = {argument.name: getattr(args, argument.name, None) for argument in operation.arguments}
     return await apply(operation, _context(args, reporter), values)

@@ -63,4 +63,5 @@ async def run_quietly(server: LanguageServer, name: str, values: dict[str, Any],
     if root is None:
         raise InputError("Open a folder (the fine-tuning project) first: the app view reads its infra/ files.")
     settings = await read_settings(server)
-    return await apply(BY_NAME[name], operation_context(server, root, QuietReporter(), settings, silent=silent), values)
+    context = operation_context(server, root, QuietReporter(), settings, silent=silent)
+    return (await apply(BY_NAME[name], context, values)).as_json()

@@ -50,8 +50,7 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
 
                 if (note := stack.enter_context(workspace_lock(root, operation.name))) is not None:
                     reporter.log(note, "warning")
-            result = await apply(operation, context, values)
-        result.setdefault("ok", True)
+            result = (await apply(operation, context, values)).as_json()
         if operation.name == "status":
             feed.status_read(result)
         return result

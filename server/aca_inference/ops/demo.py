@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
 
 from .reporter import Reporter
+from .results import DemoModelResult
 
 
-async def make_demo(output: Path, reporter: Reporter) -> dict[str, Any]:
+async def make_demo(output: Path, reporter: Reporter) -> DemoModelResult:
     import anyio
 
     from ..demo_model import make_demo_model
@@ -17,9 +16,9 @@ async def make_demo(output: Path, reporter: Reporter) -> dict[str, Any]:
     async with reporter.progress("Creating the demo model", cancellable=False) as progress:
         progress.report("training tokenizer, writing base model and adapter")
         model = await anyio.to_thread.run_sync(lambda: make_demo_model(output))
-    paths = asdict(model) if is_dataclass(model) else dict(vars(model))
-    result = {key: str(value) for key, value in paths.items()}
-    for key, value in result.items():
-        reporter.log(f"{key}: {value}")
-    result["summary"] = f"Demo model written under {output}"
+    result = DemoModelResult(summary=f"Demo model written under {output}", root=str(model.root),
+                             base_model_path=str(model.base_model_path), adapter_path=str(model.adapter_path))
+    reporter.log(f"root: {result.root}")
+    reporter.log(f"base_model_path: {result.base_model_path}")
+    reporter.log(f"adapter_path: {result.adapter_path}")
     return result

@@ -3,42 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .reporter import Reporter
+from .results import EmulatorResult
+
+if TYPE_CHECKING:
+    from ..azure.local_emulator import EmulatorInfo
 
 
-def _info(info: Any) -> dict[str, Any]:
-    return {
-        "running": bool(info and info.running),
-        "pid": getattr(info, "pid", None),
-        "management_endpoint": getattr(info, "management_endpoint", None),
-        "files_endpoint": getattr(info, "files_endpoint", None),
-        "ca_path": str(getattr(info, "ca_path", "") or "") or None,
-        "subscription_id": getattr(info, "subscription_id", None),
-        "data_dir": str(getattr(info, "data_dir", "") or "") or None,
-    }
+def _running(info: EmulatorInfo | None, directory: Path) -> EmulatorResult:
+    """What `start` and `status` answer: the endpoints of a running emulator, or that none runs."""
+    if info is None or not info.running:
+        return EmulatorResult(summary="Emulator not running.", running=False, data_dir=str(directory))
+    ca_path = str(info.ca_path) if info.ca_path else None
+    return EmulatorResult(
+        summary=(f"Emulator running (pid {info.pid})\n  management: {info.management_endpoint}\n"
+                 f"  files:      {info.files_endpoint}\n  CA:         {ca_path}"),
+        running=True, data_dir=str(directory), pid=info.pid, management_endpoint=info.management_endpoint,
+        files_endpoint=info.files_endpoint, ca_path=ca_path, subscription_id=info.subscription_id)
 
 
-async def emulator_command(action: str, data_dir: Path | None, reporter: Reporter) -> dict[str, Any]:
+async def emulator_command(action: str, data_dir: Path | None, reporter: Reporter) -> EmulatorResult:
     from ..azure import local_emulator
 
     directory = (data_dir or local_emulator.default_data_dir()).resolve()
-    info: Any
     if action == "start":
-        info = await local_emulator.start(directory)
-    elif action == "stop":
+        return _running(await local_emulator.start(directory), directory)
+    if action == "stop":
         stopped = await local_emulator.stop(directory)
         reporter.log("Emulator stopped." if stopped else "The emulator was not running.")
-        return {"running": False, "stopped": stopped, "data_dir": str(directory),
-                "summary": "stopped" if stopped else "not running"}
-    else:
-        info = await local_emulator.status(directory)
-    result = _info(info)
-    result["data_dir"] = str(directory)
-    if result["running"]:
-        result["summary"] = (f"Emulator running (pid {result['pid']})\n  management: {result['management_endpoint']}\n"
-                             f"  files:      {result['files_endpoint']}\n  CA:         {result['ca_path']}")
-    else:
-        result["summary"] = "Emulator not running."
-    return result
+        return EmulatorResult(summary="stopped" if stopped else "not running", running=False, stopped=stopped,
+                              data_dir=str(directory))
+    return _running(await local_emulator.status(directory), directory)

@@ -25,9 +25,24 @@ from .arguments import (
 
 if TYPE_CHECKING:  # the daemon imports this table at start: nothing an operation needs is loaded before it runs
     from .context import OperationContext
+    from .deploy.outcome import DeployResult
+    from .results import (
+        DeleteResult,
+        DemoModelResult,
+        EmulatorResult,
+        InitResult,
+        LogsResult,
+        MigrateResult,
+        OperationResult,
+        ProvisionResult,
+        RollbackResult,
+        StatusResult,
+        ValidateResult,
+    )
 
-# handler(context, **arguments) -> the result (JSON-able; `summary` is the line a terminal prints).
-Handler = Callable[..., Awaitable[dict[str, Any]]]
+# handler(context, **arguments) -> the operation's typed result (results.py; `summary` is the line a terminal
+# prints, `as_json()` what --json and the daemon send).
+Handler = Callable[..., Awaitable["OperationResult"]]
 # What an operation works on, which decides the CLI's common flags: nothing (init, emulator), the workspace's
 # files (--workspace), or the workspace and Azure (--workspace, --target, --emulator-data-dir).
 Needs = Literal["nothing", "workspace", "target"]
@@ -57,7 +72,7 @@ class Operation:
         return next(a for a in self.arguments if a.name == name)
 
 
-async def apply(operation: Operation, context: OperationContext, values: Mapping[str, Any]) -> dict[str, Any]:
+async def apply(operation: Operation, context: OperationContext, values: Mapping[str, Any]) -> OperationResult:
     """Run the operation: arguments meant for the context set its fields (when given), the rest go to the
     handler, every one of them present (its default when not given)."""
     handler_values: dict[str, Any] = {}
@@ -74,82 +89,79 @@ async def apply(operation: Operation, context: OperationContext, values: Mapping
 
 # --- handlers: flags in, one operation call -------------------------------------------------------------
 
-async def _init(context: OperationContext, *, directory: Path, force: bool) -> dict[str, Any]:
+async def _init(context: OperationContext, *, directory: Path, force: bool) -> InitResult:
     from .scaffold import init_workspace
 
-    result = await init_workspace(directory.resolve(), context.reporter, force=force)
-    result["summary"] = f"Workspace ready: {result['workspace']}"
-    return result
+    return await init_workspace(directory.resolve(), context.reporter, force=force)
 
 
-async def _validate(context: OperationContext) -> dict[str, Any]:
+async def _validate(context: OperationContext) -> ValidateResult:
     from .validate import validate
 
-    result = await validate(context.root, context.reporter)
-    result["ok"] = result["valid"]
-    return result
+    return await validate(context.root, context.reporter)
 
 
 async def _provision(context: OperationContext, *, subscription: str | None, resource_group: str | None,
-                     location: str | None, preview: bool, always_pick: bool) -> dict[str, Any]:
+                     location: str | None, preview: bool, always_pick: bool) -> ProvisionResult:
     from .provision import ProvisionRequest, provision
 
-    result = await provision(context, ProvisionRequest(subscription=subscription, resource_group=resource_group,
-                                                       location=location, preview=preview, always_pick=always_pick))
-    return result.as_json()
+    return await provision(context, ProvisionRequest(subscription=subscription, resource_group=resource_group,
+                                                     location=location, preview=preview, always_pick=always_pick))
 
 
-async def _deploy(context: OperationContext) -> dict[str, Any]:
+async def _deploy(context: OperationContext) -> DeployResult:
     from .deploy import deploy
 
-    return (await deploy(context)).as_json()
+    return await deploy(context)
 
 
-async def _up(context: OperationContext, **provision_values: Any) -> dict[str, Any]:
+async def _up(context: OperationContext, **provision_values: Any) -> OperationResult:
+    from .results import UpResult
+
     provisioned = await _provision(context, **provision_values)
-    if provision_values["preview"]:
+    if provisioned.preview:
         return provisioned
     deployed = await _deploy(context)
-    return {**deployed, "config": provisioned.get("config"), "provision": provisioned.get("plan")}
+    return UpResult(summary=deployed.summary, provision=provisioned, deploy=deployed)
 
 
-async def _rollback(context: OperationContext, *, to: str | None) -> dict[str, Any]:
+async def _rollback(context: OperationContext, *, to: str | None) -> RollbackResult:
     from .deploy.rollback import rollback
 
-    return (await rollback(context, to=to)).as_json()
+    return await rollback(context, to=to)
 
 
-async def _logs(context: OperationContext, *, follow: bool, tail: int, replica: str | None) -> dict[str, Any]:
+async def _logs(context: OperationContext, *, follow: bool, tail: int, replica: str | None) -> LogsResult:
     from .show_logs import show_logs
 
     return await show_logs(context, follow=follow, tail=tail, replica=replica)
 
 
-async def _status(context: OperationContext, *, show_api_key: bool) -> dict[str, Any]:
+async def _status(context: OperationContext, *, show_api_key: bool) -> StatusResult:
     from .status import show_status
 
-    return (await show_status(context, show_api_key=show_api_key)).as_json()
+    return await show_status(context, show_api_key=show_api_key)
 
 
-async def _delete(context: OperationContext) -> dict[str, Any]:
+async def _delete(context: OperationContext) -> DeleteResult:
     from .teardown import delete_app
 
-    return (await delete_app(context)).as_json()
+    return await delete_app(context)
 
 
-async def _migrate(context: OperationContext, *, preview: bool) -> dict[str, Any]:
+async def _migrate(context: OperationContext, *, preview: bool) -> MigrateResult:
     from .migrate import migrate
 
-    return (await migrate(context, preview=preview)).as_json()
+    return await migrate(context, preview=preview)
 
 
-async def _emulator(context: OperationContext, *, action: str, data_dir: Path | None) -> dict[str, Any]:
+async def _emulator(context: OperationContext, *, action: str, data_dir: Path | None) -> EmulatorResult:
     from .emulator import emulator_command
 
     return await emulator_command(action, data_dir, context.reporter)
 
 
-async def _make_demo_model(context: OperationContext, *, output: Path) -> dict[str, Any]:
+async def _make_demo_model(context: OperationContext, *, output: Path) -> DemoModelResult:
     from .demo import make_demo
 
     return await make_demo(output.resolve(), context.reporter)

@@ -1,19 +1,24 @@
 """What each operation returns: typed, so callers (the registry's handlers, tests) read fields, not dict keys
-(a deploy's result lives beside its outcome, in deploy/outcome.py).
+(a deploy's result lives beside its outcome, in deploy/outcome.py). Every handler in the registry returns one.
 
 The front ends print `summary` and send `as_json()` (the CLI's `--json` line, the daemon's command result):
-those keys are the contract scripts rely on, kept stable here in one place.
+those keys are the contract scripts rely on, kept stable here in one place. `ok` false (a validate that found
+problems) makes the CLI exit with the operation's failure code; a refused operation raises instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .deploy.outcome import DeployResult
 
 
 @dataclass
 class OperationResult:
     summary: str
+    ok: bool = field(default=True, kw_only=True)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,3 +73,66 @@ class MigrateResult(OperationResult):
     changes: list[dict[str, Any]]
     carried: dict[str, Any]
     preview: bool = False
+
+
+@dataclass
+class InitResult(OperationResult):
+    workspace: str
+    written: list[str]
+    kept: list[str]  # files that were there already (init never overwrites without --force)
+
+
+@dataclass
+class ValidateResult(OperationResult):
+    valid: bool
+    problems: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        # The verdict was the notification and each problem a log line: stdout gets no line of its own, and the
+        # JSON keeps the keys scripts read (valid, problems, ok).
+        result = asdict(self)
+        del result["summary"]
+        return result
+
+
+@dataclass
+class LogsResult(OperationResult):
+    app: str
+    revision: str
+    replicas: list[str]
+    lines: int
+
+
+@dataclass
+class EmulatorResult(OperationResult):
+    running: bool
+    data_dir: str
+    stopped: bool | None = None  # `stop` only: whether one was running
+    pid: int | None = None
+    management_endpoint: str | None = None
+    files_endpoint: str | None = None
+    ca_path: str | None = None
+    subscription_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        result = asdict(self)
+        if self.stopped is None:
+            del result["stopped"]
+        return result
+
+
+@dataclass
+class DemoModelResult(OperationResult):
+    root: str
+    base_model_path: str
+    adapter_path: str
+
+
+@dataclass
+class UpResult(OperationResult):
+    """`up`: the provision, then the deploy. Its JSON is the deploy's, with the config written and the plan run."""
+    provision: ProvisionResult
+    deploy: DeployResult
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.deploy.as_json(), "config": self.provision.config, "provision": self.provision.plan}

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 from ..errors import InputError
 from ..workspace.paths import template_source as scaffold_source
 from .reporter import Reporter
+from .results import InitResult
 
 SCAFFOLD_FOLDERS = ("infra", "inference")
 _SKIP = {"__pycache__", ".pytest_cache"}
@@ -29,7 +29,7 @@ def _template_files(source: Path) -> list[Path]:
     return files
 
 
-async def init_workspace(target: Path, reporter: Reporter, *, force: bool = False) -> dict[str, Any]:
+async def init_workspace(target: Path, reporter: Reporter, *, force: bool = False) -> InitResult:
     source = scaffold_source()
     if target.exists() and not target.is_dir():
         raise InputError(f"{target} exists and is not a folder; choose another path for the workspace.")
@@ -48,4 +48,4 @@ async def init_workspace(target: Path, reporter: Reporter, *, force: bool = Fals
     if kept:
         reporter.log(f"kept {len(kept)} existing file(s) (use --force to overwrite): " + ", ".join(kept), "warning")
     await reporter.notify(f"Workspace ready in {target}: {len(written)} file(s) written, {len(kept)} kept.")
-    return {"workspace": str(target), "written": written, "kept": kept}
+    return InitResult(summary=f"Workspace ready: {target}", workspace=str(target), written=written, kept=kept)

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from ..azure.session import AzureSession
+from ..azure.share_store import ShareStore
 from .reporter import Reporter
 
 MODEL_FOLDERS = ("model-cache", "models")
 
 
-async def _exists(share: Any, directory: str) -> bool:
+async def _exists(share: ShareStore, directory: str) -> bool:
     from azure.core.exceptions import ResourceNotFoundError
 
     try:

@@ -7,14 +7,13 @@ request starts after the app scaled to zero.
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
 
 from ..errors import InputError
 from .app_target import app_ref, read_app
 from .console_log_stream import follow_all_replicas, replica_names, stream_log_lines
 from .context import OperationContext
+from .results import LogsResult
 
 
 def _revision_of(replica: str) -> str:
@@ -23,7 +22,7 @@ def _revision_of(replica: str) -> str:
     return parts[0] if len(parts) == 3 else replica
 
 
-async def show_logs(context: OperationContext, *, follow: bool, tail: int, replica: str | None = None) -> dict[str, Any]:
+async def show_logs(context: OperationContext, *, follow: bool, tail: int, replica: str | None = None) -> LogsResult:
     reporter = context.reporter
     ref = app_ref(context)
     count = 0
@@ -65,5 +64,5 @@ async def show_logs(context: OperationContext, *, follow: bool, tail: int, repli
                                                    replica=replica):
                     emit(line)
             group.cancel_scope.cancel()
-    return {"app": ref.name, "revision": revision, "replicas": [replica] if replica else names, "lines": count,
-            "summary": f"{count} log line(s) from {ref.name}"}
+    return LogsResult(summary=f"{count} log line(s) from {ref.name}", app=ref.name, revision=revision,
+                      replicas=[replica] if replica else names, lines=count)

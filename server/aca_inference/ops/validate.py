@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ..workspace.validate import validate_workspace
 from .reporter import Reporter
+from .results import ValidateResult
 
 
-async def validate(root: Path, reporter: Reporter) -> dict[str, Any]:
+async def validate(root: Path, reporter: Reporter) -> ValidateResult:
     problems = validate_workspace(root)
     if not problems:
         from ..workspace.template import load_template
@@ -20,8 +20,10 @@ async def validate(root: Path, reporter: Reporter) -> dict[str, Any]:
         reporter.log(str(problem), "error")
     if problems:
         noun = "problem" if len(problems) == 1 else "problems"
-        await reporter.notify(f"The inference workspace has {len(problems)} {noun}; see the output for each one.", level="error")
+        summary = f"The inference workspace has {len(problems)} {noun}; see the output for each one."
+        await reporter.notify(summary, level="error")
     else:
         reporter.log(f"Workspace {root} is valid.")
-        await reporter.notify("The inference workspace is valid.")
-    return {"valid": not problems, "problems": [str(p) for p in problems]}
+        summary = "The inference workspace is valid."
+        await reporter.notify(summary)
+    return ValidateResult(summary=summary, valid=not problems, problems=[str(p) for p in problems], ok=not problems)

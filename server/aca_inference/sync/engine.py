@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
 
+from ..azure.share_store import ShareStore
 from ..errors import Cancelled, InputError, OperationFailed
 from .hash_cache import LocalHashCache, hash_files
 from .manifest import MANIFEST_DIRECTORY, MANIFEST_PATH, ManifestEntry, ShareManifest, read_manifest, write_manifest
@@ -163,7 +163,7 @@ def share_missing(account: str, share: str) -> InputError:
                       "in infra/inference.config.json.")
 
 
-def share_error(share: Any, error: BaseException, doing: str = "reading the deploy manifest") -> OperationFailed | InputError:
+def share_error(share: ShareStore, error: BaseException, doing: str = "reading the deploy manifest") -> OperationFailed | InputError:
     from azure.core.exceptions import (
         ClientAuthenticationError,
         ResourceNotFoundError,
@@ -171,21 +171,21 @@ def share_error(share: Any, error: BaseException, doing: str = "reading the depl
         ServiceResponseError,
     )
 
-    name = getattr(share, "share_name", "?")
-    account = getattr(share, "account_name", "?")
+    name = share.share_name
+    account = share.account_name or "?"
     if isinstance(error, ResourceNotFoundError) and getattr(error, "error_code", None) in (None, "ShareNotFound"):
         return share_missing(account, name)
     if isinstance(error, ClientAuthenticationError):
         return OperationFailed(f"Storage account '{account}' refused the request ({describe_failure(error)}): the account key "
                                "is not valid for it. Check STORAGE_ACCOUNT_NAME in infra/inference.config.json.")
     if isinstance(error, ServiceRequestError | ServiceResponseError):
-        host = urlsplit(getattr(share, "url", "") or "").netloc or "the storage account"
+        host = urlsplit(share.url).netloc or "the storage account"
         return OperationFailed(f"The connection to {host} failed while {doing} of share '{name}' "
                                f"({type(error).__name__}), even after retries. Check the network and run deploy again.")
     return OperationFailed(f"{doing[0].upper()}{doing[1:]} of share '{name}' failed: {describe_failure(error)}.")
 
 
-async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[str, ...] | None = None,
+async def sync_to_share(share: ShareStore, root: Path, *, include: list[str] | tuple[str, ...] | None = None,
                         cache_dir: Path | None = None, on_progress: ProgressCallback | None = None,
                         is_cancelled: Callable[[], bool] | None = None,
                         concurrency: int = DEFAULT_CONCURRENCY,
@@ -237,7 +237,7 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
     except SyncStopped:
         raise Cancelled("Deploy cancelled before anything was uploaded.") from None
     except Exception as error:
-        raise OperationFailed(f"Writing the deploy manifest to share '{getattr(share, 'share_name', '?')}' failed "
+        raise OperationFailed(f"Writing the deploy manifest to share '{share.share_name}' failed "
                               f"({describe_failure(error)}); nothing was uploaded. Run deploy again.") from None
 
     deleted: set[str] = set()
@@ -273,7 +273,7 @@ async def sync_to_share(share: Any, root: Path, *, include: list[str] | tuple[st
                   "then deploy again" if local else
                   "Run deploy again to finish; files already uploaded are not sent again")
         raise OperationFailed(f"{len(failures)} file(s) could not be synced to share "
-                              f"'{getattr(share, 'share_name', '?')}': {shown}. {advice}.")
+                              f"'{share.share_name}': {shown}. {advice}.")
     if stop() and (any(u.state != "done" for u in plan.uploads) or len(deleted) < len(plan.deletes)):
         raise Cancelled(f"Deploy cancelled: {result.files_uploaded} of {len(plan.uploads)} files uploaded. The share's "
                         "manifest records what is there; deploy again to finish.")

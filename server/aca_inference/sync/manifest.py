@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from ..azure.share_store import ShareStore
+
 MANIFEST_DIRECTORY = ".aca-inference"
 MANIFEST_PATH = f"{MANIFEST_DIRECTORY}/manifest.json"
 _SINGLE_REQUEST_LIMIT = 4 * 1024 * 1024
@@ -64,7 +66,7 @@ def parse_manifest(data: bytes) -> ManifestLoad:
         return ManifestLoad(manifest=ShareManifest(), found=True, damaged=True)
 
 
-async def read_manifest(share: Any, **options: Any) -> ManifestLoad:
+async def read_manifest(share: ShareStore, **options: Any) -> ManifestLoad:
     """One GET. A missing manifest is an empty one (first deploy); a missing share is the caller's error."""
     from azure.core.exceptions import ResourceNotFoundError
 
@@ -78,7 +80,7 @@ async def read_manifest(share: Any, **options: Any) -> ManifestLoad:
     return parse_manifest(data)
 
 
-async def write_manifest(share: Any, manifest: ShareManifest, **options: Any) -> None:
+async def write_manifest(share: ShareStore, manifest: ShareManifest, **options: Any) -> None:
     """Create-with-content in one request (Content-MD5 checked by the service); larger ones in ranges."""
     data = manifest.to_bytes()
     client = share.get_file_client(MANIFEST_PATH)

@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio
 
+from ..azure.share_store import ShareFile, ShareStore
 from .progress import TransferProgress
 from .selection import LocalFile
 
@@ -52,7 +53,7 @@ class FileChangedError(Exception):
 
 
 class ShareWriter:
-    def __init__(self, share: Any, root: Path, *, concurrency: int, progress: TransferProgress,
+    def __init__(self, share: ShareStore, root: Path, *, concurrency: int, progress: TransferProgress,
                  is_cancelled: Callable[[], bool]) -> None:
         self.share = share
         self.root = root
@@ -128,7 +129,7 @@ class ShareWriter:
             return sha
         return await self._upload_large(file, client, path, on_started, known_sha)
 
-    async def _upload_large(self, file: LocalFile, client: Any, path: Path, on_started: Callable[[], None],
+    async def _upload_large(self, file: LocalFile, client: ShareFile, path: Path, on_started: Callable[[], None],
                             known_sha: str | None) -> str:
         async with self.limiter:
             self._check_stop()

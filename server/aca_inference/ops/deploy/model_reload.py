@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from typing import Any
 
+from ...azure.share_store import ShareDirectory, ShareStore
 from ..reporter import Reporter
 from .app_admin import AppAdminError, ReloadResult, reload_adapters, startup_report
 
@@ -19,7 +19,7 @@ BASE_MODEL_DIR = "model-cache"
 FINGERPRINT_PATH = ".aca-inference/base-model.json"
 
 
-async def _walk(directory: Any, prefix: str, found: list[str]) -> None:
+async def _walk(directory: ShareDirectory, prefix: str, found: list[str]) -> None:
     async for item in directory.list_directories_and_files(include=["timestamps"]):
         name = f"{prefix}/{item['name']}"
         if item.get("is_directory"):
@@ -29,7 +29,7 @@ async def _walk(directory: Any, prefix: str, found: list[str]) -> None:
             found.append(f"{name}\t{item.get('size')}\t{changed}")
 
 
-async def base_model_fingerprint(share: Any) -> str | None:
+async def base_model_fingerprint(share: ShareStore) -> str | None:
     """A digest of what the share holds under model-cache/, or None when it has none."""
     from azure.core.exceptions import ResourceNotFoundError
 
@@ -41,7 +41,7 @@ async def base_model_fingerprint(share: Any) -> str | None:
     return hashlib.sha256("\n".join(sorted(found)).encode()).hexdigest()
 
 
-async def _stored_fingerprint(share: Any) -> str | None:
+async def _stored_fingerprint(share: ShareStore) -> str | None:
     from azure.core.exceptions import ResourceNotFoundError
 
     try:
@@ -51,7 +51,7 @@ async def _stored_fingerprint(share: Any) -> str | None:
         return None
 
 
-async def remember_base_model(share: Any) -> None:
+async def remember_base_model(share: ShareStore) -> None:
     """After a restart: what the app loaded as its base model."""
     from azure.core.exceptions import ResourceExistsError
 
@@ -62,7 +62,7 @@ async def remember_base_model(share: Any) -> None:
     await share.get_file_client(FINGERPRINT_PATH).upload_file(json.dumps({"fingerprint": fingerprint}).encode())
 
 
-async def reload_instead_of_restart(share: Any, endpoint: str, api_key: str | None, reporter: Reporter) -> ReloadResult | None:
+async def reload_instead_of_restart(share: ShareStore, endpoint: str, api_key: str | None, reporter: Reporter) -> ReloadResult | None:
     """Reload the adapters of our serving app, or None when a restart is needed (and why is logged)."""
     if api_key is None:
         return None  # not our app: it has no reload route
@@ -89,7 +89,7 @@ async def reload_instead_of_restart(share: Any, endpoint: str, api_key: str | No
     return result
 
 
-async def record_cold_start(share: Any, endpoint: str, reporter: Any) -> None:
+async def record_cold_start(share: ShareStore, endpoint: str, reporter: Reporter) -> None:
     """Our app says where its start went; the base model it loaded is remembered for the next deploy."""
     from .app_admin import AppAdminError, describe_startup, startup_report
 

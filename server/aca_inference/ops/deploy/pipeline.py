@@ -15,9 +15,10 @@ from typing import Any
 import anyio
 
 from ...azure.container_apps import ContainerApp, ContainerAppGateway, Revision
+from ...azure.share_store import ShareStore
 from ...errors import Cancelled, OperationFailed
 from ..context import OperationContext
-from ..reporter import Progress
+from ..reporter import Progress, Reporter
 from .crash_hint import placeholder_crash_hint
 from .failure_logs import last_log_lines
 from .model_reload import record_cold_start, reload_instead_of_restart
@@ -38,7 +39,7 @@ class Run:
     check: ReadinessCheck
     strategy: Strategy
     progress: Progress
-    share: Any = None
+    share: ShareStore | None = None
     wanted: dict[str, Any] | None = None  # what the workspace's bicep states (None: it does not describe the app)
     current: Revision | None = None  # the revision serving when the deploy started
     release: str | None = None
@@ -55,8 +56,15 @@ class Run:
     state: dict[str, Any] = field(default_factory=dict)  # a strategy's own intermediate values (prepared release)
 
     @property
-    def reporter(self) -> Any:
+    def reporter(self) -> Reporter:
         return self.context.reporter
+
+    @property
+    def store(self) -> ShareStore:
+        """The share, for the steps that read or write it (a run made for the rollout steps alone has none)."""
+        if self.share is None:
+            raise RuntimeError("this deploy step needs the share, and the run was made without one")
+        return self.share
 
 
 StepHandler = Callable[[Run, Step], Awaitable[None]]
@@ -97,7 +105,7 @@ async def reload_adapters(run: Run, step: Step) -> None:
     if not run.code_unchanged:
         return
     run.progress.report("Code unchanged: reloading the adapters", step.percentage)
-    reloaded = await reload_instead_of_restart(run.share, run.endpoint, run.api_key, run.reporter)
+    reloaded = await reload_instead_of_restart(run.store, run.endpoint, run.api_key, run.reporter)
     if reloaded is None:
         return
     if run.strategy.kind == "release" and run.current is not None:
@@ -136,7 +144,7 @@ async def wait_ready(run: Run, step: Step) -> None:
 
 async def cold_start(run: Run, step: Step) -> None:
     if run.api_key:
-        await record_cold_start(run.share, run.endpoint, run.reporter)
+        await record_cold_start(run.store, run.endpoint, run.reporter)
 
 
 # -- what the steps share ----------------------------------------------------------------------------------------

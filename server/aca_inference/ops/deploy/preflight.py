@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ...azure.share_store import ShareStore
 from ...demo_model import DEMO_ADAPTER, DEMO_MODEL, DEMO_ORG
 from ...workspace.app_contract import (
     ADAPTER_CONFIG,
@@ -52,7 +53,7 @@ class DeployRefused(WorkspaceInvalid):
 class ShareView:
     """Existence checks on the share, cached; what the demo-model seeding will put there counts as there."""
 
-    share: Any
+    share: ShareStore
     seed_if_missing: bool
     _known: dict[str, bool] = field(default_factory=dict)
     _seeding: bool | None = None
@@ -175,7 +176,7 @@ async def _our_app_contract(context: OperationContext, view: ShareView, template
     return problems
 
 
-async def deploy_preflight(context: OperationContext, template: dict[str, Any], share: Any,
+async def deploy_preflight(context: OperationContext, template: dict[str, Any], share: ShareStore,
                            share_name: str) -> None:
     """Raises DeployRefused with every problem found; returns when the app's files and model files are in order."""
     root = context.root

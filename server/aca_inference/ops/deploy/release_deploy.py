@@ -6,9 +6,11 @@ launcher (our template does). The plan: plan.deploy_plan."""
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from ...azure.container_apps import ContainerApp, ContainerAppGateway
+from ...azure.share_store import ShareStore
 from ...errors import UserFacingError
 from ...sync.releases import ReleaseManifest, prepare_release, prune_releases, publish_release, read_release
 from ...sync.releases.layout import content_hash
@@ -38,7 +40,10 @@ def serves_already(serving_manifest: ReleaseManifest | None, prepared: ReleaseMa
             and content_hash(serving_manifest.files) == content_hash(prepared.files))
 
 
-async def _share_step(share: Any, step: Any, doing: str) -> Any:
+T = TypeVar("T")
+
+
+async def _share_step(share: ShareStore, step: Awaitable[T], doing: str) -> T:
     from ...sync.engine import share_error
 
     try:
@@ -58,7 +63,7 @@ async def prepare(run: Run, step: Step) -> None:
                                      on_warning=lambda message: reporter.log(message, "warning"))
     run.current = current = serving(await run.apps.list_revisions())
     serving_release = release_run_by(current) if current else None
-    serving_manifest = await _share_step(run.share, read_release(run.share, serving_release),
+    serving_manifest = await _share_step(run.store, read_release(run.store, serving_release),
                                          "reading the releases") if serving_release else None
     if serving_manifest is not None:
         for path in prepared.keep_skipped_from(serving_manifest):
@@ -91,7 +96,7 @@ async def publish(run: Run, step: Step) -> None:
     if run.code_unchanged and serving_manifest is not None:
         run.release, outcome.files_unchanged = serving_manifest.id, len(serving_manifest.files)
     else:
-        published = await _share_step(run.share, publish_release(run.share, prepared, on_progress=on_progress,
+        published = await _share_step(run.store, publish_release(run.store, prepared, on_progress=on_progress,
                                                                  is_cancelled=lambda: progress.cancelled),
                                       "publishing the release")
         reporter.log(f"Release {published.release_id}: {len(prepared.manifest.files)} files, "
@@ -106,7 +111,7 @@ async def publish(run: Run, step: Step) -> None:
 
 async def prune(run: Run, step: Step) -> None:
     # Nothing new on the share when the same release started again: nothing to prune either.
-    run.outcome.releases_removed = [] if run.code_unchanged else await _prune(run.context, run.apps, run.share)
+    run.outcome.releases_removed = [] if run.code_unchanged else await _prune(run.context, run.apps, run.store)
 
 
 RELEASE_STEPS: dict[StepName, StepHandler] = {**ROLLOUT_STEPS, "prepare": prepare, "publish": publish,
@@ -114,7 +119,7 @@ RELEASE_STEPS: dict[StepName, StepHandler] = {**ROLLOUT_STEPS, "prepare": prepar
                                               "prune": prune}
 
 
-async def _prune(context: OperationContext, apps: ContainerAppGateway, share: Any) -> list[str]:
+async def _prune(context: OperationContext, apps: ContainerAppGateway, share: ShareStore) -> list[str]:
     """Old releases go only after no revision uses them; a failure here costs only space."""
     try:
         in_use = {release for r in await apps.list_revisions() if r.active and (release := release_run_by(r))}

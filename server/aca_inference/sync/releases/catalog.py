@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ...azure.share_store import ShareStore
 from .layout import (
     OBJECT_NAME,
     OBJECTS_DIRECTORY,
@@ -43,7 +44,7 @@ class ReleaseCatalog:
         return self.releases[index - 1] if index > 0 else None
 
 
-async def read_release(share: Any, release_id: str, **options: Any) -> ReleaseManifest | None:
+async def read_release(share: ShareStore, release_id: str, **options: Any) -> ReleaseManifest | None:
     """One release's manifest (one GET), or None when it is not on the share or cannot be read."""
     if not RELEASE_ID.match(release_id):
         return None
@@ -54,7 +55,7 @@ async def read_release(share: Any, release_id: str, **options: Any) -> ReleaseMa
         return None
 
 
-async def list_releases(share: Any, **options: Any) -> ReleaseCatalog:
+async def list_releases(share: ShareStore, **options: Any) -> ReleaseCatalog:
     import anyio
 
     catalog = ReleaseCatalog()
@@ -93,7 +94,7 @@ def _old(changed: datetime | None, now: datetime, grace: timedelta) -> bool:
     return now - moment > grace
 
 
-async def prune_releases(share: Any, *, keep: int = DEFAULT_KEEP, in_use: set[str], grace: timedelta = OBJECT_GRACE,
+async def prune_releases(share: ShareStore, *, keep: int = DEFAULT_KEEP, in_use: set[str], grace: timedelta = OBJECT_GRACE,
                          **options: Any) -> PruneResult:
     """Removes the manifests of releases beyond the newest `keep` that no revision uses (`in_use`), then the
     objects and temporary files nothing kept refers to. Damaged manifests are left alone (they may be a

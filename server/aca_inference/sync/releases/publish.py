@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 
+from ...azure.share_store import ShareStore
 from ...errors import Cancelled, OperationFailed
 from ..hash_cache import LocalHashCache, hash_files
 from ..progress import ProgressCallback, TransferProgress
@@ -57,7 +58,7 @@ async def _hashes(root: Path, files: list[LocalFile], cache: LocalHashCache) -> 
     return {**known, **fresh}
 
 
-async def _ensure_launcher(share: Any, options: dict[str, Any]) -> None:
+async def _ensure_launcher(share: ShareStore, options: dict[str, Any]) -> None:
     """The launcher is written only when its bytes differ: a running container read it at its start."""
     wanted = LAUNCHER_SOURCE.read_bytes()
     if await read_bytes(share, LAUNCHER_PATH, **options) != wanted:
@@ -111,7 +112,7 @@ async def prepare_release(root: Path, *, include: list[str], cache_dir: Path | N
     return PreparedRelease(root=root, manifest=manifest, sources=sources, skipped=dict(selection.skipped))
 
 
-async def publish_release(share: Any, prepared: PreparedRelease, *, on_progress: ProgressCallback | None = None,
+async def publish_release(share: ShareStore, prepared: PreparedRelease, *, on_progress: ProgressCallback | None = None,
                           is_cancelled: Callable[[], bool] | None = None,
                           concurrency: int = 16) -> PublishedRelease:
     started = time.monotonic()
@@ -157,7 +158,7 @@ async def publish_release(share: Any, prepared: PreparedRelease, *, on_progress:
     if failures:
         shown = "; ".join(failures[:5]) + (f"; and {len(failures) - 5} more" if len(failures) > 5 else "")
         raise OperationFailed(f"{len(failures)} file(s) could not be uploaded to share "
-                              f"'{getattr(share, 'share_name', '?')}': {shown}. Run deploy again: files already "
+                              f"'{share.share_name}': {shown}. Run deploy again: files already "
                               "uploaded are not sent again, and the serving release is untouched.")
     await _ensure_launcher(share, options)
     await write_bytes_atomically(share, manifest_path(manifest.id), manifest.to_bytes(), **options)

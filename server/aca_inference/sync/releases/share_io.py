@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ...azure.share_store import ShareStore
 from .layout import PARTIAL_MARK
 
 
@@ -25,7 +26,7 @@ def _parent_missing(error: BaseException) -> bool:
     return getattr(error, "error_code", None) in ("ParentNotFound", "ResourceNotFound")
 
 
-async def list_folder(share: Any, path: str, **options: Any) -> list[Entry] | None:
+async def list_folder(share: ShareStore, path: str, **options: Any) -> list[Entry] | None:
     """The folder's entries, or None when it does not exist (a missing share is the caller's error)."""
     from azure.core.exceptions import ResourceNotFoundError
 
@@ -43,7 +44,7 @@ async def list_folder(share: Any, path: str, **options: Any) -> list[Entry] | No
     return entries
 
 
-async def make_folders(share: Any, path: str, **options: Any) -> None:
+async def make_folders(share: ShareStore, path: str, **options: Any) -> None:
     """Every folder of `path`, parents first (one that exists is fine)."""
     from azure.core.exceptions import ResourceExistsError
 
@@ -57,7 +58,7 @@ def partial_name(path: str) -> str:
     return f"{path}{PARTIAL_MARK}{secrets.token_hex(4)}"
 
 
-async def rename_into_place(share: Any, partial: str, path: str, **options: Any) -> None:
+async def rename_into_place(share: ShareStore, partial: str, path: str, **options: Any) -> None:
     """The file appears under its final name complete or not at all (Azure Files' rename is atomic)."""
     from azure.core.exceptions import ResourceNotFoundError
 
@@ -70,7 +71,7 @@ async def rename_into_place(share: Any, partial: str, path: str, **options: Any)
             raise
 
 
-async def write_bytes_atomically(share: Any, path: str, data: bytes, **options: Any) -> None:
+async def write_bytes_atomically(share: ShareStore, path: str, data: bytes, **options: Any) -> None:
     """Create-with-content under a temporary name (Content-MD5 checked by the service), then rename."""
     partial = partial_name(path)
     md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
@@ -85,7 +86,7 @@ async def write_bytes_atomically(share: Any, path: str, data: bytes, **options: 
     await rename_into_place(share, partial, path, **options)
 
 
-async def read_bytes(share: Any, path: str, **options: Any) -> bytes | None:
+async def read_bytes(share: ShareStore, path: str, **options: Any) -> bytes | None:
     from azure.core.exceptions import ResourceNotFoundError
 
     try:
