@@ -53,7 +53,8 @@ def _run(args: argparse.Namespace, reporter: CliReporter) -> dict[str, Any]:
             note = stack.enter_context(workspace_lock(workspace, args.command))
             if note:
                 reporter.log(note, "warning")
-        result = asyncio.run(run_operation(operation, args, reporter)).as_json()
+        answer = asyncio.run(run_operation(operation, args, reporter))
+    result = {**answer.as_json(), "ok": answer.ok}
     if not result["ok"]:
         result.setdefault("exit_code", operation.failure_exit_code)
     return result

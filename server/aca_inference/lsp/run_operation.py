@@ -50,7 +50,8 @@ async def run_operation(server: LanguageServer, operation: Operation, given: tup
 
                 if (note := stack.enter_context(workspace_lock(root, operation.name))) is not None:
                     reporter.log(note, "warning")
-            result = (await apply(operation, context, values)).as_json()
+            answer = await apply(operation, context, values)
+        result = {**answer.as_json(), "ok": answer.ok}
         if operation.name == "status":
             feed.status_read(result)
         return result

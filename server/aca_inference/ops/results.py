@@ -18,7 +18,12 @@ if TYPE_CHECKING:
 @dataclass
 class OperationResult:
     summary: str
-    ok: bool = field(default=True, kw_only=True)
+
+    @property
+    def ok(self) -> bool:
+        """False where the operation ran and its answer is "no" (a validate that found problems): the CLI then exits
+        with the operation's failure code. The front ends add it to the JSON they send."""
+        return True
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,9 +92,13 @@ class ValidateResult(OperationResult):
     valid: bool
     problems: list[str]
 
+    @property
+    def ok(self) -> bool:
+        return self.valid
+
     def as_json(self) -> dict[str, Any]:
         # The verdict was the notification and each problem a log line: stdout gets no line of its own, and the
-        # JSON keeps the keys scripts read (valid, problems, ok).
+        # JSON keeps the keys scripts read (valid, problems; the front end adds ok).
         result = asdict(self)
         del result["summary"]
         return result

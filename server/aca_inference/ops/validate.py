@@ -26,4 +26,4 @@ async def validate(root: Path, reporter: Reporter) -> ValidateResult:
         reporter.log(f"Workspace {root} is valid.")
         summary = "The inference workspace is valid."
         await reporter.notify(summary)
-    return ValidateResult(summary=summary, valid=not problems, problems=[str(p) for p in problems], ok=not problems)
+    return ValidateResult(summary=summary, valid=not problems, problems=[str(p) for p in problems])

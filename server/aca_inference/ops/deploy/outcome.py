@@ -50,4 +50,4 @@ class DeployResult(OperationResult):
 
     def as_json(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, **self.outcome.as_result(), "public": self.public,
-                "scales_to_zero": self.scales_to_zero, "summary": self.summary, "ok": self.ok}
+                "scales_to_zero": self.scales_to_zero, "summary": self.summary}
