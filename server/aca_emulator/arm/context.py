@@ -51,8 +51,13 @@ def display_location(location: str) -> str:
     return LOCATIONS.get(location, location)
 
 
+def subscription_scope(subscription_id: str) -> str:
+    """The id of a subscription: the scope of its resource groups and of what is in them."""
+    return f"/subscriptions/{subscription_id}"
+
+
 def group_id(subscription_id: str, resource_group: str) -> str:
-    return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
+    return f"{subscription_scope(subscription_id)}/resourceGroups/{resource_group}"
 
 
 class Endpoints(Protocol):

@@ -16,7 +16,7 @@ from .context import ArmContext
 from .errors import ArmError
 from .operations import iso, json_response
 from .routing import ArmRequest, Router
-from .tracked import TrackedResource
+from .tracked import PutTarget, TrackedResource
 
 WORKSPACE_TYPE = LOG_ANALYTICS_WORKSPACE.type
 SKUS = {"Free", "Standard", "Premium", "PerNode", "PerGB2018", "Standalone", "CapacityReservation",
@@ -30,13 +30,16 @@ def _key() -> str:
     return base64.b64encode(secrets.token_bytes(64)).decode()
 
 
-def register(router: Router, ctx: ArmContext) -> None:
-    base = LOG_ANALYTICS_WORKSPACE.collection
-    workspaces = TrackedResource(ctx, LOG_ANALYTICS_WORKSPACE, "name")
+class LogAnalyticsWorkspaces(TrackedResource):
+    """The workspace provider: PUT (a long-running create answered 201 + Location, or an update at once), its
+    shared keys; GET, list and an immediate DELETE from the base."""
 
-    async def put_workspace(req: ArmRequest) -> web.Response:
-        sub, group, record_id, name, body, location = await workspaces.read_put(req, "InvalidWorkspaceName")
-        properties = without_nulls(body.get("properties") or {})
+    def __init__(self, ctx: ArmContext) -> None:
+        super().__init__(ctx, LOG_ANALYTICS_WORKSPACE, "name")
+
+    @staticmethod
+    def validate(properties: dict[str, Any]) -> tuple[str, int]:
+        """The workspace's SKU (PerGB2018 when none is sent) and retention (30 days), or the service's 400."""
         sku = ((properties.get("sku") or {}).get("name")) or "PerGB2018"
         if sku not in SKUS:
             raise ArmError(400, "InvalidParameter", f"The SKU '{sku}' is not valid. Valid SKUs: {', '.join(sorted(SKUS))}.")
@@ -44,19 +47,34 @@ def register(router: Router, ctx: ArmContext) -> None:
         if not isinstance(retention, int) or not (retention == -1 or 30 <= retention <= 730):
             raise ArmError(400, "InvalidParameter",
                            f"retentionInDays must be between 30 and 730 days, got {retention!r}.")
-        existing = ctx.store.get(record_id)
+        return sku, retention
+
+    async def put(self, req: ArmRequest) -> web.Response:
+        target = await self.read_put(req, "InvalidWorkspaceName")
+        properties = without_nulls(target.body.get("properties") or {})
+        sku, retention = self.validate(properties)
+        existing = self.ctx.store.get(target.record_id)
         if existing is not None:
-            if existing.body["properties"]["provisioningState"] != "Succeeded":
-                raise ArmError(409, "Conflict", f"The workspace '{name}' is being provisioned; try again later.")
-            kept = {k: existing.body["properties"][k] for k in READ_ONLY if k in existing.body["properties"]}
-            existing.body["properties"] = {**merged(existing.body["properties"], properties), **kept,
-                                           "retentionInDays": retention, "modifiedDate": iso()}
-            existing.body["properties"]["sku"] = {**existing.body["properties"]["sku"], "name": sku}
-            existing.body["tags"] = body.get("tags") or existing.body.get("tags") or {}
-            ctx.store.put(existing)
-            return json_response(existing.body, 200)
+            return self.update(existing, target, properties, sku=sku, retention=retention)
+        record_body = self.build_body(target, properties, sku=sku, retention=retention)
+        self.ctx.store.put(Record(id=target.record_id, type=WORKSPACE_TYPE, body=record_body,
+                                  internal={"primarySharedKey": _key(), "secondarySharedKey": _key()},
+                                  parent=target.group.id))
+        op = await self.ctx.operations.start(WORKSPACE_TYPE, target.record_id, "create",
+                                             self.ctx.settings.scaled("log_analytics_workspace"))
+        if op is None:
+            return json_response(self.ctx.store.require(target.record_id).body, 200)
+        # As recorded: 201 with Location, no Azure-AsyncOperation.
+        return self.ctx.accepted(op, subscription_id=target.subscription, namespace=LOG_ANALYTICS_WORKSPACE.namespace,
+                                 location=target.location, api_version=req.api_version, status=201, body=record_body,
+                                 async_header=False, location_header=True)
+
+    def build_body(self, target: PutTarget, properties: dict[str, Any], *, sku: str, retention: int
+                   ) -> dict[str, Any]:
+        """A new workspace as the service makes it: what was sent comes back, the read-only fields are its own."""
         record_body: dict[str, Any] = {
-            "id": record_id, "name": name, "type": WORKSPACE_TYPE, "location": location, "tags": body.get("tags") or {},
+            "id": target.record_id, "name": target.name, "type": WORKSPACE_TYPE, "location": target.location,
+            "tags": target.body.get("tags") or {},
             "etag": f'"{uuid.uuid4()}"',
             "properties": {
                 "provisioningState": "Creating", "customerId": str(uuid.uuid4()),
@@ -71,28 +89,36 @@ def register(router: Router, ctx: ArmContext) -> None:
         fresh = record_body["properties"]
         record_body["properties"] = {**merged(fresh, properties), **{k: fresh[k] for k in READ_ONLY},
                                      "sku": {"name": sku, "lastSkuUpdate": iso()}}
-        ctx.store.put(Record(id=record_id, type=WORKSPACE_TYPE, body=record_body,
-                             internal={"primarySharedKey": _key(), "secondarySharedKey": _key()},
-                             parent=group.id))
-        op = await ctx.operations.start(WORKSPACE_TYPE, record_id, "create",
-                                        ctx.settings.scaled("log_analytics_workspace"))
-        if op is None:
-            return json_response(ctx.store.require(record_id).body, 200)
-        # As recorded: 201 with Location, no Azure-AsyncOperation.
-        return ctx.accepted(op, subscription_id=sub, namespace=LOG_ANALYTICS_WORKSPACE.namespace, location=location,
-                            api_version=req.api_version, status=201, body=record_body, async_header=False,
-                            location_header=True)
+        return record_body
 
-    workspaces.finish_with("create", workspaces.finish_provisioning)
+    def update(self, existing: Record, target: PutTarget, properties: dict[str, Any], *, sku: str, retention: int
+               ) -> web.Response:
+        """A PUT of a workspace there: done at once (200), refused while its create runs."""
+        if existing.body["properties"]["provisioningState"] != "Succeeded":
+            raise ArmError(409, "Conflict", f"The workspace '{target.name}' is being provisioned; try again later.")
+        kept = {k: existing.body["properties"][k] for k in READ_ONLY if k in existing.body["properties"]}
+        existing.body["properties"] = {**merged(existing.body["properties"], properties), **kept,
+                                       "retentionInDays": retention, "modifiedDate": iso()}
+        existing.body["properties"]["sku"] = {**existing.body["properties"]["sku"], "name": sku}
+        existing.body["tags"] = target.body.get("tags") or existing.body.get("tags") or {}
+        self.ctx.store.put(existing)
+        return json_response(existing.body, 200)
 
-    async def shared_keys(req: ArmRequest) -> web.Response:
-        record = workspaces.find(req)
+    async def shared_keys(self, req: ArmRequest) -> web.Response:
+        record = self.find(req)
         return json_response({"primarySharedKey": record.internal["primarySharedKey"],
                               "secondarySharedKey": record.internal["secondarySharedKey"]})
 
-    provider = LOG_ANALYTICS_WORKSPACE.provider
-    workspaces.add_routes(router, base, delete=workspaces.delete_now)
-    router.add("PUT", base + "/{name}", put_workspace, provider)
-    router.add("POST", base + "/{name}/sharedKeys", shared_keys, provider)
-    # What bicep's `workspace.listKeys()` calls (the older name of the same action): the same answer.
-    router.add("POST", base + "/{name}/listKeys", shared_keys, provider)
+    def register(self, router: Router) -> None:
+        base = LOG_ANALYTICS_WORKSPACE.collection
+        provider = LOG_ANALYTICS_WORKSPACE.provider
+        self.register_finishers(("create",))  # updates and deletes of a workspace finish at once
+        self.add_routes(router, base, delete=self.delete_now)
+        router.add("PUT", base + "/{name}", self.put, provider)
+        router.add("POST", base + "/{name}/sharedKeys", self.shared_keys, provider)
+        # What bicep's `workspace.listKeys()` calls (the older name of the same action): the same answer.
+        router.add("POST", base + "/{name}/listKeys", self.shared_keys, provider)
+
+
+def register(router: Router, ctx: ArmContext) -> None:
+    LogAnalyticsWorkspaces(ctx).register(router)

@@ -24,7 +24,7 @@ from azure_name_rules.permissions import permits
 
 from ..resource_types import STORAGE_ACCOUNT
 from ..subscription_state import KNOWN_NAMESPACES, SubscriptionState
-from .context import LOCATIONS, ArmContext, group_id
+from .context import LOCATIONS, ArmContext, group_id, subscription_scope
 from .errors import ArmError, resource_group_not_found
 from .operations import json_response
 from .routing import ArmRequest, Router
@@ -138,32 +138,39 @@ def guard(ctx: ArmContext, request: web.Request) -> web.Response | None:
     return None
 
 
-def register(router: Router, ctx: ArmContext) -> None:
-    async def get_provider(req: ArmRequest) -> web.Response:
-        sub = ctx.subscription(req.params["sub"]).subscription_id
+class SubscriptionChecks:
+    """The APIs that say in advance what `guard` refuses: the resource providers' registration (GET, list,
+    register), a storage account name's availability, the caller's permissions in a resource group."""
+
+    def __init__(self, ctx: ArmContext) -> None:
+        self.ctx = ctx
+
+    async def get_provider(self, req: ArmRequest) -> web.Response:
+        sub = self.ctx.subscription(req.params["sub"]).subscription_id
         namespace = _namespace(req.params["ns"])
-        registered = _state(ctx).registered(namespace)
+        registered = _state(self.ctx).registered(namespace)
         return json_response(provider_body(sub, namespace, "Registered" if registered else "NotRegistered"))
 
-    async def list_providers(req: ArmRequest) -> web.Response:
-        sub = ctx.subscription(req.params["sub"]).subscription_id
-        return json_response({"value": [provider_body(sub, n, "Registered" if _state(ctx).registered(n) else
+    async def list_providers(self, req: ArmRequest) -> web.Response:
+        sub = self.ctx.subscription(req.params["sub"]).subscription_id
+        state = _state(self.ctx)
+        return json_response({"value": [provider_body(sub, n, "Registered" if state.registered(n) else
                                                       "NotRegistered") for n in KNOWN_NAMESPACES]})
 
-    async def register_provider(req: ArmRequest) -> web.Response:
-        sub = ctx.subscription(req.params["sub"]).subscription_id
+    async def register_provider(self, req: ArmRequest) -> web.Response:
+        sub = self.ctx.subscription(req.params["sub"]).subscription_id
         namespace = _namespace(req.params["ns"])
-        state = _state(ctx)
+        state = _state(self.ctx)
         action = f"{namespace}/register/action"
         if not permits(state.permissions, action):
-            return authorization_failed(action, f"/subscriptions/{sub}")
+            return authorization_failed(action, subscription_scope(sub))
         was_registered = state.registered(namespace)
         state.unregistered_providers.discard(namespace.lower())
         # ARM answers while the registration runs; the next GET finds it done here.
         return json_response(provider_body(sub, namespace, "Registered" if was_registered else "Registering"))
 
-    async def check_name_availability(req: ArmRequest) -> web.Response:
-        ctx.subscription(req.params["sub"])
+    async def check_name_availability(self, req: ArmRequest) -> web.Response:
+        self.ctx.subscription(req.params["sub"])
         body = await req.json()
         name, kind = body.get("name"), body.get("type")
         if not isinstance(name, str) or str(kind).lower() != STORAGE_ACCOUNT.type.lower():
@@ -175,31 +182,37 @@ def register(router: Router, ctx: ArmContext) -> None:
                                   "message": f"{name} is not a valid storage account name. Storage account name must "
                                              "be between 3 and 24 characters in length and use numbers and "
                                              "lower-case letters only."})
-        taken = name.lower() in _state(ctx).taken_storage_names or any(
-            r.name.lower() == name.lower() for r in ctx.store.of_type(STORAGE_ACCOUNT.type))
+        taken = name.lower() in _state(self.ctx).taken_storage_names or any(
+            r.name.lower() == name.lower() for r in self.ctx.store.of_type(STORAGE_ACCOUNT.type))
         if taken:
             return json_response({"nameAvailable": False, "reason": "AlreadyExists",
                                   "message": f"The storage account named {name} is already taken."})
         return json_response({"nameAvailable": True})
 
-    async def permissions(req: ArmRequest) -> web.Response:
+    async def permissions(self, req: ArmRequest) -> web.Response:
         if req.api_version not in AUTHORIZATION_VERSIONS:
             raise ArmError(400, "InvalidApiVersionParameter",
                            f"The api-version '{req.api_version}' is invalid. The supported versions are "
                            f"{', '.join(repr(v) for v in AUTHORIZATION_VERSIONS)}.")
-        ctx.subscription(req.params["sub"])
-        if ctx.store.get(group_id(req.params["sub"], req.params["rg"])) is None:
+        self.ctx.subscription(req.params["sub"])
+        if self.ctx.store.get(group_id(req.params["sub"], req.params["rg"])) is None:
             raise resource_group_not_found(req.params["rg"])
-        return json_response({"value": [dict(p) for p in _state(ctx).permissions]})
+        return json_response({"value": [dict(p) for p in _state(self.ctx).permissions]})
 
-    router.add("GET", "/subscriptions/{sub}/providers", list_providers, "microsoft.resources")
-    router.add("GET", "/subscriptions/{sub}/providers/{ns}", get_provider, "microsoft.resources")
-    router.add("POST", "/subscriptions/{sub}/providers/{ns}/register", register_provider, "microsoft.resources")
-    router.add("POST", "/subscriptions/{sub}/providers/Microsoft.Storage/checkNameAvailability",
-               check_name_availability, STORAGE_ACCOUNT.provider)
-    # Microsoft.Authorization is not one of the emulated providers' version tables: the handler checks its own.
-    router.add("GET", "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Authorization/permissions",
-               permissions, "any")
+    def register(self, router: Router) -> None:
+        providers = "/subscriptions/{sub}/providers"
+        router.add("GET", providers, self.list_providers, "microsoft.resources")
+        router.add("GET", providers + "/{ns}", self.get_provider, "microsoft.resources")
+        router.add("POST", providers + "/{ns}/register", self.register_provider, "microsoft.resources")
+        router.add("POST", providers + "/Microsoft.Storage/checkNameAvailability", self.check_name_availability,
+                   STORAGE_ACCOUNT.provider)
+        # Microsoft.Authorization is not one of the emulated providers' version tables: the handler checks its own.
+        router.add("GET", "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Authorization/permissions",
+                   self.permissions, "any")
+
+
+def register(router: Router, ctx: ArmContext) -> None:
+    SubscriptionChecks(ctx).register(router)
 
 
 def admin_routes(state: SubscriptionState) -> list[web.RouteDef]:

@@ -19,7 +19,7 @@ from azure_name_rules.workload_profiles import GPU_QUOTA_NAMES, PROFILE_TYPES, P
 
 from ..resource_types import AVAILABLE_WORKLOAD_PROFILE, CONTAINER_APP, MANAGED_ENVIRONMENT
 from ..store import Record
-from .context import ArmContext, display_location, normalize_location
+from .context import ArmContext, display_location, normalize_location, subscription_scope
 from .errors import ArmError
 from .operations import json_response
 from .routing import ArmRequest, Router
@@ -70,7 +70,7 @@ def _app_gpus(ctx: ArmContext, properties: dict[str, Any], quota: str) -> float:
 
 def used(ctx: ArmContext, subscription: str, location: str, quota: str, *, besides: str = "") -> float:
     """GPUs of `quota` in use in the location: dedicated profiles' nodes, serverless apps' replicas."""
-    scope = f"/subscriptions/{subscription}"
+    scope = subscription_scope(subscription)
     total = 0.0
     for record in ctx.store.in_scope(scope, MANAGED_ENVIRONMENT.type):
         if record.body.get("location") == location and record.id.lower() != besides.lower():
@@ -135,11 +135,16 @@ async def refusal(ctx: ArmContext, request: web.Request) -> ArmError | None:
     return None
 
 
-def register(router: Router, ctx: ArmContext) -> None:
-    async def available_profiles(req: ArmRequest) -> web.Response:
-        sub = ctx.subscription(req.params["sub"]).subscription_id
+class WorkloadProfileCatalog:
+    """A location's catalog as Microsoft.App serves it: the profile types offered there, the quota used there."""
+
+    def __init__(self, ctx: ArmContext) -> None:
+        self.ctx = ctx
+
+    async def available_profiles(self, req: ArmRequest) -> web.Response:
+        sub = self.ctx.subscription(req.params["sub"]).subscription_id
         location = _location(req.params["loc"])
-        state = ctx.settings.subscription_state
+        state = self.ctx.settings.subscription_state
         return json_response({"value": [
             {"id": f"/subscriptions/{sub}/providers/Microsoft.App/locations/{location}/"
                    f"availableManagedEnvironmentsWorkloadProfileTypes/{p.name}",
@@ -148,11 +153,12 @@ def register(router: Router, ctx: ArmContext) -> None:
                             "memoryGiB": int(p.memory_gib), "gpus": p.gpus, "displayName": _display(p)}}
             for p in PROFILE_TYPES.values() if state.offers(location, p.name)]})
 
-    async def usages(req: ArmRequest) -> web.Response:
+    async def usages(self, req: ArmRequest) -> web.Response:
+        ctx = self.ctx
         sub = ctx.subscription(req.params["sub"]).subscription_id
         location = _location(req.params["loc"])
         state = ctx.settings.subscription_state
-        environments = [r for r in ctx.store.in_scope(f"/subscriptions/{sub}", MANAGED_ENVIRONMENT.type)
+        environments = [r for r in ctx.store.in_scope(subscription_scope(sub), MANAGED_ENVIRONMENT.type)
                         if r.body.get("location") == location]
         value = [{"unit": "Count", "currentValue": len(environments), "limit": 10_000.0,
                   "name": {"value": "ManagedEnvironmentCount", "localizedValue": "Managed Environment Count"}}]
@@ -160,7 +166,12 @@ def register(router: Router, ctx: ArmContext) -> None:
                    "name": {"value": quota, "localizedValue": label}} for quota, label in GPU_QUOTA_NAMES.items()]
         return json_response({"value": value})
 
-    base = "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
-    router.add("GET", base + "availableManagedEnvironmentsWorkloadProfileTypes", available_profiles,
-               MANAGED_ENVIRONMENT.provider)
-    router.add("GET", base + "usages", usages, MANAGED_ENVIRONMENT.provider)
+    def register(self, router: Router) -> None:
+        base = "/subscriptions/{sub}/providers/Microsoft.App/locations/{loc}/"
+        router.add("GET", base + "availableManagedEnvironmentsWorkloadProfileTypes", self.available_profiles,
+                   MANAGED_ENVIRONMENT.provider)
+        router.add("GET", base + "usages", self.usages, MANAGED_ENVIRONMENT.provider)
+
+
+def register(router: Router, ctx: ArmContext) -> None:
+    WorkloadProfileCatalog(ctx).register(router)
