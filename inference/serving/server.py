@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from .admin import build_admin
 from .api import build_api, install_error_handlers
 from .auth import ApiKeyMiddleware
+from .gradio_queue import calm_gradio_queue
 from .model_files import ModelFiles
 from .model_service import ModelService
 from .settings import Settings
@@ -21,8 +22,6 @@ from .sign_in import RedactTickets, SignIn
 from .startup import StartupReport
 
 log = logging.getLogger(__name__)
-
-IDLE_POLL_SECONDS = 0.1
 
 
 def create_app(settings: Settings, files: ModelFiles, *, on_load_failure: Callable[[], None] | None = None,
@@ -67,22 +66,6 @@ def create_app(settings: Settings, files: ModelFiles, *, on_load_failure: Callab
     mounted = gr.mount_gradio_app(app, page, path="/", ssr_mode=False)
     calm_gradio_queue(page)
     return mounted
-
-
-def calm_gradio_queue(page: object) -> None:
-    """Stop Gradio's queue from polling 1,100 times a second while nothing happens.
-
-    Its dispatcher sleeps 1 ms between looks at an empty queue (Windows: 50 ms) and its progress loop 10 ms: an idle
-    replica spent ~6% of a core on that alone (measured per thread from /proc: all of it on the event loop's
-    thread). 100 ms delays the start of a page's generation by at most 100 ms (against seconds of answer); the
-    page shows no progress bars, so their loop can look once a second. Requests to /v1 never go through it."""
-    queue = getattr(page, "_queue", None)
-    if queue is None:
-        return
-    if hasattr(queue, "sleep_when_free"):
-        queue.sleep_when_free = max(queue.sleep_when_free, IDLE_POLL_SECONDS)
-    if hasattr(queue, "progress_update_sleep_when_free"):
-        queue.progress_update_sleep_when_free = max(queue.progress_update_sleep_when_free, 1.0)
 
 
 def quiet_server(config: Any) -> Any:
