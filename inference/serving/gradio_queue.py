@@ -7,7 +7,8 @@ a trade between idle CPU and how soon a page's message starts:
 
 - in use (a message came in the last minute): every 0.1 s - at most 100 ms before an answer starts;
 - asleep (a minute without one, and from the start): every second - the first message after a quiet minute may
-  wait up to a second, against seconds of answer. Idle, the event loop then wakes once a second (this look and
+  wait up to a second, against seconds of answer. Opening the page wakes it: the page's load event (the model
+  list, the sign-in state) is a message too, so a visitor's first question a little later starts at once. Idle, the event loop then wakes once a second (this look and
   uvicorn's tick fall together): 0.05-0.13 % of a core on a quiet machine, against 0.28-0.32 % polling every
   0.1 s throughout (alternate runs, per thread from /proc; tests/inference_app/test_idle_cpu.py: 0.10 %).
 
