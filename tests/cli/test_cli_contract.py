@@ -58,3 +58,16 @@ def test_init_writes_templates_and_never_overwrites_without_force(tmp_path: Path
     assert params.read_text() != edited
     valid = cli("validate", "--workspace", str(target))
     assert valid.returncode == 0, valid.stderr
+
+
+def test_emulator_status_and_stop_where_none_runs_say_so_with_their_keys(tmp_path: Path) -> None:
+    status = cli("emulator", "status", "--data-dir", str(tmp_path), "--json")
+    assert status.returncode == 0, status.stderr
+    assert last_json(status.stdout) == {
+        "summary": "Emulator not running.", "running": False, "data_dir": str(tmp_path.resolve()), "pid": None,
+        "management_endpoint": None, "files_endpoint": None, "ca_path": None, "subscription_id": None, "ok": True}
+    stop = cli("emulator", "stop", "--data-dir", str(tmp_path), "--json")
+    assert stop.returncode == 0, stop.stderr
+    assert last_json(stop.stdout) == {"summary": "not running", "running": False, "stopped": False,
+                                      "data_dir": str(tmp_path.resolve()), "ok": True}
+    assert "The emulator was not running." in stop.stderr

@@ -124,9 +124,11 @@ class EmulatorResult(OperationResult):
     subscription_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
+        if self.stopped is not None:  # `stop` says whether one ran, nothing of endpoints
+            return {"summary": self.summary, "running": self.running, "stopped": self.stopped,
+                    "data_dir": self.data_dir}
         result = asdict(self)
-        if self.stopped is None:
-            del result["stopped"]
+        del result["stopped"]
         return result
 
 
