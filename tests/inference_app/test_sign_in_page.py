@@ -76,14 +76,15 @@ READ_ANSWERS = """() => [...document.querySelectorAll('#compare-answer-a textare
   .map(t => t.value)"""
 # Records every pair of answers the page shows, looking every 5 ms in the page itself: the demo model streams an
 # answer in tens of milliseconds, quicker than a test polling from outside (~100 ms a look on a busy machine) sees.
-WATCH_ANSWERS = """() => {
+WATCH_ANSWERS = ("""() => {
   window.__answers = [];
+  const read = """ + READ_ANSWERS + """;
   setInterval(() => {
-    const values = (%s)();
+    const values = read();
     const last = window.__answers[window.__answers.length - 1];
     if (!last || values[0] !== last[0] || values[1] !== last[1]) window.__answers.push(values);
   }, 5);
-}""" % READ_ANSWERS
+}""")
 
 
 def test_compare_streams_two_models_side_by_side(adapters_app: AppProcess, browser) -> None:
