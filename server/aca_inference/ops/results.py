@@ -28,6 +28,13 @@ class OperationResult:
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def _json_without(self, *keys: str) -> dict[str, Any]:
+        """The fields as JSON less `keys`: for a result whose answer leaves some of its fields out."""
+        result = asdict(self)
+        for key in keys:
+            del result[key]
+        return result
+
 
 @dataclass
 class RollbackResult(OperationResult):
@@ -61,10 +68,7 @@ class StatusResult(OperationResult):
     show_api_key: bool = False  # --show-api-key / Copy API Key
 
     def as_json(self) -> dict[str, Any]:
-        result = asdict(self)
-        if not result.pop("show_api_key"):
-            del result["api_key"]
-        return result
+        return self._json_without("show_api_key") if self.show_api_key else self._json_without("show_api_key", "api_key")
 
 
 @dataclass
@@ -99,9 +103,7 @@ class ValidateResult(OperationResult):
     def as_json(self) -> dict[str, Any]:
         # The verdict was the notification and each problem a log line: stdout gets no line of its own, and the
         # JSON keeps the keys scripts read (valid, problems; the front end adds ok).
-        result = asdict(self)
-        del result["summary"]
-        return result
+        return self._json_without("summary")
 
 
 @dataclass
@@ -127,9 +129,7 @@ class EmulatorResult(OperationResult):
         if self.stopped is not None:  # `stop` says whether one ran, nothing of endpoints
             return {"summary": self.summary, "running": self.running, "stopped": self.stopped,
                     "data_dir": self.data_dir}
-        result = asdict(self)
-        del result["stopped"]
-        return result
+        return self._json_without("stopped")
 
 
 @dataclass
